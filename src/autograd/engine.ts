@@ -1,0 +1,255 @@
+/**
+ * The backward pass. Starting from the roots' nodes, it repeatedly takes the pending node with the
+ * largest sequence number. Every consumer of a node was recorded after it, so by then all of the
+ * node's gradient contributions have arrived: tape order alone orders the work, and no graph
+ * search is needed. Gradients reaching one node or leaf from several uses add up.
+ */
+import { AutogradError, ShapeError } from '../errors.js';
+import { fmtShape, numelOf, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { add } from '../ops/elementwise.js';
+import { toDtype } from '../ops/elementwise.js';
+import { onesLike } from '../ops/creation.js';
+import { enableGrad, noGrad } from './grad-mode.js';
+import type { GradHook, InputMeta, Node } from './node.js';
+
+export interface BackwardOptions {
+  /** Keep saved values for another backward through the same graph (default: `createGraph`). */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives (default false). */
+  createGraph?: boolean;
+}
+
+export interface GradOptions extends BackwardOptions {
+  /** Upstream gradients, one per output (default: ones for one-element outputs). */
+  gradOutputs?: readonly (Tensor | null)[];
+  /** Return `null` for inputs the outputs do not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** A max-heap of nodes by sequence number. */
+class TapeQueue {
+  private items: Node[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(n: Node): void {
+    const a = this.items;
+    a.push(n);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p].seq >= a[i].seq) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): Node {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l].seq > a[m].seq) m = l;
+        if (r < a.length && a[r].seq > a[m].seq) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function runHooks(hooks: readonly GradHook[], g: Tensor, where: string): Tensor {
+  for (const h of hooks) {
+    const r = h(g);
+    if (r instanceof Tensor) {
+      if (!shapesEqual(r.shape, g.shape)) {
+        throw new ShapeError(
+          `hook on ${where} returned a gradient of shape ${fmtShape(r.shape)}, expected ${fmtShape(g.shape)}`,
+        );
+      }
+      g = r;
+    }
+  }
+  return g;
+}
+
+/** Checks one gradient against its input (shape must match; dtype is cast, as PyTorch does). */
+function validate(g: Tensor, meta: InputMeta, node: Node, index: number): Tensor {
+  if (!shapesEqual(g.shape, meta.shape)) {
+    throw new AutogradError(
+      `Function ${node.name} returned an invalid gradient at index ${index} - got ` +
+        `${fmtShape(g.shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
+    );
+  }
+  return g.dtype === meta.dtype ? g : toDtype(g, meta.dtype);
+}
+
+interface EngineResult {
+  /** Total gradient per leaf reached. */
+  leaves: Map<Tensor, Tensor>;
+  /** Total gradient per node, for the nodes asked for. */
+  nodes: Map<Node, Tensor>;
+}
+
+function runEngine(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  retainGraph: boolean,
+  createGraph: boolean,
+  captureNodes: ReadonlySet<Node> | null,
+): EngineResult {
+  const sum = (a: Tensor | undefined, b: Tensor): Tensor => (a === undefined ? b : add(a, b));
+  const pending = new Map<Node, Tensor>();
+  const leaves = new Map<Tensor, Tensor>();
+  const nodes = new Map<Node, Tensor>();
+  const queue = new TapeQueue();
+  const route = (t: Tensor | null, node: Node | undefined, g: Tensor): void => {
+    if (node !== undefined) {
+      if (!pending.has(node)) queue.push(node);
+      pending.set(node, sum(pending.get(node), g));
+    } else if (t !== null) {
+      leaves.set(t, sum(leaves.get(t), g));
+    }
+  };
+  const body = (): void => {
+    roots.forEach((r, i) => route(r, r.gradFn ?? undefined, rootGrads[i]));
+    while (queue.size > 0) {
+      const node = queue.pop();
+      let g = pending.get(node)!;
+      pending.delete(node);
+      g = runHooks(node.hooks, g, node.name);
+      if (captureNodes !== null) {
+        if (captureNodes.has(node)) nodes.set(node, g);
+      } else if (node.retained !== null) {
+        accumulateGrad(node.retained, g, createGraph);
+      }
+      const grads = node.apply(g);
+      if (!retainGraph) node.release();
+      node.edges.forEach((edge, i) => {
+        const gi = grads[i];
+        if (edge === null || gi === null || gi === undefined) return;
+        const checked = validate(gi, node.inputs[i], node, i);
+        route(edge.leaf ?? null, edge.node, checked);
+      });
+    }
+    for (const [leaf, g] of leaves) leaves.set(leaf, runHooks(leaf._hooks, g, 'a leaf tensor'));
+  };
+  if (createGraph) enableGrad(body);
+  else noGrad(body);
+  return { leaves, nodes };
+}
+
+/** Adds `g` into `t.grad`: a detached copy normally, a graph-connected sum under createGraph. */
+function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+  if (createGraph) {
+    t.grad = t.grad === null ? g : enableGrad(() => add(t.grad!, g));
+  } else {
+    t.grad = t.grad === null ? g.detach().clone() : noGrad(() => add(t.grad!.detach(), g.detach()));
+  }
+}
+
+function makeRootGrads(
+  outputs: readonly Tensor[],
+  given: readonly (Tensor | null)[] | undefined,
+): Tensor[] {
+  if (given !== undefined && given.length !== outputs.length) {
+    throw new AutogradError(
+      `grad can be given once per output: got ${given.length} gradients for ${outputs.length} outputs`,
+    );
+  }
+  return outputs.map((out, i) => {
+    if (!out.requiresGrad) {
+      throw new AutogradError(
+        `element ${i} of tensors does not require grad and does not have a grad_fn`,
+      );
+    }
+    const g = given?.[i] ?? null;
+    if (g === null) {
+      if (numelOf(out.shape) !== 1) {
+        throw new AutogradError(
+          `grad can be implicitly created only for scalar outputs (output ${i} has shape ${fmtShape(out.shape)})`,
+        );
+      }
+      return onesLike(out);
+    }
+    if (!shapesEqual(g.shape, out.shape)) {
+      throw new ShapeError(
+        `Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g.shape)} and output[${i}] ` +
+          `has a shape of ${fmtShape(out.shape)}.`,
+      );
+    }
+    return g.dtype === out.dtype ? g : noGrad(() => toDtype(g, out.dtype));
+  });
+}
+
+/**
+ * Computes the gradients of `tensors` with respect to the graph leaves and accumulates them into
+ * each leaf's `.grad` (and into tensors that called `retainGrad()`), like `torch.autograd.backward`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * backward([x.mul(x).sum()]); // x.grad = [2, 4, 6]
+ * ```
+ */
+export function backward(
+  tensors: readonly Tensor[],
+  gradTensors?: readonly (Tensor | null)[],
+  options: BackwardOptions = {},
+): void {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const rootGrads = makeRootGrads(tensors, gradTensors);
+  const { leaves } = runEngine(tensors, rootGrads, retainGraph, createGraph, null);
+  for (const [leaf, g] of leaves) accumulateGrad(leaf, g, createGraph);
+}
+
+/**
+ * Returns the gradients of `outputs` with respect to `inputs` without touching any `.grad`,
+ * like `torch.autograd.grad`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+ * const [dx] = grad([x.pow(3).sum()], [x], { createGraph: true }); // 3x², still differentiable
+ * ```
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
+  const outs = outputs instanceof Tensor ? [outputs] : outputs;
+  const ins = inputs instanceof Tensor ? [inputs] : inputs;
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  ins.forEach((t, i) => {
+    if (!t.requiresGrad)
+      throw new AutogradError(
+        `One of the differentiated Tensors (input ${i}) does not require grad`,
+      );
+  });
+  const rootGrads = makeRootGrads(outs, options.gradOutputs);
+  const wanted = new Set<Node>();
+  for (const t of ins) if (t.gradFn !== null) wanted.add(t.gradFn);
+  const { leaves, nodes } = runEngine(outs, rootGrads, retainGraph, createGraph, wanted);
+  return ins.map((t, i) => {
+    const g = t.gradFn !== null ? nodes.get(t.gradFn) : leaves.get(t);
+    if (g === undefined) {
+      if (options.allowUnused === true) return null;
+      throw new AutogradError(
+        `One of the differentiated Tensors (input ${i}) appears to not have been used in the graph. ` +
+          'Set allowUnused: true if this is the desired behavior.',
+      );
+    }
+    return createGraph ? g : g.detach();
+  });
+}

@@ -1,0 +1,12 @@
+/** The `autograd` namespace: functional gradients and the checks that prove them. */
+export { backward, grad, type BackwardOptions, type GradOptions } from './engine.js';
+export { gradcheck, gradgradcheck, type GradcheckOptions, type TensorFn } from './gradcheck.js';
+export {
+  definePrimitive,
+  apply,
+  applyWithAux,
+  type Primitive,
+  type VjpArgs,
+  type Forward,
+} from './function.js';
+export type { Node, GradHook, InputMeta } from './node.js';

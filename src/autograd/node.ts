@@ -1,0 +1,94 @@
+/**
+ * One record on the tape: the backward of one op call. A node holds edges to the producers of its
+ * inputs (another node, or a leaf that accumulates `.grad`), the values the op saved explicitly
+ * (with their versions at save time) and a closure that computes the VJP from them. It does not
+ * hold the op's inputs themselves, so nothing is kept alive that the VJP does not need.
+ */
+import { AutogradError } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
+import { fmtShape, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Where the gradient of one input goes. */
+export type Edge =
+  | { readonly node: Node; readonly leaf?: undefined }
+  | { readonly node?: undefined; readonly leaf: Tensor }
+  | null;
+
+/** A hook sees a gradient and may return a replacement for it. */
+export type GradHook = (grad: Tensor) => Tensor | undefined | void; // eslint-disable-line @typescript-eslint/no-invalid-void-type -- a hook may return nothing, as in PyTorch
+
+export interface InputMeta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+interface SavedRef {
+  readonly tensor: Tensor;
+  readonly version: number;
+}
+
+let nextSeq = 0;
+
+export class Node {
+  /** Position on the tape: every node recorded later has a larger number. */
+  readonly seq = nextSeq++;
+  /** Hooks registered on the tensor this node produced (`registerHook` on a non-leaf). */
+  readonly hooks: GradHook[] = [];
+  /** The tensor this node produced, when `retainGrad()` was called on it. */
+  retained: Tensor | null = null;
+  private freed = false;
+
+  constructor(
+    /** PyTorch's name for the backward function, e.g. `MulBackward0`. */
+    readonly name: string,
+    readonly edges: readonly Edge[],
+    readonly inputs: readonly InputMeta[],
+    private saved: readonly SavedRef[],
+    private run: ((g: Tensor) => readonly (Tensor | null)[]) | null,
+  ) {}
+
+  /** Computes the input gradients; checks first that no saved value was freed or modified. */
+  apply(g: Tensor): readonly (Tensor | null)[] {
+    if (this.run === null || this.freed) {
+      throw new AutogradError(
+        'Trying to backward through the graph a second time (or directly access saved tensors ' +
+          'after they have already been freed). Saved intermediate values of the graph are freed ' +
+          `when you call .backward() or autograd.grad() (here: the values saved by ${this.name}). ` +
+          'Specify retainGraph: true if you need to backward through the graph a second time or ' +
+          'if you need to access saved tensors after calling backward.',
+      );
+    }
+    for (const ref of this.saved) {
+      const now = ref.tensor._version.value;
+      if (now !== ref.version) {
+        throw new AutogradError(
+          'one of the variables needed for gradient computation has been modified by an inplace ' +
+            `operation: [${ref.tensor.dtype} ${fmtShape(ref.tensor.shape)}], which was saved by ` +
+            `${this.name}, is at version ${now}; expected version ${ref.version} instead. Hint: ` +
+            'clone the tensor before modifying it in place, or modify it after backward.',
+        );
+      }
+    }
+    return this.run(g);
+  }
+
+  /**
+   * Frees what the VJP saved. A node that saved nothing stays usable, as in PyTorch, where a
+   * second backward through additions alone succeeds.
+   */
+  release(): void {
+    if (this.saved.length === 0) return;
+    this.saved = [];
+    this.run = null;
+    this.freed = true;
+  }
+
+  /** Total bytes of the values this node holds for its backward (0 once freed). */
+  savedBytes(): number {
+    const buffers = new Set(this.saved.map((ref) => ref.tensor.data.buffer));
+    let bytes = 0;
+    for (const b of buffers) bytes += b.byteLength;
+    return bytes;
+  }
+}

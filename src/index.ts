@@ -1,0 +1,79 @@
+/**
+ * tapegrad: a small, exact tape-based reverse-mode autograd for TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from 'tapegrad';
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * console.log(x.grad!.toString()); // tensor([2., 4., 6.])
+ * ```
+ */
+export { Tensor, type NestedArray, type RemovableHandle } from './tensor/tensor.js';
+export type { DType, FloatDType } from './tensor/dtype.js';
+export { setPrintOptions, printOptions, type PrintOptions } from './tensor/format.js';
+export { random, manualSeed, defaultGenerator } from './tensor/random.js';
+export { MT19937 } from './tensor/random-engine.js';
+export * from './ops/creation.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  pow,
+  abs,
+  sign,
+  relu,
+  sigmoid,
+  tanh,
+  maximum,
+  minimum,
+  where,
+  gt,
+  ge,
+  lt,
+  le,
+  eq,
+  ne,
+  clone,
+  toDtype,
+} from './ops/elementwise.js';
+export { sum, mean, max, min, argmax, argmin, type ValuesIndices } from './ops/reduce.js';
+export {
+  reshape,
+  flatten,
+  squeeze,
+  unsqueeze,
+  permute,
+  transpose,
+  expand,
+  cat,
+  stack,
+  slice,
+  narrow,
+  gather,
+  scatterAdd,
+  indexSelect,
+  indexAdd,
+} from './ops/shape.js';
+export { matmul } from './ops/linalg.js';
+export {
+  square,
+  variance,
+  std,
+  logsumexp,
+  softmax,
+  logSoftmax,
+  clamp,
+  type VarOptions,
+} from './ops/composite.js';
+export { unbroadcast } from './ops/unbroadcast.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export * as autograd from './autograd/index.js';
+export { gradcheck, gradgradcheck } from './autograd/gradcheck.js';
+export * from './errors.js';

@@ -1,0 +1,143 @@
+/**
+ * Elementwise kernels: plain loops over typed arrays, one specialised function per op and layout.
+ *
+ * Each op is given as a JavaScript expression in `x` (and `y`, and the scalar parameter `p`);
+ * the loops are generated once per op with `new Function`, so every kernel is monomorphic and has
+ * no per-element closure call or boxed number. Layouts with a fast path: same shape, scalar on
+ * either side, and the general broadcast, which coalesces dimensions and runs a strided inner loop
+ * (trailing-dimension and row broadcasting are both inner loops with stride 0 or 1).
+ */
+import type { Storage } from '../tensor/dtype.js';
+
+export type UnaryKernel = (out: Storage, x: Storage, n: number, p: number) => void;
+export type BinaryKernel = (
+  out: Storage,
+  a: Storage,
+  b: Storage,
+  shape: readonly number[],
+  sa: readonly number[],
+  sb: readonly number[],
+  p: number,
+) => void;
+
+const unaryCache = new Map<string, UnaryKernel>();
+const binaryCache = new Map<string, BinaryKernel>();
+
+/** Compiles `out[i] = expr(x[i])` over contiguous storage. */
+export function unaryKernel(expr: string): UnaryKernel {
+  let k = unaryCache.get(expr);
+  if (k === undefined) {
+    k = new Function(
+      'out',
+      'X',
+      'n',
+      'p',
+      `for (let i = 0; i < n; i++) { const x = X[i]; out[i] = ${expr}; }`,
+    ) as UnaryKernel;
+    unaryCache.set(expr, k);
+  }
+  return k;
+}
+
+/**
+ * Compiles `out = expr(a, b)` where `a` and `b` are read through element strides `sa`, `sb`
+ * laid over the output `shape` (stride 0 = broadcast). Dimensions have been coalesced by the caller.
+ */
+export function binaryKernel(expr: string): BinaryKernel {
+  let k = binaryCache.get(expr);
+  if (k === undefined) {
+    const body = `
+      const n = out.length;
+      const rank = shape.length;
+      if (rank === 0) { const x = A[0], y = B[0]; out[0] = ${expr}; return; }
+      const last = rank - 1, inner = shape[last], ia = sa[last], ib = sb[last];
+      if (rank === 1 && ia === 1 && ib === 1) {
+        for (let i = 0; i < n; i++) { const x = A[i], y = B[i]; out[i] = ${expr}; }
+        return;
+      }
+      if (rank === 1 && ia === 1 && ib === 0) {
+        const y = B[0];
+        for (let i = 0; i < n; i++) { const x = A[i]; out[i] = ${expr}; }
+        return;
+      }
+      if (rank === 1 && ia === 0 && ib === 1) {
+        const x = A[0];
+        for (let i = 0; i < n; i++) { const y = B[i]; out[i] = ${expr}; }
+        return;
+      }
+      const idx = new Array(rank).fill(0);
+      let oa = 0, ob = 0;
+      for (let o = 0; o < n; o += inner) {
+        if (ia === 1 && ib === 0) {
+          const y = B[ob];
+          for (let j = 0; j < inner; j++) { const x = A[oa + j]; out[o + j] = ${expr}; }
+        } else if (ia === 0 && ib === 1) {
+          const x = A[oa];
+          for (let j = 0; j < inner; j++) { const y = B[ob + j]; out[o + j] = ${expr}; }
+        } else {
+          for (let j = 0, pa = oa, pb = ob; j < inner; j++, pa += ia, pb += ib) {
+            const x = A[pa], y = B[pb]; out[o + j] = ${expr};
+          }
+        }
+        for (let d = last - 1; d >= 0; d--) {
+          idx[d]++;
+          oa += sa[d];
+          ob += sb[d];
+          if (idx[d] < shape[d]) break;
+          oa -= sa[d] * shape[d];
+          ob -= sb[d] * shape[d];
+          idx[d] = 0;
+        }
+      }`;
+    k = new Function('out', 'A', 'B', 'shape', 'sa', 'sb', 'p', body) as BinaryKernel;
+    binaryCache.set(expr, k);
+  }
+  return k;
+}
+
+/**
+ * Strides of an operand of shape `inShape` read over the broadcast `outShape`
+ * (0 where the operand is broadcast), then adjacent dimensions merged where both operands allow,
+ * so that e.g. `[64, 128] + [128]` becomes one outer loop over one contiguous inner loop.
+ */
+export function broadcastLayout(
+  outShape: readonly number[],
+  aShape: readonly number[],
+  bShape: readonly number[],
+): { shape: number[]; sa: number[]; sb: number[] } {
+  const rank = outShape.length;
+  const sa = stridesIn(outShape, aShape);
+  const sb = stridesIn(outShape, bShape);
+  const shape: number[] = [];
+  const ca: number[] = [];
+  const cb: number[] = [];
+  for (let d = 0; d < rank; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const k = shape.length - 1;
+    if (k >= 0 && ca[k] === sa[d] * size && cb[k] === sb[d] * size) {
+      shape[k] *= size;
+      ca[k] = sa[d];
+      cb[k] = sb[d];
+    } else {
+      shape.push(size);
+      ca.push(sa[d]);
+      cb.push(sb[d]);
+    }
+  }
+  if (shape.length === 0) return { shape: [1], sa: [1], sb: [1] };
+  return { shape, sa: ca, sb: cb };
+}
+
+function stridesIn(outShape: readonly number[], inShape: readonly number[]): number[] {
+  const rank = outShape.length;
+  const off = rank - inShape.length;
+  const strides = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let d = rank - 1; d >= off; d--) {
+    const size = inShape[d - off];
+    strides[d] = size === 1 ? 0 : s;
+    s *= size;
+  }
+  return strides;
+}

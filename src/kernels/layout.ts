@@ -1,0 +1,154 @@
+/**
+ * Data movement: strided copies (permute, expand, slice), concatenation, gather/scatter and
+ * index-select/index-add. Generic over the storage type, so they also move int32 indices.
+ */
+import type { Storage } from '../tensor/dtype.js';
+
+/**
+ * Writes `out` in row-major order of `shape`, reading `src[offset + Σ idx[d]·strides[d]]`.
+ * Stride 0 broadcasts (expand); a permuted stride list permutes; an offset and step slice.
+ */
+export function stridedCopy(
+  out: Storage,
+  src: Storage,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+): void {
+  const n = out.length;
+  if (n === 0) return;
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = src[offset];
+    return;
+  }
+  const last = rank - 1;
+  const inner = shape[last];
+  const s = strides[last];
+  const idx = new Array<number>(rank).fill(0);
+  let p = offset;
+  for (let o = 0; o < n; o += inner) {
+    if (s === 1) {
+      for (let j = 0; j < inner; j++) out[o + j] = src[p + j];
+    } else {
+      for (let j = 0, q = p; j < inner; j++, q += s) out[o + j] = src[q];
+    }
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]++;
+      p += strides[d];
+      if (idx[d] < shape[d]) break;
+      p -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Concatenation along a dim: each part is `[outer, chunk_k]`, the output `[outer, Σ chunk_k]`. */
+export function catKernel(
+  out: Storage,
+  parts: readonly Storage[],
+  chunks: readonly number[],
+  outer: number,
+): void {
+  let total = 0;
+  for (const c of chunks) total += c;
+  let col = 0;
+  for (let k = 0; k < parts.length; k++) {
+    const c = chunks[k];
+    const part = parts[k];
+    for (let o = 0; o < outer; o++) out.set(part.subarray(o * c, (o + 1) * c), o * total + col);
+    col += c;
+  }
+}
+
+/**
+ * For each element of an index tensor (row-major), the offset of the same multi-index in a tensor
+ * with `strides`, with the indexed dimension `dim` held at 0. Shared by gather and scatter-add.
+ */
+function offsetsAlong(
+  idxShape: readonly number[],
+  dim: number,
+  strides: readonly number[],
+): Float64Array {
+  const n = idxShape.reduce((a, b) => a * b, 1);
+  const base = new Float64Array(n);
+  const rank = idxShape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    base[i] = off;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      if (d !== dim) off += strides[d];
+      if (idx[d] < idxShape[d]) break;
+      if (d !== dim) off -= strides[d] * idxShape[d];
+      idx[d] = 0;
+    }
+  }
+  return base;
+}
+
+/** `out[...] = x[..., index[...], ...]` along `dim` (torch.gather). */
+export function gatherKernel(
+  out: Storage,
+  x: Storage,
+  xStrides: readonly number[],
+  index: Int32Array,
+  idxShape: readonly number[],
+  dim: number,
+): void {
+  const base = offsetsAlong(idxShape, dim, xStrides);
+  const sd = xStrides[dim];
+  for (let i = 0; i < index.length; i++) out[i] = x[base[i] + index[i] * sd];
+}
+
+/** `out[..., index[...], ...] += src[...]` along `dim` (torch.scatter_add into zeros). */
+export function scatterAddKernel(
+  out: Storage,
+  outStrides: readonly number[],
+  src: Storage,
+  index: Int32Array,
+  idxShape: readonly number[],
+  dim: number,
+): void {
+  const base = offsetsAlong(idxShape, dim, outStrides);
+  const sd = outStrides[dim];
+  for (let i = 0; i < index.length; i++) out[base[i] + index[i] * sd] += src[i];
+}
+
+/** `[outer, size, inner]` → `[outer, k, inner]` taking slices `index[j]` (torch.index_select). */
+export function indexSelectKernel(
+  out: Storage,
+  x: Storage,
+  index: Int32Array,
+  outer: number,
+  size: number,
+  inner: number,
+): void {
+  const k = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const from = (o * size + index[j]) * inner;
+      out.set(x.subarray(from, from + inner), (o * k + j) * inner);
+    }
+  }
+}
+
+/** The adjoint of index-select: `out[o, index[j], :] += src[o, j, :]`. */
+export function indexAddKernel(
+  out: Storage,
+  src: Storage,
+  index: Int32Array,
+  outer: number,
+  size: number,
+  inner: number,
+): void {
+  const k = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const to = (o * size + index[j]) * inner;
+      const from = (o * k + j) * inner;
+      for (let i = 0; i < inner; i++) out[to + i] += src[from + i];
+    }
+  }
+}

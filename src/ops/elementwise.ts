@@ -1,0 +1,364 @@
+/**
+ * Elementwise primitives. Each is one definition: name, checks, the kernel call, and the VJP in
+ * tensor ops (so create-graph differentiates it again). Binary ops broadcast as PyTorch does and
+ * all reduce their gradients with the one shared `unbroadcast`.
+ */
+import { DTypeError } from '../errors.js';
+import { apply, definePrimitive } from '../autograd/function.js';
+import { binaryKernel, broadcastLayout, unaryKernel } from '../kernels/elementwise.js';
+import { stridedCopy } from '../kernels/layout.js';
+import { allocate, isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
+import { broadcastShapes, numelOf, type Shape } from '../tensor/shape.js';
+import { floatDtype, Tensor } from '../tensor/tensor.js';
+import { operands, scalarTensor, type Operand } from './operand.js';
+import { unbroadcast } from './unbroadcast.js';
+import { zerosLike } from './creation.js';
+
+// ---- forward helpers (kernel calls; no tape) ----------------------------------------------------
+
+function mapUnary(x: Tensor, expr: string, op: string, p = 0): Tensor {
+  const out = allocate(floatDtype(x, op), x.size);
+  unaryKernel(expr)(out, x.data, x.size, p);
+  return new Tensor(out, x.shape);
+}
+
+function mapBinary(a: Tensor, b: Tensor, expr: string, op: string, dtype?: DType): Tensor {
+  const outShape = broadcastShapes(a.shape, b.shape, op);
+  const outDtype = dtype ?? promoteTypes(a.dtype, b.dtype);
+  const out = allocate(outDtype, numelOf(outShape));
+  const { shape, sa, sb } = broadcastLayout(outShape, a.shape, b.shape);
+  binaryKernel(expr)(out, a.data, b.data, shape, sa, sb, 0);
+  return new Tensor(out, outShape);
+}
+
+function floatPair(a: Tensor, b: Tensor, op: string): void {
+  floatDtype(a, op);
+  floatDtype(b, op);
+}
+
+/** Materialises `t` broadcast to `shape` (stride 0 along broadcast dims). */
+export function broadcastTo(t: Tensor, shape: Shape): Tensor {
+  const off = shape.length - t.shape.length;
+  const strides = new Array<number>(shape.length).fill(0);
+  let s = 1;
+  for (let d = shape.length - 1; d >= off; d--) {
+    strides[d] = t.shape[d - off] === 1 ? 0 : s;
+    s *= t.shape[d - off];
+  }
+  const out = allocate(t.dtype, numelOf(shape));
+  stridedCopy(out, t.data, 0, shape, strides);
+  return new Tensor(out, shape);
+}
+
+// ---- binary primitives --------------------------------------------------------------------------
+
+const addP = definePrimitive({
+  name: 'add',
+  backwardName: 'AddBackward0',
+  forward([a, b]) {
+    floatPair(a, b, 'add');
+    return { out: mapBinary(a, b, 'x + y', 'add'), saved: [] };
+  },
+  vjp: ({ g, inputs: [a, b] }) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)],
+});
+
+const subP = definePrimitive({
+  name: 'sub',
+  backwardName: 'SubBackward0',
+  forward([a, b]) {
+    floatPair(a, b, 'sub');
+    return { out: mapBinary(a, b, 'x - y', 'sub'), saved: [] };
+  },
+  vjp: ({ g, inputs: [a, b], needs }) => [
+    unbroadcast(g, a.shape),
+    needs[1] ? unbroadcast(neg(g), b.shape) : null,
+  ],
+});
+
+const mulP = definePrimitive({
+  name: 'mul',
+  backwardName: 'MulBackward0',
+  forward([a, b]) {
+    floatPair(a, b, 'mul');
+    return { out: mapBinary(a, b, 'x * y', 'mul'), saved: [a, b] as const };
+  },
+  vjp: ({ g, saved: [a, b], needs }) => [
+    needs[0] ? unbroadcast(mul(g, b), a.shape) : null,
+    needs[1] ? unbroadcast(mul(g, a), b.shape) : null,
+  ],
+});
+
+const divP = definePrimitive({
+  name: 'div',
+  backwardName: 'DivBackward0',
+  forward([a, b]) {
+    floatPair(a, b, 'div');
+    return { out: mapBinary(a, b, 'x / y', 'div'), saved: [a, b] as const };
+  },
+  // d(a/b)/db = -a/b², written as PyTorch does: -g·((a/b)/b).
+  vjp: ({ g, saved: [a, b], needs }) => [
+    needs[0] ? unbroadcast(div(g, b), a.shape) : null,
+    needs[1] ? unbroadcast(neg(mul(g, div(div(a, b), b))), b.shape) : null,
+  ],
+});
+
+const maximumP = definePrimitive({
+  name: 'maximum',
+  backwardName: 'MaximumBackward0',
+  forward([a, b]) {
+    floatPair(a, b, 'maximum');
+    // NaN in either operand propagates, as in PyTorch.
+    return { out: mapBinary(a, b, 'x > y || x !== x ? x : y', 'maximum'), saved: [a, b] as const };
+  },
+  // Ties split the gradient in half, as PyTorch's derivatives.yaml does.
+  vjp: ({ g, saved: [a, b], needs }) => {
+    const half = mul(eq(a, b), 0.5);
+    return [
+      needs[0] ? unbroadcast(mul(g, add(gt(a, b), half)), a.shape) : null,
+      needs[1] ? unbroadcast(mul(g, add(lt(a, b), half)), b.shape) : null,
+    ];
+  },
+});
+
+const whereP = definePrimitive({
+  name: 'where',
+  backwardName: 'WhereBackward0',
+  forward([cond, a, b]) {
+    floatPair(a, b, 'where');
+    const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'where'), b.shape, 'where');
+    const c = broadcastTo(cond, shape).data;
+    const dtype = promoteTypes(a.dtype, b.dtype);
+    const x = broadcastTo(a, shape).data;
+    const y = broadcastTo(b, shape).data;
+    const out = allocate(dtype, c.length);
+    for (let i = 0; i < c.length; i++) out[i] = c[i] !== 0 ? x[i] : y[i];
+    return { out: new Tensor(out, shape), saved: [cond] as const };
+  },
+  vjp: ({ g, saved: [cond], inputs: [, a, b], needs }) => [
+    null,
+    needs[1] ? unbroadcast(where(cond, g, 0), a.shape) : null,
+    needs[2] ? unbroadcast(where(cond, 0, g), b.shape) : null,
+  ],
+});
+
+/** `a + alpha·b`, broadcasting. @example `add(x, 1)`, `x.add(y, 2)` */
+export function add(a: Operand, b: Operand, alpha?: number): Tensor {
+  const [x, y] = operands(a, b, 'add');
+  return apply(addP, [x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)], null);
+}
+
+/** `a − alpha·b`, broadcasting. @example `sub(1, x)` */
+export function sub(a: Operand, b: Operand, alpha?: number): Tensor {
+  const [x, y] = operands(a, b, 'sub');
+  return apply(subP, [x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)], null);
+}
+
+/** Elementwise product, broadcasting. @example `mul(x, x)` */
+export function mul(a: Operand, b: Operand): Tensor {
+  return apply(mulP, operands(a, b, 'mul'), null);
+}
+
+/** Elementwise true division, broadcasting. @example `div(x, 2)` */
+export function div(a: Operand, b: Operand): Tensor {
+  return apply(divP, operands(a, b, 'div'), null);
+}
+
+/** Elementwise maximum; ties share the gradient equally. @example `maximum(x, 0)` */
+export function maximum(a: Operand, b: Operand): Tensor {
+  return apply(maximumP, operands(a, b, 'maximum'), null);
+}
+
+/** Elementwise minimum, the composite `−maximum(−a, −b)`. @example `minimum(x, 1)` */
+export function minimum(a: Operand, b: Operand): Tensor {
+  const [x, y] = operands(a, b, 'minimum');
+  return neg(maximum(neg(x), neg(y)));
+}
+
+/**
+ * `condition ? a : b` elementwise, broadcasting all three; any nonzero condition counts as true.
+ * @example `where(x.gt(0), x, 0)`
+ */
+export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
+  const [x, y] = operands(a, b, 'where');
+  return apply(whereP, [condition, x, y], null);
+}
+
+// ---- unary primitives ---------------------------------------------------------------------------
+
+const negP = definePrimitive({
+  name: 'neg',
+  backwardName: 'NegBackward0',
+  forward: ([x]) => ({ out: mapUnary(x, '-x', 'neg'), saved: [] }),
+  vjp: ({ g }) => [neg(g)],
+});
+
+const expP = definePrimitive({
+  name: 'exp',
+  backwardName: 'ExpBackward0',
+  forward([x]) {
+    const out = mapUnary(x, 'Math.exp(x)', 'exp');
+    return { out, saved: [out] as const };
+  },
+  vjp: ({ g, saved: [out] }) => [mul(g, out)],
+});
+
+const logP = definePrimitive({
+  name: 'log',
+  backwardName: 'LogBackward0',
+  forward: ([x]) => ({ out: mapUnary(x, 'Math.log(x)', 'log'), saved: [x] as const }),
+  vjp: ({ g, saved: [x] }) => [div(g, x)],
+});
+
+const sqrtP = definePrimitive({
+  name: 'sqrt',
+  backwardName: 'SqrtBackward0',
+  forward([x]) {
+    const out = mapUnary(x, 'Math.sqrt(x)', 'sqrt');
+    return { out, saved: [out] as const };
+  },
+  vjp: ({ g, saved: [out] }) => [div(g, mul(out, 2))],
+});
+
+const rsqrtP = definePrimitive({
+  name: 'rsqrt',
+  backwardName: 'RsqrtBackward0',
+  forward([x]) {
+    const out = mapUnary(x, '1 / Math.sqrt(x)', 'rsqrt');
+    return { out, saved: [out] as const };
+  },
+  // d x^(-1/2) = -½ x^(-3/2) = -½ out³
+  vjp: ({ g, saved: [out] }) => [mul(g, mul(pow(out, 3), -0.5))],
+});
+
+const powP = definePrimitive({
+  name: 'pow',
+  backwardName: 'PowBackward0',
+  forward([x], p: number) {
+    const out = allocate(floatDtype(x, 'pow'), x.size);
+    const e = x.dtype === 'float32' ? Math.fround(p) : p;
+    // x*x is what PyTorch computes for a square; Math.pow agrees for other exponents.
+    unaryKernel(e === 2 ? 'x * x' : 'Math.pow(x, p)')(out, x.data, x.size, e);
+    return { out: new Tensor(out, x.shape), saved: [x] as const };
+  },
+  // PyTorch's pow_backward: zero gradient for exponent 0, else p·x^(p−1).
+  vjp: ({ g, saved: [x], params: p }) => [p === 0 ? zerosLike(g) : mul(g, mul(pow(x, p - 1), p))],
+});
+
+const absP = definePrimitive({
+  name: 'abs',
+  backwardName: 'AbsBackward0',
+  forward: ([x]) => ({ out: mapUnary(x, 'Math.abs(x)', 'abs'), saved: [x] as const }),
+  vjp: ({ g, saved: [x] }) => [mul(g, sign(x))],
+});
+
+const reluP = definePrimitive({
+  name: 'relu',
+  backwardName: 'ReluBackward0',
+  forward([x]) {
+    const out = mapUnary(x, 'x <= 0 ? 0 : x', 'relu');
+    return { out, saved: [out] as const };
+  },
+  // threshold_backward(g, result, 0): the gradient passes where the result is positive.
+  vjp: ({ g, saved: [out] }) => [mul(g, gt(out, 0))],
+});
+
+const sigmoidP = definePrimitive({
+  name: 'sigmoid',
+  backwardName: 'SigmoidBackward0',
+  forward([x]) {
+    const out = mapUnary(x, '1 / (1 + Math.exp(-x))', 'sigmoid');
+    return { out, saved: [out] as const };
+  },
+  vjp: ({ g, saved: [out] }) => [mul(g, mul(out, sub(1, out)))],
+});
+
+const tanhP = definePrimitive({
+  name: 'tanh',
+  backwardName: 'TanhBackward0',
+  forward([x]) {
+    const out = mapUnary(x, 'Math.tanh(x)', 'tanh');
+    return { out, saved: [out] as const };
+  },
+  vjp: ({ g, saved: [out] }) => [mul(g, sub(1, mul(out, out)))],
+});
+
+const toP = definePrimitive({
+  name: 'to',
+  backwardName: 'ToCopyBackward0',
+  forward([x], dtype: DType) {
+    const out = allocate(dtype, x.size);
+    out.set(x.data);
+    return { out: new Tensor(out, x.shape), saved: [] };
+  },
+  vjp: ({ g, inputs: [x] }) => [toDtype(g, x.dtype)],
+});
+
+const cloneP = definePrimitive({
+  name: 'clone',
+  backwardName: 'CloneBackward0',
+  forward: ([x]) => ({ out: new Tensor(x.data.slice(), x.shape), saved: [] }),
+  vjp: ({ g }) => [g],
+});
+
+/** −x. @example `neg(x)` */
+export const neg = (x: Tensor): Tensor => apply(negP, [x], null);
+/** eˣ. @example `exp(x)` */
+export const exp = (x: Tensor): Tensor => apply(expP, [x], null);
+/** Natural logarithm. @example `log(x)` */
+export const log = (x: Tensor): Tensor => apply(logP, [x], null);
+/** Square root. @example `sqrt(x)` */
+export const sqrt = (x: Tensor): Tensor => apply(sqrtP, [x], null);
+/** 1/√x. @example `rsqrt(x)` */
+export const rsqrt = (x: Tensor): Tensor => apply(rsqrtP, [x], null);
+/** |x|; the gradient at 0 is 0, as in PyTorch. @example `abs(x)` */
+export const abs = (x: Tensor): Tensor => apply(absP, [x], null);
+/** max(x, 0). @example `relu(x)` */
+export const relu = (x: Tensor): Tensor => apply(reluP, [x], null);
+/** 1/(1+e⁻ˣ). @example `sigmoid(x)` */
+export const sigmoid = (x: Tensor): Tensor => apply(sigmoidP, [x], null);
+/** Hyperbolic tangent. @example `tanh(x)` */
+export const tanh = (x: Tensor): Tensor => apply(tanhP, [x], null);
+/** A copy on the tape. @example `clone(x)` */
+export const clone = (x: Tensor): Tensor => apply(cloneP, [x], null);
+
+/** x raised to a scalar power. @example `pow(x, 3)` */
+export function pow(x: Tensor, exponent: number): Tensor {
+  return apply(powP, [x], exponent);
+}
+
+/** The tensor converted to `dtype`; the same tensor when it already has it. @example `x.to('float64')` */
+export function toDtype(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  if (x.requiresGrad && !isFloat(dtype)) {
+    throw new DTypeError(`to: cannot convert a tensor that requires grad to ${dtype}`);
+  }
+  return apply(toP, [x], dtype);
+}
+
+// ---- non-differentiable elementwise ops ---------------------------------------------------------
+// Their results never require grad; VJPs use them as constant masks.
+
+function compare(a: Operand, b: Operand, expr: string, op: string): Tensor {
+  const [x, y] = operands(a, b, op);
+  return mapBinary(x, y, expr, op);
+}
+
+/** 1 where a > b, else 0 (PyTorch returns bool; the mask here has the operands' dtype). */
+export const gt = (a: Operand, b: Operand): Tensor => compare(a, b, 'x > y ? 1 : 0', 'gt');
+/** 1 where a ≥ b, else 0. */
+export const ge = (a: Operand, b: Operand): Tensor => compare(a, b, 'x >= y ? 1 : 0', 'ge');
+/** 1 where a < b, else 0. */
+export const lt = (a: Operand, b: Operand): Tensor => compare(a, b, 'x < y ? 1 : 0', 'lt');
+/** 1 where a ≤ b, else 0. */
+export const le = (a: Operand, b: Operand): Tensor => compare(a, b, 'x <= y ? 1 : 0', 'le');
+/** 1 where a = b, else 0. */
+export const eq = (a: Operand, b: Operand): Tensor => compare(a, b, 'x === y ? 1 : 0', 'eq');
+/** 1 where a ≠ b, else 0. */
+export const ne = (a: Operand, b: Operand): Tensor => compare(a, b, 'x !== y ? 1 : 0', 'ne');
+
+/** −1, 0 or 1 (NaN stays NaN); not differentiable (its derivative is 0 almost everywhere). */
+export function sign(x: Tensor): Tensor {
+  return mapUnary(x, 'x > 0 ? 1 : x < 0 ? -1 : x', 'sign');
+}
+
+export { scalarTensor };

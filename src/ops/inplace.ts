@@ -1,0 +1,82 @@
+/**
+ * In-place ops (`add_`, `sub_`, `mul_`, `copy_`, `fill_`/`zero_`), for optimizers and buffers.
+ *
+ * Each computes the out-of-place result and writes it into the tensor's storage, then bumps the
+ * version counter, so that a backward needing the old values fails loudly instead of silently
+ * using new ones. When grad mode is on and the result takes part in the graph, the tensor's history
+ * is rebased as in PyTorch: the old value lives on as a snapshot feeding the op's node, and the
+ * tensor becomes that node's output.
+ */
+import { ShapeError } from '../errors.js';
+import { apply, definePrimitive } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { fmtShape, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { add, mul, sub, toDtype } from './elementwise.js';
+import type { Operand } from './operand.js';
+import { expand } from './shape.js';
+import { zerosLike, full } from './creation.js';
+
+function commit<T extends Tensor>(
+  self: T,
+  op: string,
+  compute: (old: Tensor) => Tensor,
+  other?: Operand,
+): T {
+  self._checkInplace(op);
+  const recording =
+    isGradEnabled() && (self.requiresGrad || (other instanceof Tensor && other.requiresGrad));
+  // The snapshot stands for the value before the op: a copy that keeps the tensor's history.
+  const old = recording ? snapshot(self) : self.detach();
+  const result = compute(old);
+  if (!shapesEqual(result.shape, self.shape)) {
+    throw new ShapeError(
+      `${op}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`,
+    );
+  }
+  self.data.set(
+    result.dtype === self.dtype ? result.data : toDtype(result.detach(), self.dtype).data,
+  );
+  self._version.value++;
+  if (recording) self._setHistory(toDtype(result, self.dtype).gradFn);
+  return self;
+}
+
+function snapshot(t: Tensor): Tensor {
+  const copy = new Tensor(t.data.slice(), t.shape);
+  // A leaf that requires grad cannot get here (checked before): only non-leaf history is kept.
+  if (t.requiresGrad) copy._setHistory(t.gradFn);
+  return copy;
+}
+
+/** `self += alpha·other`. @example `w.add_(g, -0.1)` */
+export function add_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
+  return commit(self, 'add_', (old) => add(old, other, alpha), other);
+}
+
+/** `self -= alpha·other`. */
+export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
+  return commit(self, 'sub_', (old) => sub(old, other, alpha), other);
+}
+
+/** `self *= other`. @example `buf.mul_(0.9)` */
+export function mul_<T extends Tensor>(self: T, other: Operand): T {
+  return commit(self, 'mul_', (old) => mul(old, other), other);
+}
+
+/** Copies `src` (broadcast to this shape, cast to this dtype) into `self`. */
+export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  return commit(self, 'copy_', () => expand(src, self.shape), src);
+}
+
+const fillP = definePrimitive({
+  name: 'fill',
+  backwardName: 'FillBackward0',
+  forward: ([x], value: number) => ({ out: full(x.shape, value, { dtype: x.dtype }), saved: [] }),
+  vjp: ({ g }) => [zerosLike(g)],
+});
+
+/** Sets every element to `value`. @example `buf.fill_(1)` */
+export function fill_<T extends Tensor>(self: T, value: number): T {
+  return commit(self, 'fill_', (old) => apply(fillP, [old], value));
+}

@@ -1,0 +1,227 @@
+/**
+ * Reductions: `sum` (primitive), `mean` (composite), `max`/`min` over a dim (values and indices)
+ * and over everything, `argmax`/`argmin`.
+ */
+import { DTypeError, ValueError } from '../errors.js';
+import { apply, applyWithAux, definePrimitive } from '../autograd/function.js';
+import { argExtremeKernel, sumKernel } from '../kernels/reduce.js';
+import { stridedCopy } from '../kernels/layout.js';
+import { allocate, type FloatStorage } from '../tensor/dtype.js';
+import {
+  contiguousStrides,
+  normalizeDim,
+  normalizeDims,
+  numelOf,
+  type Shape,
+} from '../tensor/shape.js';
+import { floatDtype, Tensor } from '../tensor/tensor.js';
+import { div, eq, mul } from './elementwise.js';
+import { expand, reshape, scatterAdd } from './shape.js';
+
+/** The reduced shape, keeping reduced dims as 1 or dropping them. */
+function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!dims.includes(i)) out.push(d);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+/**
+ * Moves the reduced dims into one contiguous block when they are not already, and returns the
+ * `[outer, r, inner]` view of the (possibly permuted copy of the) data.
+ */
+function asBlock(
+  x: Tensor,
+  dims: readonly number[],
+): { data: FloatStorage; outer: number; r: number; inner: number } {
+  const shape = x.shape;
+  const data = x.data as FloatStorage;
+  const contiguous = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
+  if (dims.length === 0) return { data, outer: x.size, r: 1, inner: 1 };
+  if (contiguous) {
+    const first = dims[0];
+    const last = dims[dims.length - 1];
+    return {
+      data,
+      outer: numelOf(shape.slice(0, first)),
+      r: numelOf(shape.slice(first, last + 1)),
+      inner: numelOf(shape.slice(last + 1)),
+    };
+  }
+  const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const perm = [...kept, ...dims];
+  const strides = contiguousStrides(shape);
+  const permuted = allocate(x.dtype, x.size) as FloatStorage;
+  stridedCopy(
+    permuted,
+    data,
+    0,
+    perm.map((p) => shape[p]),
+    perm.map((p) => strides[p]),
+  );
+  const r = numelOf(dims.map((d) => shape[d]));
+  return { data: permuted, outer: x.size / Math.max(r, 1), r, inner: 1 };
+}
+
+interface SumParams {
+  dims: number[];
+  keepdim: boolean;
+}
+
+const sumP = definePrimitive({
+  name: 'sum',
+  backwardName: 'SumBackward1',
+  forward([x], { dims, keepdim }: SumParams) {
+    floatDtype(x, 'sum');
+    const outShape = reducedShape(x.shape, dims, keepdim);
+    const out = allocate(x.dtype, numelOf(outShape));
+    const { data, outer, r, inner } = asBlock(x, dims);
+    if (r === 0) out.fill(0);
+    else sumKernel(out, data, outer, r, inner);
+    return { out: new Tensor(out, outShape), saved: [] };
+  },
+  vjp: ({ g, inputs: [x], params: { dims } }) => [
+    expand(reshape(g, reducedShape(x.shape, dims, true)), x.shape),
+  ],
+});
+
+/**
+ * Sum over `dim` (one dim, a list, or all when omitted), keeping reduced dims as size 1 when
+ * `keepdim`. An empty list sums everything, as in PyTorch.
+ * @example `sum(x)`, `x.sum([0], true)`
+ */
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
+  return apply(sumP, [x], { dims: normalizeDims(list, x.ndim, 'sum'), keepdim });
+}
+
+/**
+ * Mean over `dim` (all when omitted): the composite `sum / count`.
+ * @example `x.mean(0)`
+ */
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  if (x.dtype === 'int32') {
+    throw new DTypeError(
+      'mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Int',
+    );
+  }
+  const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
+  const dims = normalizeDims(list, x.ndim, 'mean');
+  const count = numelOf(dims.map((d) => x.shape[d]));
+  return div(sum(x, dims, keepdim), count);
+}
+
+// ---- max / min ----------------------------------------------------------------------------------
+
+/** The result of `max(dim)` / `min(dim)`, PyTorch's `(values, indices)` named tuple. */
+export interface ValuesIndices {
+  values: Tensor;
+  /** int32 positions along the reduced dim of the first extreme value. */
+  indices: Tensor;
+}
+
+interface ExtremeParams {
+  dim: number;
+  keepdim: boolean;
+  sign: 1 | -1;
+}
+
+/** A 1-D alias of the data, off the tape. */
+function flat(x: Tensor): Tensor {
+  return new Tensor(x.data, [x.size]);
+}
+
+function extremeForward(
+  x: Tensor,
+  dim: number,
+  keepdim: boolean,
+  sign: 1 | -1,
+  op: string,
+): [Tensor, Tensor] {
+  floatDtype(x, op);
+  const d = normalizeDim(dim, x.ndim, op);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  if (size === 0) {
+    throw new ValueError(`${op}(): Expected reduction dim ${d} to have non-zero size.`);
+  }
+  const outShape = x.ndim === 0 ? [] : reducedShape(x.shape, [d], keepdim);
+  const values = allocate(x.dtype, numelOf(outShape)) as FloatStorage;
+  const indices = new Int32Array(values.length);
+  const outer = numelOf(x.shape.slice(0, d));
+  const inner = numelOf(x.shape.slice(d + 1));
+  argExtremeKernel(values, indices, x.data as FloatStorage, outer, size, inner, sign);
+  return [new Tensor(values, outShape), new Tensor(indices, outShape)];
+}
+
+const extremeP = definePrimitive({
+  name: 'max',
+  backwardName: 'MaxBackward0',
+  forward([x], { dim, keepdim, sign }: ExtremeParams) {
+    const [values, indices] = extremeForward(x, dim, keepdim, sign, sign > 0 ? 'max' : 'min');
+    return { out: values, saved: [indices] as const, aux: [indices] };
+  },
+  // value_selecting_reduction_backward: the gradient goes to the selected position only.
+  vjp: ({ g, saved: [indices], inputs: [x], params: { dim } }) => {
+    if (x.shape.length === 0) return [g];
+    const d = normalizeDim(dim, x.shape.length, 'max');
+    const keep = reducedShape(x.shape, [d], true);
+    return [scatterAdd(x.shape, d, reshape(indices, keep), reshape(g, keep))];
+  },
+});
+
+const extremeAllP = definePrimitive({
+  name: 'max',
+  backwardName: 'MaxBackward1',
+  forward([x], sign: 1 | -1) {
+    const op = sign > 0 ? 'max' : 'min';
+    if (x.size === 0) {
+      throw new ValueError(
+        `${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+      );
+    }
+    const [values] = extremeForward(flat(x), 0, false, sign, op);
+    return { out: values, saved: [x, values] as const };
+  },
+  // evenly_distribute_backward: ties share the gradient equally, as in PyTorch.
+  vjp: ({ g, saved: [x, value] }) => {
+    const mask = eq(x, value);
+    return [mul(mask, div(g, sum(mask)))];
+  },
+});
+
+/**
+ * Max over everything (a 0-d tensor), or over `dim` with the indices: `{ values, indices }`.
+ * @example `x.max()`, `const { values, indices } = max(x, 1)`
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) return apply(extremeAllP, [x], 1);
+  const [values, indices] = applyWithAux(extremeP, [x], { dim, keepdim, sign: 1 });
+  return { values, indices: indices! };
+}
+
+/** Min over everything, or over `dim` with the indices. @example `min(x, 0).values` */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) return apply(extremeAllP, [x], -1);
+  const [values, indices] = applyWithAux(extremeP, [x], { dim, keepdim, sign: -1 });
+  return { values, indices: indices! };
+}
+
+/** Index of the maximum over `dim` (over the flattened tensor when omitted), int32. @example `logits.argmax(1)` */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return dim === undefined
+    ? extremeForward(flat(x), 0, false, 1, 'argmax')[1]
+    : extremeForward(x, dim, keepdim, 1, 'argmax')[1];
+}
+
+/** Index of the minimum over `dim` (over the flattened tensor when omitted), int32. */
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return dim === undefined
+    ? extremeForward(flat(x), 0, false, -1, 'argmin')[1]
+    : extremeForward(x, dim, keepdim, -1, 'argmin')[1];
+}

@@ -1,0 +1,54 @@
+/**
+ * The global generator and the NumPy-compatible `random` namespace. `random.seed(s)` then
+ * `random.random(shape)` or `random.standardNormal(shape)` reproduces NumPy's legacy
+ * `np.random.seed(s); np.random.random(shape)` bit for bit, as float64 tensors like NumPy's.
+ */
+import { MT19937, type MT19937State } from './random-engine.js';
+import { checkShape, numelOf, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/** The generator behind `random`, `rand`, `randn`, `nn.init` and shuffling. */
+export const defaultGenerator = new MT19937();
+
+function draw(shape: Shape | number, fill: (out: Float64Array) => void, op: string): Tensor {
+  const s = checkShape(typeof shape === 'number' ? [shape] : shape, op);
+  const out = new Float64Array(numelOf(s));
+  fill(out);
+  return new Tensor(out, s);
+}
+
+/**
+ * NumPy's legacy global random API, on the generator shared with `rand`/`randn`.
+ *
+ * @example
+ * ```ts
+ * random.seed(123);
+ * const x = random.random([3, 5]); // == np.random.seed(123); np.random.random((3, 5))
+ * ```
+ */
+export const random = {
+  /** Re-seeds like `np.random.seed(s)` (an integer in [0, 2³² − 1]); clears the cached normal. */
+  seed(s: number): void {
+    defaultGenerator.seed(s);
+  },
+  /** Uniform [0, 1) float64 samples, like `np.random.random(shape)`. */
+  random(shape: Shape | number = []): Tensor {
+    return draw(shape, (o) => defaultGenerator.fillRandom(o), 'random');
+  },
+  /** Standard normal float64 samples, like `np.random.standard_normal(shape)`. */
+  standardNormal(shape: Shape | number = []): Tensor {
+    return draw(shape, (o) => defaultGenerator.fillStandardNormal(o), 'standardNormal');
+  },
+  /** A copy of the generator state, to restore with `setState`. */
+  getState(): MT19937State {
+    return defaultGenerator.getState();
+  },
+  setState(state: MT19937State): void {
+    defaultGenerator.setState(state);
+  },
+};
+
+/** Seeds the global generator (the `torch.manual_seed` spelling of `random.seed`). */
+export function manualSeed(s: number): void {
+  defaultGenerator.seed(s);
+}
