@@ -8,7 +8,7 @@ import { matmulKernel } from '../kernels/matmul.js';
 import { allocate, type FloatStorage } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, numelOf } from '../tensor/shape.js';
 import { floatDtype, Tensor } from '../tensor/tensor.js';
-import { squeeze, transpose, unsqueeze } from './shape.js';
+import { reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
 
 /** Offset of every batch matrix of an operand, walking the broadcast batch shape in order. */
@@ -82,6 +82,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`,
     );
   }
+  if (a.ndim === 1 && b.ndim === 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const k = a.shape[a.ndim - 1];
