@@ -77,3 +77,4 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/gr
 export * as autograd from './autograd/index.js';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck.js';
 export * from './errors.js';
+export * as nn from './nn/index.js';

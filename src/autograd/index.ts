@@ -10,3 +10,12 @@ export {
   type Forward,
 } from './function.js';
 export type { Node, GradHook, InputMeta } from './node.js';
+export {
+  compareVjp,
+  assertSameVjp,
+  formatReport,
+  type CompareOptions,
+  type AssertSameOptions,
+  type Difference,
+  type VjpReport,
+} from './compare.js';

@@ -1,0 +1,131 @@
+/**
+ * `nn.BatchNorm1d`, with PyTorch's options, state, key names and errors, on either implementation.
+ */
+import { ShapeError, ValueError } from '../errors.js';
+import type { FloatDType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { full, zeros } from '../ops/creation.js';
+import { batchNorm } from './functional/batch-norm.js';
+import { checkBatchNorm, type BatchNormImpl } from './functional/batch-norm-checks.js';
+import { Module, Parameter } from './module.js';
+
+export interface BatchNorm1dOptions {
+  eps?: number;
+  /** Running-average weight of each new batch; `null` for a cumulative average (default 0.1). */
+  momentum?: number | null;
+  /** Learnable per-channel weight (init 1) and bias (init 0) (default true). */
+  affine?: boolean;
+  /** Keep running statistics for evaluation (default true). */
+  trackRunningStats?: boolean;
+  impl?: BatchNormImpl;
+  dtype?: FloatDType;
+}
+
+/**
+ * Batch normalisation over `(N, C)` or `(N, C, L)` input.
+ *
+ * @example
+ * ```ts
+ * const bn = new nn.BatchNorm1d(5);          // fused
+ * const y = bn.forward(x);                   // training mode: updates runningMean/runningVar
+ * bn.eval(); bn.forward(x);                  // uses the running statistics
+ * ```
+ */
+export class BatchNorm1d extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  impl: BatchNormImpl;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
+    super();
+    const {
+      eps = 1e-5,
+      momentum = 0.1,
+      affine = true,
+      trackRunningStats = true,
+      impl = 'fused',
+      dtype = 'float32',
+    } = options;
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new ValueError(
+        `BatchNorm1d: numFeatures must be a positive integer (got ${numFeatures})`,
+      );
+    }
+    if (!(eps > 0)) throw new ValueError(`BatchNorm1d: eps must be positive (got ${eps})`);
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) {
+      throw new ValueError(`BatchNorm1d: momentum must be in [0, 1] or null (got ${momentum})`);
+    }
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.affine = affine;
+    this.trackRunningStats = trackRunningStats;
+    this.impl = impl;
+    this.weight = affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
+    this.bias = affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    this.registerBuffer('running_mean', trackRunningStats ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer(
+      'running_var',
+      trackRunningStats ? full([numFeatures], 1, { dtype }) : null,
+    );
+    this.registerBuffer(
+      'num_batches_tracked',
+      trackRunningStats ? new Tensor(new Int32Array(1), []) : null,
+    );
+  }
+
+  get runningMean(): Tensor | null {
+    return this.buffer('running_mean');
+  }
+  get runningVar(): Tensor | null {
+    return this.buffer('running_var');
+  }
+  /** How many training batches updated the statistics (a 0-d int32 tensor; null when not tracking). */
+  get numBatchesTracked(): Tensor | null {
+    return this.buffer('num_batches_tracked');
+  }
+
+  /** Zeroes the running mean and counter and sets the running variance to 1. */
+  resetRunningStats(): void {
+    this.runningMean?.data.fill(0);
+    this.runningVar?.data.fill(1);
+    this.numBatchesTracked?.data.fill(0);
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.ndim !== 2 && input.ndim !== 3) {
+      throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
+    }
+    if (input.shape[1] !== this.numFeatures) {
+      throw new ShapeError(
+        `BatchNorm1d: expected input with ${this.numFeatures} channels (dim 1), got input of shape [${input.shape.join(', ')}]`,
+      );
+    }
+    const track = this.training && this.trackRunningStats;
+    // PyTorch: batch statistics in training, and in eval when there are no running statistics.
+    const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
+    const passStats = !this.training || this.trackRunningStats;
+    const counter = this.numBatchesTracked;
+    const nextCount = counter !== null && track ? counter.data[0] + 1 : 0;
+    const momentum = this.momentum ?? (nextCount > 0 ? 1 / nextCount : 0);
+    // Check everything before the counter moves, so that a failed call leaves all state untouched.
+    const rm = passStats ? this.runningMean : null;
+    const rv = passStats ? this.runningVar : null;
+    checkBatchNorm(input, rm, rv, this.weight, this.bias, useBatch, momentum, this.eps);
+    if (counter !== null && track) {
+      counter.data[0] = nextCount;
+      counter._version.value++;
+    }
+    return batchNorm(input, rm, rv, this.weight, this.bias, {
+      training: useBatch,
+      momentum,
+      eps: this.eps,
+      impl: this.impl,
+    });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Argument checks and the running-statistics update shared by both BatchNorm implementations, so
+ * the two differ only in how they compute, never in what they accept or what state they change.
+ */
+import { DTypeError, ShapeError, ValueError } from '../../errors.js';
+import type { FloatStorage } from '../../tensor/dtype.js';
+import { fmtShape } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+export type BatchNormImpl = 'fused' | 'composite';
+
+export interface BatchNormOptions {
+  /** Normalise with batch statistics and update the running ones (default false). */
+  training?: boolean;
+  /** Weight of the new batch in the running averages (default 0.1). */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+  /** `'fused'` (one op, closed-form backward; default) or `'composite'` (primitive ops). */
+  impl?: BatchNormImpl;
+}
+
+/** `[N, C, L]` with L = 1 for 2-D input. */
+export interface BatchNormLayout {
+  n: number;
+  c: number;
+  l: number;
+  /** Dims reduced per channel: [0] or [0, 2]. */
+  dims: number[];
+  /** Shape that broadcasts a per-channel vector: [1, C] or [1, C, 1]. */
+  channelShape: number[];
+}
+
+export function checkBatchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+): BatchNormLayout {
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new ShapeError(`batchNorm: expected 2D or 3D input (got ${input.ndim}D input)`);
+  }
+  if (input.dtype === 'int32')
+    throw new DTypeError('batchNorm: expected a float32 or float64 input, got int32');
+  const [n, c] = input.shape;
+  const l = input.ndim === 3 ? input.shape[2] : 1;
+  const named: [string, Tensor | null][] = [
+    ['running_mean', runningMean],
+    ['running_var', runningVar],
+    ['weight', weight],
+    ['bias', bias],
+  ];
+  for (const [name, t] of named) {
+    if (t === null) continue;
+    if (t.ndim !== 1 || t.shape[0] !== c) {
+      throw new ShapeError(
+        `batchNorm: ${name} should contain ${c} elements not ${t.size} (shape ${fmtShape(t.shape)} ` +
+          `for input of shape ${fmtShape(input.shape)})`,
+      );
+    }
+    if (t.dtype !== input.dtype) {
+      throw new DTypeError(
+        `batchNorm: ${name} has dtype ${t.dtype} but input has dtype ${input.dtype}`,
+      );
+    }
+  }
+  if ((runningMean === null) !== (runningVar === null)) {
+    throw new ValueError(
+      'batchNorm: running_mean and running_var must both be given or both be null',
+    );
+  }
+  if (!training && runningMean === null) {
+    throw new ValueError('batchNorm: running_mean must be defined in evaluation mode');
+  }
+  if (training && n * l === 1) {
+    throw new ValueError(
+      `Expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`,
+    );
+  }
+  if (!(eps > 0)) throw new ValueError(`batchNorm: eps must be positive (got ${eps})`);
+  if (!(momentum >= 0 && momentum <= 1)) {
+    throw new ValueError(`batchNorm: momentum must be in [0, 1] (got ${momentum})`);
+  }
+  return {
+    n,
+    c,
+    l,
+    dims: input.ndim === 3 ? [0, 2] : [0],
+    channelShape: input.ndim === 3 ? [1, c, 1] : [1, c],
+  };
+}
+
+/**
+ * `running = momentum·batch + (1 − momentum)·running`, in float64 and rounded once, with the
+ * unbiased batch variance for `running_var`; in place, off the tape, bumping the versions.
+ */
+export function updateRunningStats(
+  runningMean: Tensor,
+  runningVar: Tensor,
+  batchMean: ArrayLike<number>,
+  batchVarUnbiased: ArrayLike<number>,
+  momentum: number,
+): void {
+  const rm = runningMean.data as FloatStorage;
+  const rv = runningVar.data as FloatStorage;
+  for (let ch = 0; ch < rm.length; ch++) {
+    rm[ch] = momentum * batchMean[ch] + (1 - momentum) * rm[ch];
+    rv[ch] = momentum * batchVarUnbiased[ch] + (1 - momentum) * rv[ch];
+  }
+  runningMean._version.value++;
+  runningVar._version.value++;
+}

@@ -1,0 +1,52 @@
+/**
+ * BatchNorm as a composite of public primitive ops, with no gradient code: the engine derives its
+ * backward (first and higher order) from the primitives. The tinygrad way:
+ *
+ *   x̂ = (x − mean) / √(var + eps),  y = x̂·weight + bias
+ *
+ * with mean and (biased) var per channel over N (and L) in training, or the running statistics in
+ * evaluation. Float32 input is computed in float64 (cast on the tape) and the result cast back, so
+ * both implementations share the float64 statistics the numerics require.
+ */
+import { noGrad } from '../../autograd/grad-mode.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
+
+export function batchNormComposite(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+  { dims, channelShape, n, l }: BatchNormLayout,
+): Tensor {
+  const x = input.double();
+  const perChannel = (t: Tensor): Tensor => t.double().reshape(channelShape);
+  let y: Tensor;
+  if (training || runningMean === null || runningVar === null) {
+    const mean = x.mean(dims, true);
+    const centered = x.sub(mean);
+    const variance = centered.mul(centered).mean(dims, true);
+    y = centered.mul(variance.add(eps).rsqrt());
+    if (training && runningMean !== null && runningVar !== null) {
+      const m = n * l;
+      noGrad(() =>
+        updateRunningStats(
+          runningMean,
+          runningVar,
+          mean.data,
+          variance.mul(m / (m - 1)).data,
+          momentum,
+        ),
+      );
+    }
+  } else {
+    y = x.sub(perChannel(runningMean)).mul(perChannel(runningVar).add(eps).rsqrt());
+  }
+  if (weight !== null) y = y.mul(perChannel(weight));
+  if (bias !== null) y = y.add(perChannel(bias));
+  return y.to(input.dtype);
+}
