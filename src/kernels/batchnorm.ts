@@ -12,7 +12,12 @@ export interface BatchStats {
   sumSq: Float64Array;
 }
 
-/** Per-channel mean and sum of squared deviations, two-pass. */
+/**
+ * Per-channel mean and sum of squared deviations by the corrected two-pass algorithm
+ * (Chan, Golub & LeVeque): with d = x − mean₀, mean = mean₀ + Σd/M and Σ(x − mean)² = Σd² − (Σd)²/M.
+ * The correction makes the mean of a constant channel exactly that constant, so its output is
+ * exactly the bias.
+ */
 export function batchStatsKernel(x: FloatStorage, n: number, c: number, l: number): BatchStats {
   const m = n * l;
   const mean = new Float64Array(c);
@@ -25,18 +30,26 @@ export function batchStatsKernel(x: FloatStorage, n: number, c: number, l: numbe
     }
   }
   for (let ch = 0; ch < c; ch++) mean[ch] /= m;
+  const sumD = new Float64Array(c);
   const sumSq = new Float64Array(c);
   for (let i = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       const base = (i * c + ch) * l;
       const mu = mean[ch];
       let s = 0;
+      let s2 = 0;
       for (let k = 0; k < l; k++) {
         const d = x[base + k] - mu;
-        s += d * d;
+        s += d;
+        s2 += d * d;
       }
-      sumSq[ch] += s;
+      sumD[ch] += s;
+      sumSq[ch] += s2;
     }
+  }
+  for (let ch = 0; ch < c; ch++) {
+    mean[ch] += sumD[ch] / m;
+    sumSq[ch] = Math.max(0, sumSq[ch] - (sumD[ch] * sumD[ch]) / m);
   }
   return { mean, sumSq };
 }

@@ -170,6 +170,7 @@ export function linspace(
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++)
     out[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  if (steps === 1) out[0] = start;
   return finish(out, [steps], options);
 }
 

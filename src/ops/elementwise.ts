@@ -110,12 +110,13 @@ const maximumP = definePrimitive({
     // NaN in either operand propagates, as in PyTorch.
     return { out: mapBinary(a, b, 'x > y || x !== x ? x : y', 'maximum'), saved: [a, b] as const };
   },
-  // Ties split the gradient in half, as PyTorch's derivatives.yaml does.
+  // derivatives.yaml: ties split the gradient in half; a NaN passes it to both sides.
   vjp: ({ g, saved: [a, b], needs }) => {
-    const half = mul(eq(a, b), 0.5);
+    const half = div(g, 2);
+    const tie = eq(a, b);
     return [
-      needs[0] ? unbroadcast(mul(g, add(gt(a, b), half)), a.shape) : null,
-      needs[1] ? unbroadcast(mul(g, add(lt(a, b), half)), b.shape) : null,
+      needs[0] ? unbroadcast(where(lt(a, b), 0, where(tie, half, g)), a.shape) : null,
+      needs[1] ? unbroadcast(where(gt(a, b), 0, where(tie, half, g)), b.shape) : null,
     ];
   },
 });
@@ -259,7 +260,7 @@ const reluP = definePrimitive({
     return { out, saved: [out] as const };
   },
   // threshold_backward(g, result, 0): the gradient passes where the result is positive.
-  vjp: ({ g, saved: [out] }) => [mul(g, gt(out, 0))],
+  vjp: ({ g, saved: [out] }) => [where(le(out, 0), 0, g)],
 });
 
 const sigmoidP = definePrimitive({

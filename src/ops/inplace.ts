@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { add, mul, sub, toDtype } from './elementwise.js';
 import type { Operand } from './operand.js';
 import { expand } from './shape.js';
+import { unbroadcast } from './unbroadcast.js';
 import { zerosLike, full } from './creation.js';
 
 function commit<T extends Tensor>(
@@ -64,9 +65,24 @@ export function mul_<T extends Tensor>(self: T, other: Operand): T {
   return commit(self, 'mul_', (old) => mul(old, other), other);
 }
 
+const copyP = definePrimitive({
+  name: 'copy_',
+  backwardName: 'CopyBackwards',
+  forward([old, src]) {
+    const value = toDtype(expand(src.detach(), old.shape), old.dtype);
+    return { out: new Tensor(value.data.slice(), old.shape), saved: [] };
+  },
+  // The old value is overwritten: it gets a zero gradient; the source gets the gradient summed
+  // over the dims it was broadcast along.
+  vjp: ({ g, inputs: [, src], needs }) => [
+    needs[0] ? zerosLike(g) : null,
+    needs[1] ? unbroadcast(g, src.shape) : null,
+  ],
+});
+
 /** Copies `src` (broadcast to this shape, cast to this dtype) into `self`. */
 export function copy_<T extends Tensor>(self: T, src: Tensor): T {
-  return commit(self, 'copy_', () => expand(src, self.shape), src);
+  return commit(self, 'copy_', (old) => apply(copyP, [old, src], null), src);
 }
 
 const fillP = definePrimitive({

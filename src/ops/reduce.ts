@@ -70,7 +70,7 @@ interface SumParams {
   keepdim: boolean;
 }
 
-const sumP = definePrimitive({
+const sumDimP = definePrimitive({
   name: 'sum',
   backwardName: 'SumBackward1',
   forward([x], { dims, keepdim }: SumParams) {
@@ -87,6 +87,9 @@ const sumP = definePrimitive({
   ],
 });
 
+/** The same primitive under PyTorch's name for a full reduction. */
+const sumAllP = { ...sumDimP, backwardName: 'SumBackward0' };
+
 /**
  * Sum over `dim` (one dim, a list, or all when omitted), keeping reduced dims as size 1 when
  * `keepdim`. An empty list sums everything, as in PyTorch.
@@ -94,7 +97,8 @@ const sumP = definePrimitive({
  */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
-  return apply(sumP, [x], { dims: normalizeDims(list, x.ndim, 'sum'), keepdim });
+  const prim = list === undefined ? sumAllP : sumDimP;
+  return apply(prim, [x], { dims: normalizeDims(list, x.ndim, 'sum'), keepdim });
 }
 
 /**
@@ -155,7 +159,7 @@ function extremeForward(
   return [new Tensor(values, outShape), new Tensor(indices, outShape)];
 }
 
-const extremeP = definePrimitive({
+const maxDimP = definePrimitive({
   name: 'max',
   backwardName: 'MaxBackward0',
   forward([x], { dim, keepdim, sign }: ExtremeParams) {
@@ -171,7 +175,7 @@ const extremeP = definePrimitive({
   },
 });
 
-const extremeAllP = definePrimitive({
+const maxAllP = definePrimitive({
   name: 'max',
   backwardName: 'MaxBackward1',
   forward([x], sign: 1 | -1) {
@@ -191,6 +195,10 @@ const extremeAllP = definePrimitive({
   },
 });
 
+// min is the same pair of primitives with sign −1, under PyTorch's names.
+const minDimP = { ...maxDimP, name: 'min', backwardName: 'MinBackward0' };
+const minAllP = { ...maxAllP, name: 'min', backwardName: 'MinBackward1' };
+
 /**
  * Max over everything (a 0-d tensor), or over `dim` with the indices: `{ values, indices }`.
  * @example `x.max()`, `const { values, indices } = max(x, 1)`
@@ -198,8 +206,8 @@ const extremeAllP = definePrimitive({
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  if (dim === undefined) return apply(extremeAllP, [x], 1);
-  const [values, indices] = applyWithAux(extremeP, [x], { dim, keepdim, sign: 1 });
+  if (dim === undefined) return apply(maxAllP, [x], 1);
+  const [values, indices] = applyWithAux(maxDimP, [x], { dim, keepdim, sign: 1 });
   return { values, indices: indices! };
 }
 
@@ -207,8 +215,8 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  if (dim === undefined) return apply(extremeAllP, [x], -1);
-  const [values, indices] = applyWithAux(extremeP, [x], { dim, keepdim, sign: -1 });
+  if (dim === undefined) return apply(minAllP, [x], -1);
+  const [values, indices] = applyWithAux(minDimP, [x], { dim, keepdim, sign: -1 });
   return { values, indices: indices! };
 }
 

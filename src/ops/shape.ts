@@ -55,7 +55,11 @@ const reshapeP = definePrimitive({
   name: 'reshape',
   backwardName: 'ViewBackward0',
   // A view: same storage and version counter, so in-place changes show through as in PyTorch.
-  forward: ([x], shape: number[]) => ({ out: new Tensor(x.data, shape, x._version), saved: [] }),
+  forward([x], shape: number[]) {
+    const out = new Tensor(x.data, shape, x._version);
+    out._base = x._base ?? x;
+    return { out, saved: [] };
+  },
   vjp: ({ g, inputs: [x] }) => [reshape(g, x.shape)],
 });
 

@@ -43,6 +43,8 @@ export class Tensor {
   gradFn: Node | null = null;
   /** @internal Version counter checked by backward for in-place modification. */
   _version: VersionCounter;
+  /** @internal The tensor whose storage this view (a reshape) shares, or null. */
+  _base: Tensor | null = null;
   /** @internal Hooks of a leaf (non-leaf hooks live on its node). */
   readonly _hooks: GradHook[] = [];
   private _requiresGrad = false;
@@ -148,6 +150,8 @@ export class Tensor {
    * @example `const w = zeros([3]).requiresGrad_();`
    */
   requiresGrad_(on = true): this {
+    // A non-leaf already requires grad; only turning it off is an error, as in PyTorch.
+    if (!this.isLeaf && on) return this;
     if (!this.isLeaf) {
       throw new AutogradError(
         'you can only change requires_grad flags of leaf variables. If you want to use a computed ' +
@@ -198,9 +202,23 @@ export class Tensor {
 
   /** @internal Throws unless grad mode allows an in-place change of this tensor. */
   _checkInplace(op: string): void {
-    if (this.isLeaf && this.requiresGrad && isGradEnabled()) {
+    if (!isGradEnabled()) return;
+    if (this.isLeaf && this.requiresGrad) {
       throw new AutogradError(
         `${op}: a leaf Variable that requires grad is being used in an in-place operation.`,
+      );
+    }
+    const base = this._base;
+    if (base !== null && base.requiresGrad) {
+      if (base.isLeaf) {
+        throw new AutogradError(
+          `${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`,
+        );
+      }
+      // PyTorch rebases the base's history here (CopySlices); tapegrad refuses rather than be wrong.
+      throw new AutogradError(
+        `${op}: in-place modification of a view of a tensor that requires grad is not supported; ` +
+          'clone() the view first',
       );
     }
   }

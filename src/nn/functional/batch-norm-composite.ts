@@ -12,6 +12,16 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 
+/**
+ * mean₀ + mean(x − mean₀): algebraically the mean, numerically the corrected two-pass mean that
+ * the fused kernel uses too. A constant channel gets exactly its constant, hence variance 0 and an
+ * output of exactly the bias.
+ */
+export function correctedMean(x: Tensor, dims: number[]): Tensor {
+  const rough = x.mean(dims, true);
+  return rough.add(x.sub(rough).mean(dims, true));
+}
+
 export function batchNormComposite(
   input: Tensor,
   runningMean: Tensor | null,
@@ -27,7 +37,7 @@ export function batchNormComposite(
   const perChannel = (t: Tensor): Tensor => t.double().reshape(channelShape);
   let y: Tensor;
   if (training || runningMean === null || runningVar === null) {
-    const mean = x.mean(dims, true);
+    const mean = correctedMean(x, dims);
     const centered = x.sub(mean);
     const variance = centered.mul(centered).mean(dims, true);
     y = centered.mul(variance.add(eps).rsqrt());

@@ -28,6 +28,7 @@ import {
 import { allocate, type FloatStorage } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
+import { correctedMean } from './batch-norm-composite.js';
 
 interface FusedParams {
   layout: BatchNormLayout;
@@ -148,7 +149,7 @@ function backwardWithOps(
   let xhat: Tensor;
   let dx: Tensor;
   if (p.constStats === null) {
-    const centered = xd.sub(xd.mean(dims, true));
+    const centered = xd.sub(correctedMean(xd, dims));
     const is = centered.mul(centered).mean(dims, true).add(p.eps).rsqrt();
     xhat = centered.mul(is);
     dx = is.mul(ghat.sub(ghat.mean(dims, true)).sub(xhat.mul(ghat.mul(xhat).mean(dims, true))));
