@@ -9,7 +9,7 @@ export {
   type VjpArgs,
   type Forward,
 } from './function.js';
-export type { Node, GradHook, InputMeta } from './node.js';
+export { graphStats, type GraphStats, type Node, type GradHook, type InputMeta } from './node.js';
 export {
   compareVjp,
   assertSameVjp,

@@ -84,11 +84,42 @@ export class Node {
     this.freed = true;
   }
 
-  /** Total bytes of the values this node holds for its backward (0 once freed). */
-  savedBytes(): number {
-    const buffers = new Set(this.saved.map((ref) => ref.tensor.data.buffer));
-    let bytes = 0;
-    for (const b of buffers) bytes += b.byteLength;
-    return bytes;
+  /** The values this node holds for its backward (none once freed). */
+  savedTensors(): readonly Tensor[] {
+    return this.saved.map((ref) => ref.tensor);
   }
+}
+
+export interface GraphStats {
+  /** Nodes reachable from the root: the size of the tape its backward will walk. */
+  nodes: number;
+  /** Bytes of all distinct storage the reachable nodes hold for backward. */
+  savedBytes: number;
+  /** The same, leaving out storage shared with the tensors in `exclude` (e.g. the inputs). */
+  savedBytesExcluding: number;
+}
+
+/**
+ * Counts the tape behind `root` and the memory it keeps alive for backward.
+ * @example `autograd.graphStats(loss, [x]).nodes`
+ */
+export function graphStats(root: Tensor, exclude: readonly Tensor[] = []): GraphStats {
+  const seen = new Set<Node>();
+  const buffers = new Set<ArrayBufferLike>();
+  const stack = root.gradFn === null ? [] : [root.gradFn];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    for (const t of node.savedTensors()) buffers.add(t.data.buffer);
+    for (const e of node.edges) if (e?.node !== undefined) stack.push(e.node);
+  }
+  const excluded = new Set(exclude.map((t) => t.data.buffer));
+  let savedBytes = 0;
+  let savedBytesExcluding = 0;
+  for (const b of buffers) {
+    savedBytes += b.byteLength;
+    if (!excluded.has(b)) savedBytesExcluding += b.byteLength;
+  }
+  return { nodes: seen.size, savedBytes, savedBytesExcluding };
 }

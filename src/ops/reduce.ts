@@ -101,8 +101,29 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
   return apply(prim, [x], { dims: normalizeDims(list, x.ndim, 'sum'), keepdim });
 }
 
+const meanP = definePrimitive({
+  name: 'mean',
+  backwardName: 'MeanBackward1',
+  forward([x], p: SumParams) {
+    const total = sumDimP.forward([x], p).out;
+    const count = numelOf(p.dims.map((d) => x.shape[d]));
+    const out = total.data;
+    for (let i = 0; i < out.length; i++) out[i] /= count;
+    return { out: total, saved: [] };
+  },
+  // Each input element contributed 1/count of the mean.
+  vjp: ({ g, inputs: [x], params: { dims } }) => [
+    div(
+      expand(reshape(g, reducedShape(x.shape, dims, true)), x.shape),
+      numelOf(dims.map((d) => x.shape[d])),
+    ),
+  ],
+});
+
+const meanAllP = { ...meanP, backwardName: 'MeanBackward0' };
+
 /**
- * Mean over `dim` (all when omitted): the composite `sum / count`.
+ * Mean over `dim` (all when omitted): the sum divided by the count.
  * @example `x.mean(0)`
  */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
@@ -113,8 +134,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   }
   const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
   const dims = normalizeDims(list, x.ndim, 'mean');
-  const count = numelOf(dims.map((d) => x.shape[d]));
-  return div(sum(x, dims, keepdim), count);
+  return apply(list === undefined ? meanAllP : meanP, [x], { dims, keepdim });
 }
 
 // ---- max / min ----------------------------------------------------------------------------------

@@ -3,9 +3,12 @@
  * the same seeding, the same uint32 stream, the same 53-bit doubles and the same polar-method
  * Gaussians, including the cached second Gaussian that makes odd-length draws interleave.
  *
- * One caveat: Gaussians go through a correctly rounded log, while NumPy uses the C library's.
- * On glibc the two differ in about 1 of 4,000 Gaussians (by an ulp or two), where glibc's log
- * rounds the wrong way; everything else, uniforms and the stream position included, is exact.
+ * NumPy's polar method calls the C library's log(), which is not correctly rounded, so the
+ * Gaussians use a bit-exact port of glibc's log (./glibc-log.ts), specifically of the variant
+ * glibc 2.36 runs on x86_64 CPUs with FMA. Other libm builds round a few logs differently (glibc
+ * 2.36's own SSE2 build, used on CPUs without FMA, in about 1 of 10,000 of the polar method's
+ * inputs), so there a pair of Gaussians can differ from NumPy's in the last bit or two. Uniforms
+ * and the stream position are exact everywhere.
  *
  * It deliberately knows nothing about tensors, so reference values generated with
  * `np.random.seed(s)` can be compared against it directly.
@@ -17,176 +20,13 @@
  * ```
  */
 import { ValueError } from '../errors.js';
+import { glibcLog } from './glibc-log.js';
 
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
 const UPPER_MASK = 0x80000000;
 const LOWER_MASK = 0x7fffffff;
-
-// ---------------------------------------------------------------------------------------------
-// A correctly rounded natural logarithm.
-//
-// NumPy's polar method calls the C library's log(). glibc's is accurate to about 0.52 ulp and
-// V8's Math.log (an fdlibm port) to under 1 ulp; they disagree in the last bit for ~7% of the
-// polar method's inputs, which would change ~1 in 32 Gaussians. A correctly rounded log agrees
-// with glibc except where glibc itself rounds the wrong way (~0.05% of inputs), and unlike
-// either library it gives the same bits on every platform. Copying glibc's own table-driven log
-// would be needed to close that last gap.
-//
-// Method: x = 2**k * z with z in [1/sqrt(2), sqrt(2)); c = j/1024 is the nearest table point, so
-// log(x) = k*ln2 + log(c) + 2*atanh(s), s = (z - c)/(z + c), |s| < 2**-11.5. Everything is
-// carried as double-double (hi + lo) until one final rounding; the relative error before that
-// rounding is around 2**-95, so a misrounding needs the true value to lie that close to a
-// midpoint between doubles. Cost: about 5x Math.log.
-// ---------------------------------------------------------------------------------------------
-
-/** Dekker's splitter, 2**27 + 1: splits a double into two 26-bit halves whose products are exact. */
-const SPLIT = 134217729;
-const LN2_HI = 0.6931471805599453;
-const LN2_LO = 2.3190468138462996e-17;
-const SQRT2 = 1.4142135623730951;
-const TWO_THIRDS_HI = 0.6666666666666666;
-const TWO_THIRDS_LO = 3.700743415417188e-17;
-const TABLE_SCALE = 1024;
-const J_MIN = 724; // Math.round(TABLE_SCALE / sqrt(2))
-const J_MAX = 1448; // Math.round(TABLE_SCALE * sqrt(2))
-const SMALLEST_NORMAL = 2.2250738585072014e-308;
-const TWO_POW_54 = 18014398509481984;
-
-/** Scratch views for reading the exponent of a double without allocating. */
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const HI_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-/** log(j / 1024) for j in [J_MIN, J_MAX] as interleaved hi, lo pairs; built on first use. */
-let logTable: Float64Array | null = null;
-
-/** The exact rounding error of the product p = fl(a * b), by Dekker's algorithm (no FMA in JS). */
-function mulError(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return ah * bh - p + ah * bl + al * bh + al * bl;
-}
-
-/** The exact rounding error of the sum s = fl(a + b), by Knuth's TwoSum. */
-function addError(a: number, b: number, s: number): number {
-  const bb = s - a;
-  return a - (s - bb) + (b - bb);
-}
-
-/**
- * log(c) for c in [1/sqrt(2), sqrt(2)] to ~2**-104, as [hi, lo]. Slow (a 24-term double-double
- * series), so it only fills the table.
- */
-function slowLogDD(c: number): [number, number] {
-  // s = (c - 1)/(c + 1) as double-double; c - 1 is exact (Sterbenz), c + 1 may round.
-  const n = c - 1;
-  const m = c + 1;
-  const me = addError(c, 1, m);
-  const sh = n / m;
-  const p = sh * m;
-  const sl = (n - p - mulError(sh, m, p) - sh * me) / m;
-  // s2 = s*s
-  let q = sh * sh;
-  let qe = mulError(sh, sh, q) + 2 * sh * sl;
-  const s2h = q + qe;
-  const s2l = qe - (s2h - q);
-  // Horner in double-double: acc = sum_i s2**i / (2i + 1), from the top term down.
-  let ah = 1 / 49;
-  let al = (1 - ah * 49 - mulError(ah, 49, ah * 49)) / 49;
-  for (let d = 47; d >= 1; d -= 2) {
-    // acc *= s2
-    q = ah * s2h;
-    qe = mulError(ah, s2h, q) + (ah * s2l + al * s2h);
-    // acc += 1/d (as double-double)
-    const ih = 1 / d;
-    const il = (1 - ih * d - mulError(ih, d, ih * d)) / d;
-    const sum = q + ih;
-    const se = addError(q, ih, sum) + qe + il;
-    ah = sum + se;
-    al = se - (ah - sum);
-  }
-  // 2 * s * acc
-  q = sh * ah;
-  qe = mulError(sh, ah, q) + (sh * al + sl * ah);
-  const hi = q + qe;
-  return [2 * hi, 2 * (qe - (hi - q))];
-}
-
-function buildLogTable(): Float64Array {
-  const table = new Float64Array(2 * (J_MAX - J_MIN + 1));
-  for (let j = J_MIN; j <= J_MAX; j++) {
-    const [hi, lo] = slowLogDD(j / TABLE_SCALE);
-    table[2 * (j - J_MIN)] = hi;
-    table[2 * (j - J_MIN) + 1] = lo;
-  }
-  return table;
-}
-
-/**
- * The natural logarithm of `x`, correctly rounded to nearest (barring inputs within ~2**-95
- * relative of a rounding midpoint, which is astronomically rare). The polar method uses it in
- * place of the platform log so that Gaussians are the same on every engine and platform.
- *
- * @example
- * ```ts
- * correctlyRoundedLog(0.5); // -0.6931471805599453
- * ```
- */
-export function correctlyRoundedLog(x: number): number {
-  // NaN, zero, negatives and +Infinity have exact answers that Math.log already gives.
-  if (!(x > 0) || x === Infinity) return Math.log(x);
-  const table = logTable ?? (logTable = buildLogTable());
-  let k = 0;
-  if (x < SMALLEST_NORMAL) {
-    x *= TWO_POW_54;
-    k = -54;
-  }
-  f64[0] = x;
-  const hiWord = u32[HI_WORD];
-  k += (hiWord >>> 20) - 1023;
-  u32[HI_WORD] = (hiWord & 0xfffff) | 0x3ff00000;
-  let z = f64[0];
-  if (z >= SQRT2) {
-    z *= 0.5;
-    k += 1;
-  }
-  const j = Math.round(z * TABLE_SCALE);
-  const c = j / TABLE_SCALE;
-  // z - c is exact (Sterbenz); z + c may round, so its error is carried.
-  const d = z - c;
-  const sum = z + c;
-  const sumErr = addError(z, c, sum);
-  const sh = d / sum;
-  const p = sh * sum;
-  const sl = (d - p - mulError(sh, sum, p) - sh * sumErr) / sum;
-  // 2*atanh(s) = 2s + (2/3)s^3 + (2/5)s^5 + ...; the s^3 term still needs double-double.
-  const q = sh * sh;
-  const qe = mulError(sh, sh, q) + 2 * sh * sl;
-  const c3 = q * sh;
-  const c3e = mulError(q, sh, c3) + qe * sh + q * sl;
-  const b = c3 * TWO_THIRDS_HI;
-  const be = mulError(c3, TWO_THIRDS_HI, b) + c3e * TWO_THIRDS_HI + c3 * TWO_THIRDS_LO;
-  const tail = q * q * sh * (0.4 + q * (2 / 7 + q * (2 / 9)));
-  const t = 2 * sh;
-  const h1 = t + b;
-  const lo1 = addError(t, b, h1) + 2 * sl + (be + tail);
-  // Add log(c) and k*ln2 (k*LN2_HI is made exact by carrying its rounding error).
-  const lh = table[2 * (j - J_MIN)];
-  const ll = table[2 * (j - J_MIN) + 1];
-  const kh = k * LN2_HI;
-  const ke = mulError(k, LN2_HI, kh) + k * LN2_LO;
-  const s1 = kh + lh;
-  const e1 = addError(kh, lh, s1);
-  const s2 = s1 + h1;
-  const e2 = addError(s1, h1, s2);
-  return s2 + (e1 + e2 + ke + ll + lo1);
-}
 
 /** A snapshot of the generator, laid out like NumPy's `RandomState.get_state()` tuple. */
 export interface MT19937State {
@@ -280,7 +120,7 @@ export class MT19937 {
 
   /**
    * A standard normal sample: NumPy's `legacy_gauss` (Marsaglia's polar method) step for step,
-   * with a correctly rounded log (see the module note). Each accepted pair yields two normals;
+   * with glibc's log (see the module note). Each accepted pair yields two normals;
    * the second is cached for the next call, so a re-seed or `setState` must reset or restore it.
    *
    * @example
@@ -303,7 +143,7 @@ export class MT19937 {
       x2 = 2 * this.randomDouble() - 1;
       r2 = x1 * x1 + x2 * x2;
     } while (r2 >= 1 || r2 === 0);
-    const f = Math.sqrt((-2 * correctlyRoundedLog(r2)) / r2);
+    const f = Math.sqrt((-2 * glibcLog(r2)) / r2);
     this.gauss = f * x1;
     this.hasGauss = true;
     return f * x2;
