@@ -6,7 +6,7 @@ import type { FloatDType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from '../ops/creation.js';
 import { batchNorm } from './functional/batch-norm.js';
-import { checkBatchNorm, type BatchNormImpl } from './functional/batch-norm-checks.js';
+import { checkBatchNorm, checkImpl, type BatchNormImpl } from './functional/batch-norm-checks.js';
 import { Module, Parameter } from './module.js';
 
 export interface BatchNorm1dOptions {
@@ -57,6 +57,7 @@ export class BatchNorm1d extends Module {
       );
     }
     if (!(eps > 0)) throw new ValueError(`BatchNorm1d: eps must be positive (got ${eps})`);
+    checkImpl(impl, 'BatchNorm1d');
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) {
       throw new ValueError(`BatchNorm1d: momentum must be in [0, 1] or null (got ${momentum})`);
     }
@@ -101,11 +102,6 @@ export class BatchNorm1d extends Module {
     if (input.ndim !== 2 && input.ndim !== 3) {
       throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
     }
-    if (input.shape[1] !== this.numFeatures) {
-      throw new ShapeError(
-        `BatchNorm1d: expected input with ${this.numFeatures} channels (dim 1), got input of shape [${input.shape.join(', ')}]`,
-      );
-    }
     const track = this.training && this.trackRunningStats;
     // PyTorch: batch statistics in training, and in eval when there are no running statistics.
     const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
@@ -116,7 +112,13 @@ export class BatchNorm1d extends Module {
     // Check everything before the counter moves, so that a failed call leaves all state untouched.
     const rm = passStats ? this.runningMean : null;
     const rv = passStats ? this.runningVar : null;
-    checkBatchNorm(input, rm, rv, this.weight, this.bias, useBatch, momentum, this.eps);
+    checkBatchNorm(input, rm, rv, this.weight, this.bias, useBatch, momentum, this.eps, this.impl);
+    // Without affine parameters or running statistics nothing above pins the channel count.
+    if (input.shape[1] !== this.numFeatures) {
+      throw new ShapeError(
+        `BatchNorm1d: expected input with ${this.numFeatures} channels (dim 1), got input of shape [${input.shape.join(', ')}]`,
+      );
+    }
     if (counter !== null && track) {
       counter.data[0] = nextCount;
       counter._version.value++;

@@ -31,6 +31,12 @@ export interface BatchNormLayout {
   channelShape: number[];
 }
 
+export function checkImpl(impl: string, op: string): void {
+  if (impl !== 'fused' && impl !== 'composite') {
+    throw new ValueError(`${op}: impl must be 'fused' or 'composite' (got '${impl}')`);
+  }
+}
+
 export function checkBatchNorm(
   input: Tensor,
   runningMean: Tensor | null,
@@ -40,7 +46,9 @@ export function checkBatchNorm(
   training: boolean,
   momentum: number,
   eps: number,
+  impl: BatchNormImpl = 'fused',
 ): BatchNormLayout {
+  checkImpl(impl, 'batchNorm');
   if (input.ndim !== 2 && input.ndim !== 3) {
     throw new ShapeError(`batchNorm: expected 2D or 3D input (got ${input.ndim}D input)`);
   }
@@ -68,13 +76,16 @@ export function checkBatchNorm(
       );
     }
   }
+  if (!training && runningMean === null) {
+    throw new ValueError('batchNorm: running_mean must be defined in evaluation mode');
+  }
+  if (!training && runningVar === null) {
+    throw new ValueError('batchNorm: running_var must be defined in evaluation mode');
+  }
   if ((runningMean === null) !== (runningVar === null)) {
     throw new ValueError(
       'batchNorm: running_mean and running_var must both be given or both be null',
     );
-  }
-  if (!training && runningMean === null) {
-    throw new ValueError('batchNorm: running_mean must be defined in evaluation mode');
   }
   if (training && n * l === 1) {
     throw new ValueError(

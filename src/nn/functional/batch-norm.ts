@@ -3,7 +3,6 @@
  * implementations get the same checked arguments and the same running-statistics update; they
  * differ only in how output and gradients are computed.
  */
-import { ValueError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { batchNormComposite } from './batch-norm-composite.js';
 import { batchNormFused } from './batch-norm-fused.js';
@@ -29,9 +28,6 @@ export function batchNorm(
   options: BatchNormOptions = {},
 ): Tensor {
   const { training = false, momentum = 0.1, eps = 1e-5, impl = 'fused' } = options;
-  if (impl !== 'fused' && impl !== 'composite') {
-    throw new ValueError(`batchNorm: impl must be 'fused' or 'composite' (got '${String(impl)}')`);
-  }
   const layout = checkBatchNorm(
     input,
     runningMean,
@@ -41,6 +37,7 @@ export function batchNorm(
     training,
     momentum,
     eps,
+    impl,
   );
   const run = impl === 'composite' ? batchNormComposite : batchNormFused;
   return run(input, runningMean, runningVar, weight, bias, training, momentum, eps, layout);
