@@ -78,3 +78,14 @@ export * as autograd from './autograd/index.js';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck.js';
 export * from './errors.js';
 export * as nn from './nn/index.js';
+export {
+  save,
+  load,
+  serialize,
+  deserialize,
+  readHeader,
+  type SaveOptions,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  type SafetensorsDType,
+} from './io/index.js';

@@ -1,0 +1,12 @@
+/** Saving and loading state dicts: the safetensors format, readable by PyTorch and Hugging Face. */
+export {
+  save,
+  load,
+  serialize,
+  deserialize,
+  readHeader,
+  type SaveOptions,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  type SafetensorsDType,
+} from './safetensors.js';
