@@ -89,3 +89,5 @@ export {
   type SafetensorsTensorInfo,
   type SafetensorsDType,
 } from './io/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';

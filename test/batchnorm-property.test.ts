@@ -3,7 +3,7 @@
  * implementations must agree on output, all three gradients, second derivatives and the running
  * statistics, and both must pass gradcheck and gradgradcheck. Upstream gradients are random.
  */
-import { fc, it } from '@fast-check/vitest';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import {
   autograd,
@@ -88,7 +88,7 @@ function expectAgree(a: Tensor, b: Tensor): void {
 describe('fused and composite BatchNorm agree', () => {
   // One functional call: output, gradients of x, weight and bias, the running statistics the call
   // updates in place, and second derivatives along random directions (order 2).
-  it.prop([
+  test.prop([
     config.chain((cfg) => {
       const s = shapeOf(cfg);
       return fc.record({
@@ -151,7 +151,7 @@ describe('fused and composite BatchNorm agree', () => {
   );
 
   // Several module steps in a row, switching between train and eval.
-  it.prop([
+  test.prop([
     config.chain((cfg) =>
       fc.record({
         cfg: fc.constant(cfg),
@@ -233,7 +233,7 @@ describe('both BatchNorm implementations pass gradcheck and gradgradcheck', () =
     seed: fc.nat(1000),
   });
   for (const impl of ['fused', 'composite'] as const) {
-    it.prop(
+    test.prop(
       [
         small.chain((p) =>
           fc.tuple(fc.constant(p), valuesFor(numel(p.l === null ? [p.n, p.c] : [p.n, p.c, p.l]))),
@@ -284,7 +284,7 @@ describe('both BatchNorm implementations pass gradcheck and gradgradcheck', () =
 });
 
 describe('adversarial inputs', () => {
-  it.prop([
+  test.prop([
     fc.record({
       n: fc.integer({ min: 2, max: 16 }),
       c: fc.integer({ min: 1, max: 8 }),
@@ -308,7 +308,7 @@ describe('adversarial inputs', () => {
     },
   );
 
-  it.prop([
+  test.prop([
     fc.record({
       n: fc.integer({ min: 2, max: 10 }),
       l: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }),
@@ -335,7 +335,7 @@ describe('adversarial inputs', () => {
   );
 
   const edge = (name: string, shape: number[], make: (i: number) => number): void => {
-    it.prop([fc.nat(1000), fc.boolean()])(`${name}: fused equals composite`, (seed, affine) => {
+    test.prop([fc.nat(1000), fc.boolean()])(`${name}: fused equals composite`, (seed, affine) => {
       const c = shape[1];
       const fn =
         (impl: Impl) =>

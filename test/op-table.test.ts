@@ -3,8 +3,8 @@
  * fast-check generates shapes (broadcasting cases included) and values in the op's domain, and
  * `gradcheck` and `gradgradcheck` must pass in float64 with a random upstream gradient.
  */
-import { fc, it } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { gradcheck, gradgradcheck, tensor, type Tensor } from '../src/index.js';
 
@@ -557,14 +557,14 @@ describe('the op table', () => {
 describe.each(table)('$name', (spec) => {
   const tol = { atol: spec.atol ?? 1e-5, rtol: spec.rtol ?? 1e-3 };
 
-  it.prop([spec.arb, fc.nat(1000)])(
+  test.prop([spec.arb, fc.nat(1000)])(
     'passes gradcheck on generated shapes and values',
     (c, seed) => {
       expect(gradcheck(c.fn, build(c), { ...tol, seed })).toBe(true);
     },
   );
 
-  it.prop([spec.arb, fc.nat(1000)])(
+  test.prop([spec.arb, fc.nat(1000)])(
     'passes gradgradcheck on generated shapes and values',
     (c, seed) => {
       expect(gradgradcheck(c.fn, build(c), { ...tol, seed })).toBe(true);

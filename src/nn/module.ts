@@ -97,9 +97,16 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Clears the gradients of all parameters. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /**
+   * Clears the gradients of all parameters: zeroes them in place, as PyTorch 1.13's default
+   * `zero_grad(set_to_none=False)` does, or drops them with `setToNone: true`.
+   */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      if (p.grad === null) continue;
+      if (options.setToNone === true) p.grad = null;
+      else noGrad(() => p.grad!.detach_().zero_());
+    }
   }
 
   /** Parameters then buffers, each module's before its children's, as PyTorch orders them. */
