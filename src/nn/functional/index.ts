@@ -1,2 +1,22 @@
 /** `nn.functional`: stateless forms of the layers. */
 export { batchNorm, type BatchNormOptions, type BatchNormImpl } from './batch-norm.js';
+export {
+  relu,
+  gelu,
+  dropout,
+  linear,
+  type GeluOptions,
+  type GeluApproximate,
+  type DropoutOptions,
+} from './activation.js';
+export {
+  mseLoss,
+  nllLoss,
+  crossEntropy,
+  binaryCrossEntropyWithLogits,
+  type Reduction,
+  type MseLossOptions,
+  type NllLossOptions,
+  type CrossEntropyOptions,
+  type BceWithLogitsOptions,
+} from './loss.js';

@@ -1,0 +1,220 @@
+/**
+ * Layers: `Linear`, the activations `ReLU`, `Tanh`, `Sigmoid`, `GELU`, and `Dropout`, `Flatten`,
+ * `Identity` and the container `Sequential`, with PyTorch's constructors, defaults, parameter
+ * names and initialisation. Each forward is a call of a public op or of `nn.functional`.
+ */
+import { ValueError } from '../errors.js';
+import type { FloatDType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { zeros } from '../ops/creation.js';
+import { sigmoid, tanh } from '../ops/elementwise.js';
+import { flatten } from '../ops/shape.js';
+import {
+  checkDropoutP,
+  dropout,
+  gelu,
+  linear,
+  relu,
+  type GeluApproximate,
+  type GeluOptions,
+} from './functional/activation.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { Module, Parameter } from './module.js';
+
+export interface LinearOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+  dtype?: FloatDType;
+}
+
+function checkFeatures(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ValueError(`Linear: ${name} must be a non-negative integer (got ${n})`);
+  }
+}
+
+/**
+ * y = x·Wᵀ + b, `torch.nn.Linear`: `weight` has shape [outFeatures, inFeatures], `bias`
+ * [outFeatures]. Initialised as PyTorch does, from the global seeded generator: weight by
+ * `kaimingUniform_(w, { a: √5 })`, which is U(−1/√in, 1/√in), then bias from U(−1/√in, 1/√in).
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const fc = new nn.Linear(784, 10);
+ * const logits = fc.forward(x); // x: [batch, 784] (any leading dims)
+ * ```
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    const { bias = true, dtype = 'float32' } = options;
+    checkFeatures('inFeatures', inFeatures);
+    checkFeatures('outFeatures', outFeatures);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
+    this.bias = bias ? new Parameter(zeros([outFeatures], { dtype })) : null;
+    this.resetParameters();
+  }
+
+  /** Draws fresh weights (then bias), as at construction. */
+  resetParameters(): void {
+    // a = √5 gives gain √(2/(1 + 5)) and bound √3·gain/√in = 1/√in.
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias !== null) {
+      const [fanIn] = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return linear(input, this.weight, this.bias);
+  }
+}
+
+/** max(x, 0) elementwise. */
+export class ReLU extends Module {
+  forward(input: Tensor): Tensor {
+    return relu(input);
+  }
+}
+
+/** tanh elementwise. */
+export class Tanh extends Module {
+  forward(input: Tensor): Tensor {
+    return tanh(input);
+  }
+}
+
+/** 1/(1 + e⁻ˣ) elementwise. */
+export class Sigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return sigmoid(input);
+  }
+}
+
+/**
+ * x·Φ(x) elementwise (`approximate: 'tanh'` for the tanh form), `torch.nn.GELU`.
+ * @example `new nn.GELU({ approximate: 'tanh' })`
+ */
+export class GELU extends Module {
+  readonly approximate: GeluApproximate;
+
+  constructor(options: GeluOptions = {}) {
+    super();
+    this.approximate = options.approximate ?? 'none';
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') {
+      throw new ValueError(
+        `approximate argument must be either none or tanh. (got '${String(this.approximate)}')`,
+      );
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return gelu(input, { approximate: this.approximate });
+  }
+}
+
+/**
+ * Zeroes each element with probability p in training and scales the rest by 1/(1 − p); the
+ * identity in evaluation. The mask comes from the global seeded generator (see `F.dropout`).
+ * @example `const drop = new nn.Dropout(0.1); drop.eval();`
+ */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    checkDropoutP(p);
+    this.p = p;
+  }
+
+  forward(input: Tensor): Tensor {
+    return dropout(input, { p: this.p, training: this.training });
+  }
+}
+
+/** Merges dims `startDim..endDim` into one (default: everything but the batch dim). */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+
+  forward(input: Tensor): Tensor {
+    return flatten(input, this.startDim, this.endDim);
+  }
+}
+
+/** Returns its input. */
+export class Identity extends Module {
+  forward(input: Tensor): Tensor {
+    return input;
+  }
+}
+
+/**
+ * A chain of modules, `torch.nn.Sequential`: `forward` feeds each module's output to the next.
+ * The modules are fields named '0', '1', …, so they are found as children in that order and the
+ * state-dict keys read `0.weight`, `2.running_mean`, as in PyTorch; `seq[0]` and `seq.at(-1)`
+ * index them.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ * model.stateDict(); // keys 0.weight, 0.bias, 2.weight, 2.bias
+ * ```
+ */
+export class Sequential extends Module {
+  [index: number]: Module;
+
+  constructor(...modules: Module[]) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  /** The number of modules. */
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  /** The module at `index` (negative counts from the end), as `seq[index]` in PyTorch. */
+  at(index: number): Module {
+    const n = this.length;
+    if (!Number.isInteger(index) || index < -n || index >= n) {
+      throw new ValueError(`index ${index} is out of range`);
+    }
+    return this[index < 0 ? index + n : index];
+  }
+
+  /** Adds `module` at the end, under the next number. */
+  append(module: Module): this {
+    if (!(module instanceof Module)) {
+      throw new ValueError(`Sequential: ${String(module)} is not a Module subclass`);
+    }
+    this[this.length] = module;
+    return this;
+  }
+
+  forward(input: Tensor): Tensor {
+    let x = input;
+    for (const [, m] of this.namedChildren()) x = m.forward(x);
+    return x;
+  }
+
+  /** The modules in order, as `for (const m of seq)`. */
+  *[Symbol.iterator](): Iterator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+}
