@@ -14,20 +14,41 @@ export class TapegradError extends Error {
   }
 }
 
-/** Shapes that cannot be combined, reshaped or indexed as asked. */
+/**
+ * Shapes that cannot be combined, reshaped or indexed as asked.
+ * @example zeros([2, 3]).matmul(zeros([2, 3])); // ShapeError: … (2x3 and 2x3; …)
+ */
 export class ShapeError extends TapegradError {}
 
-/** A dtype an op does not accept, or two dtypes it cannot combine. */
+/**
+ * A dtype an op does not accept, or two dtypes it cannot combine.
+ * @example arange(3).requiresGrad_(); // DTypeError: only Tensors of floating point dtype …
+ */
 export class DTypeError extends TapegradError {}
 
-/** A dimension or element index outside its range (PyTorch's `IndexError`). */
+/**
+ * A dimension or element index outside its range (PyTorch's `IndexError`).
+ * @example zeros([2, 3]).sum(2); // IndexError: sum: Dimension out of range …
+ */
 export class IndexError extends TapegradError {}
 
-/** A bad argument value: a negative size, an eps ≤ 0, a momentum outside [0, 1], … */
+/**
+ * A bad argument value: a negative size, an eps ≤ 0, a momentum outside [0, 1], …
+ * @example zeros([2, -1]); // ValueError: full: negative or non-integer dimension -1 …
+ */
 export class ValueError extends TapegradError {}
 
-/** Misuse of the tape: backward through a freed graph, in-place edits of saved values, … */
+/**
+ * Misuse of the tape: backward through a freed graph, in-place edits of saved values, …
+ * @example
+ * const y = x.exp();
+ * y.sum().backward();
+ * y.sum().backward(); // AutogradError: Trying to backward through the graph a second time …
+ */
 export class AutogradError extends TapegradError {}
 
-/** A gradient check (`gradcheck`, `gradgradcheck`, `assertSameVjp`) found a mismatch. */
+/**
+ * A gradient check (`gradcheck`, `gradgradcheck`, `assertSameVjp`) found a mismatch.
+ * @example autograd.assertSameVjp((t) => t.mul(2), (t) => t.mul(3), [x]); // GradcheckError
+ */
 export class GradcheckError extends TapegradError {}

@@ -8,6 +8,8 @@
  * x.mul(x).sum().backward();
  * console.log(x.grad!.toString()); // tensor([2., 4., 6.])
  * ```
+ *
+ * @packageDocumentation
  */
 export { Tensor, type NestedArray, type RemovableHandle } from './tensor/tensor.js';
 export type { DType, FloatDType } from './tensor/dtype.js';

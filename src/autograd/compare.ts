@@ -12,6 +12,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { grad } from './engine.js';
 import type { TensorFn } from './gradcheck.js';
 
+/** Options of `compareVjp`. */
 export interface CompareOptions {
   /** Seed of the random upstream gradients and directions (default 0). */
   seed?: number;
@@ -23,6 +24,7 @@ export interface CompareOptions {
 export interface Difference {
   /** What was compared: `output 0`, `grad input 1`, `input 2 after call`, `second-order input 0`. */
   name: string;
+  /** The shape of the compared quantity. */
   shape: readonly number[];
   /** max |a − b|. */
   maxAbs: number;
@@ -30,9 +32,13 @@ export interface Difference {
   maxRel: number;
 }
 
+/** What `compareVjp` measured: one row per compared quantity, and the worst of them. */
 export interface VjpReport {
+  /** Outputs, input gradients, inputs changed in place and (order 2) second derivatives. */
   differences: Difference[];
+  /** The largest `maxAbs` of all rows. */
   maxAbs: number;
+  /** The largest `maxRel` of all rows. */
   maxRel: number;
 }
 
@@ -151,7 +157,10 @@ export function compareVjp(
   };
 }
 
-/** The report as an aligned table, one row per compared quantity. */
+/**
+ * The report as an aligned table, one row per compared quantity.
+ * @example console.log(autograd.formatReport(autograd.compareVjp(fused, composite, [x])));
+ */
 export function formatReport(report: VjpReport): string {
   const rows = report.differences.map((d) => [
     d.name,
@@ -165,16 +174,17 @@ export function formatReport(report: VjpReport): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** Options of `assertSameVjp`: those of `compareVjp` plus the tolerances. */
 export interface AssertSameOptions extends CompareOptions {
-  /** Allowed max |a − b| / max |b| per quantity (default 1e-10 for float64, 1e-5 for float32). */
+  /** Allowed max |a − b| / max |b| per quantity (1e-10 if any input is float64, else 1e-5). */
   rtol?: number;
-  /** Allowed max |a − b| regardless of scale (default 1e-12 for float64, 1e-6 for float32). */
+  /** Allowed max |a − b| regardless of scale (1e-12 if any input is float64, else 1e-6). */
   atol?: number;
 }
 
 /**
- * Throws a `GradcheckError` carrying the report when any quantity differs by more than
- * `atol + rtol·max|b|`; returns the report otherwise.
+ * Throws a `GradcheckError` carrying the report when any quantity differs by more than both
+ * `atol` and `rtol·max|b|` (maxAbs > atol and maxRel > rtol); returns the report otherwise.
  *
  * @example
  * ```ts

@@ -13,6 +13,7 @@ import { onesLike } from '../ops/creation.js';
 import { enableGrad, noGrad } from './grad-mode.js';
 import type { GradHook, InputMeta, Node } from './node.js';
 
+/** Options of `backward` and `Tensor.backward`, as in `torch.autograd.backward`. */
 export interface BackwardOptions {
   /** Keep saved values for another backward through the same graph (default: `createGraph`). */
   retainGraph?: boolean;
@@ -20,6 +21,7 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
+/** Options of `grad`, as in `torch.autograd.grad`. */
 export interface GradOptions extends BackwardOptions {
   /** Upstream gradients, one per output (default: ones for one-element outputs). */
   gradOutputs?: readonly (Tensor | null)[];

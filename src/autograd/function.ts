@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Node, type Edge, type InputMeta } from './node.js';
 
+/** What a primitive's forward returns: the output and the residuals its VJP will need. */
 export interface Forward<S extends readonly Tensor[]> {
   /** The differentiable output. */
   readonly out: Tensor;
@@ -20,10 +21,13 @@ export interface Forward<S extends readonly Tensor[]> {
   readonly aux?: readonly Tensor[];
 }
 
+/** What a primitive's VJP receives. */
 export interface VjpArgs<P, S extends readonly Tensor[]> {
   /** The upstream gradient, of the output's shape and dtype. */
   readonly g: Tensor;
+  /** The residuals the forward returned in `saved`, checked unmodified since. */
   readonly saved: S;
+  /** The non-tensor arguments of the call (a dim, an exponent, …), as passed to `apply`. */
   readonly params: P;
   /** Shapes and dtypes of the inputs, kept after the inputs themselves are gone. */
   readonly inputs: readonly InputMeta[];
@@ -31,16 +35,55 @@ export interface VjpArgs<P, S extends readonly Tensor[]> {
   readonly needs: readonly boolean[];
 }
 
+/**
+ * A differentiable op, JAX `custom_vjp` style: its forward and its vector-Jacobian product side
+ * by side. `P` is the type of its non-tensor parameters, `S` that of its saved residuals.
+ *
+ * @example
+ * ```ts
+ * const cubeP = autograd.definePrimitive({
+ *   name: 'cube',
+ *   backwardName: 'CubeBackward0',
+ *   forward: ([x]) => ({ out: x.detach().pow(3), saved: [x] as const }),
+ *   vjp: ({ g, saved: [x] }) => [g.mul(x.square().mul(3))], // d x³ = 3x²
+ * });
+ * const cube = (x: Tensor): Tensor => autograd.apply(cubeP, [x], null);
+ * ```
+ */
 export interface Primitive<P, S extends readonly Tensor[]> {
   /** The op's name in messages, e.g. `mul`. */
   readonly name: string;
   /** PyTorch's name for its backward node, e.g. `MulBackward0`, shown as `grad_fn`. */
   readonly backwardName: string;
+  /**
+   * Checks the arguments and computes the output off the tape (kernels or detached tensors),
+   * returning the residuals for the VJP in `saved`.
+   * @example forward: ([x]) => ({ out: x.detach().pow(3), saved: [x] as const })
+   */
   forward(inputs: readonly Tensor[], params: P): Forward<S>;
+  /**
+   * One gradient per input, each of its input's shape (or null where `needs` is false), written
+   * with tensor ops so that a `createGraph` backward can differentiate it again.
+   * @example vjp: ({ g, saved: [x] }) => [g.mul(x.square().mul(3))]
+   */
   vjp(args: VjpArgs<P, S>): readonly (Tensor | null)[];
 }
 
-/** Identity, there to infer `P` and `S` from the definition's object literal. */
+/**
+ * Defines a primitive (see `Primitive`). At run time it is the identity; it exists so that
+ * TypeScript infers `P` and `S` from the object literal and checks forward and VJP against them.
+ *
+ * @example
+ * ```ts
+ * const scaleP = autograd.definePrimitive({
+ *   name: 'scale',
+ *   backwardName: 'ScaleBackward0',
+ *   forward: ([x], k: number) => ({ out: x.detach().mul(k), saved: [] }),
+ *   vjp: ({ g, params: k }) => [g.mul(k)],
+ * });
+ * autograd.apply(scaleP, [x], 3); // 3x, with gradient 3g
+ * ```
+ */
 export function definePrimitive<P, S extends readonly Tensor[]>(
   def: Primitive<P, S>,
 ): Primitive<P, S> {
@@ -50,6 +93,7 @@ export function definePrimitive<P, S extends readonly Tensor[]>(
 /**
  * Calls a primitive and, when grad mode is on and some input requires grad, records one node on
  * the tape. Returns the differentiable output followed by any auxiliary outputs.
+ * @example const [out, ...aux] = autograd.applyWithAux(prim, inputs, params);
  */
 export function applyWithAux<P, S extends readonly Tensor[]>(
   prim: Primitive<P, S>,
@@ -73,7 +117,10 @@ export function applyWithAux<P, S extends readonly Tensor[]>(
   return [fwd.out, ...aux];
 }
 
-/** {@link applyWithAux} for primitives with one output. */
+/**
+ * {@link applyWithAux} for primitives with one output: calls `prim` on `inputs` and records it.
+ * @example const y = autograd.apply(cubeP, [x], null);
+ */
 export function apply<P, S extends readonly Tensor[]>(
   prim: Primitive<P, S>,
   inputs: readonly Tensor[],

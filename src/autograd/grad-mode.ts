@@ -4,12 +4,18 @@
  */
 let enabled = true;
 
-/** Whether ops currently record onto the tape. @example `isGradEnabled() // true` */
+/**
+ * Whether ops currently record onto the tape.
+ * @example isGradEnabled() // true
+ */
 export function isGradEnabled(): boolean {
   return enabled;
 }
 
-/** Sets grad mode and returns the previous value. @example `const prev = setGradEnabled(false);` */
+/**
+ * Sets grad mode and returns the previous value.
+ * @example const prev = setGradEnabled(false);
+ */
 export function setGradEnabled(on: boolean): boolean {
   const prev = enabled;
   enabled = on;

@@ -10,8 +10,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { grad } from './engine.js';
 
+/** A function under test: tensors in, one tensor or a list of tensors out. */
 export type TensorFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
+/** Options of `gradcheck` and `gradgradcheck`, with `torch.autograd.gradcheck`'s defaults. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;

@@ -1,4 +1,8 @@
-/** The `autograd` namespace: functional gradients and the checks that prove them. */
+/**
+ * The `autograd` namespace: functional gradients and the checks that prove them.
+ *
+ * @module
+ */
 export { backward, grad, type BackwardOptions, type GradOptions } from './engine.js';
 export { gradcheck, gradgradcheck, type GradcheckOptions, type TensorFn } from './gradcheck.js';
 export {

@@ -1,9 +1,3 @@
-/**
- * One record on the tape: the backward of one op call. A node holds edges to the producers of its
- * inputs (another node, or a leaf that accumulates `.grad`), the values the op saved explicitly
- * (with their versions at save time) and a closure that computes the VJP from them. It does not
- * hold the op's inputs themselves, so nothing is kept alive that the VJP does not need.
- */
 import { AutogradError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
@@ -18,8 +12,11 @@ export type Edge =
 /** A hook sees a gradient and may return a replacement for it. */
 export type GradHook = (grad: Tensor) => Tensor | undefined | void; // eslint-disable-line @typescript-eslint/no-invalid-void-type -- a hook may return nothing, as in PyTorch
 
+/** What a node remembers of each input: enough to check and shape its gradient. */
 export interface InputMeta {
+  /** The input's shape; its gradient must have it. */
   readonly shape: Shape;
+  /** The input's dtype; its gradient is cast to it. */
   readonly dtype: DType;
 }
 
@@ -30,6 +27,21 @@ interface SavedRef {
 
 let nextSeq = 0;
 
+/**
+ * One record on the tape: the backward of one op call (PyTorch's `grad_fn`). A node holds edges to
+ * the producers of its inputs (another node, or a leaf that accumulates `.grad`), the values the op
+ * saved explicitly (with their versions at save time) and a closure that computes the VJP from
+ * them. It does not hold the op's inputs themselves, so nothing is kept alive that the VJP does
+ * not need.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = x.mul(3).sum();
+ * y.gradFn!.name; // 'SumBackward0'
+ * y.gradFn!.edges[0]?.node?.name; // 'MulBackward0'
+ * ```
+ */
 export class Node {
   /** Position on the tape: every node recorded later has a larger number. */
   readonly seq = nextSeq++;
@@ -42,13 +54,19 @@ export class Node {
   constructor(
     /** PyTorch's name for the backward function, e.g. `MulBackward0`. */
     readonly name: string,
+    /** Per input, where its gradient goes: the producer's node, a leaf, or null (no grad). */
     readonly edges: readonly Edge[],
+    /** Shape and dtype of each input, kept after the inputs themselves are gone. */
     readonly inputs: readonly InputMeta[],
     private saved: readonly SavedRef[],
     private run: ((g: Tensor) => readonly (Tensor | null)[]) | null,
   ) {}
 
-  /** Computes the input gradients; checks first that no saved value was freed or modified. */
+  /**
+   * Computes the input gradients; checks first that no saved value was freed or modified. The
+   * engine calls it; calling it directly runs one VJP without accumulating anything.
+   * @example const [dx] = y.gradFn!.apply(onesLike(y)); // one VJP step, no .grad written
+   */
   apply(g: Tensor): readonly (Tensor | null)[] {
     if (this.run === null || this.freed) {
       throw new AutogradError(
@@ -76,6 +94,7 @@ export class Node {
   /**
    * Frees what the VJP saved. A node that saved nothing stays usable, as in PyTorch, where a
    * second backward through additions alone succeeds.
+   * @example y.gradFn!.release(); // y.backward() now throws, unless nothing was saved
    */
   release(): void {
     if (this.saved.length === 0) return;
@@ -84,12 +103,16 @@ export class Node {
     this.freed = true;
   }
 
-  /** The values this node holds for its backward (none once freed). */
+  /**
+   * The values this node holds for its backward (none once freed).
+   * @example x.exp().gradFn!.savedTensors() // [the output eˣ], reused by the VJP
+   */
   savedTensors(): readonly Tensor[] {
     return this.saved.map((ref) => ref.tensor);
   }
 }
 
+/** The size of a tape and the memory it keeps alive, as `graphStats` measures them. */
 export interface GraphStats {
   /** Nodes reachable from the root: the size of the tape its backward will walk. */
   nodes: number;
@@ -101,7 +124,7 @@ export interface GraphStats {
 
 /**
  * Counts the tape behind `root` and the memory it keeps alive for backward.
- * @example `autograd.graphStats(loss, [x]).nodes`
+ * @example autograd.graphStats(loss, [x]).nodes
  */
 export function graphStats(root: Tensor, exclude: readonly Tensor[] = []): GraphStats {
   const seen = new Set<Node>();

@@ -15,6 +15,7 @@ import type { MT19937 } from '../tensor/random-engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { generatorFrom, randomPermutation, type Collated, type Dataset } from './dataset.js';
 
+/** Options of `new DataLoader(dataset, options)`, as `torch.utils.data.DataLoader`'s. */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -145,10 +146,15 @@ export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
  * ```
  */
 export class DataLoader<T> implements Iterable<Collated<T>> {
+  /** The dataset the batches are drawn from. */
   readonly dataset: Dataset<T>;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch draws a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last, smaller batch is dropped. */
   readonly dropLast: boolean;
+  /** The generator that shuffles: the loader's own when seeded, else the one given or global. */
   readonly generator: MT19937;
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions = {}) {
@@ -181,7 +187,10 @@ export class DataLoader<T> implements Iterable<Collated<T>> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** Starts an epoch: the order is drawn now, when the iterator is created. */
+  /**
+   * Starts an epoch: the order is drawn now, when the iterator is created.
+   * @example for (const [xb, yb] of loader) train(xb, yb);
+   */
   [Symbol.iterator](): Iterator<Collated<T>> {
     const n = this.dataset.length;
     let order: Int32Array;

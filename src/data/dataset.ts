@@ -48,12 +48,18 @@ export type Collated<T> = T extends Tensor
  * ```
  */
 export interface Dataset<T> {
+  /** The number of samples. */
   readonly length: number;
+  /**
+   * Sample `index`, for `index` in [0, length).
+   * @example const [x0, y0] = ds.get(0);
+   */
   get(index: number): T;
   /**
    * Optional fast path for the `DataLoader`: the batch of the samples at `indices`, which must
    * equal `defaultCollate(indices.map(get))`. `TensorDataset` reads a whole batch with one
    * `indexSelect` per tensor instead of stacking single samples.
+   * @example getBatch: (indices) => [images.indexSelect(0, tensor(indices, { dtype: 'int32' }))]
    */
   getBatch?(indices: Int32Array): Collated<T>;
 }
@@ -117,7 +123,9 @@ export function randomPermutation(n: number, generator: MT19937 = defaultGenerat
  * ```
  */
 export class TensorDataset implements Dataset<Tensor[]> {
+  /** The tensors whose rows are the samples. */
   readonly tensors: readonly Tensor[];
+  /** The number of samples: the common size of dim 0. */
   readonly length: number;
 
   constructor(...tensors: Tensor[]) {
@@ -143,13 +151,19 @@ export class TensorDataset implements Dataset<Tensor[]> {
     this.length = sizes[0];
   }
 
-  /** Row `index` of every tensor (each without the first dim). */
+  /**
+   * Row `index` of every tensor (each without the first dim).
+   * @example new TensorDataset(zeros([5, 3]), arange(5)).get(4) // [zeros([3]), a 0-d tensor 4]
+   */
   get(index: number): Tensor[] {
     checkSampleIndex(index, this.length, 'TensorDataset.get');
     return this.tensors.map((t) => narrow(t, 0, index, 1).reshape(t.shape.slice(1)));
   }
 
-  /** Rows `indices` of every tensor, as one `indexSelect(t, 0, indices)` each. */
+  /**
+   * Rows `indices` of every tensor, as one `indexSelect(t, 0, indices)` each.
+   * @example ds.getBatch(Int32Array.from([0, 2, 4])) // rows 0, 2 and 4 of each tensor
+   */
   getBatch(indices: Int32Array): Tensor[] {
     const index = tensor(indices, { dtype: 'int32' });
     return this.tensors.map((t) => indexSelect(t, 0, index));
@@ -167,8 +181,15 @@ export class TensorDataset implements Dataset<Tensor[]> {
  * ```
  */
 export class Subset<T> implements Dataset<T> {
+  /** The underlying dataset. */
   readonly dataset: Dataset<T>;
+  /** Which samples of `dataset` this subset holds, in order. */
   readonly indices: Int32Array;
+  /**
+   * The underlying dataset's batch fast path, with the indices mapped through; absent when it
+   * has none.
+   * @example subset.getBatch?.(Int32Array.from([0, 1]))
+   */
   readonly getBatch?: (indices: Int32Array) => Collated<T>;
 
   constructor(dataset: Dataset<T>, indices: readonly number[] | Int32Array) {
@@ -181,16 +202,22 @@ export class Subset<T> implements Dataset<T> {
     }
   }
 
+  /** The number of samples: the number of indices. */
   get length(): number {
     return this.indices.length;
   }
 
+  /**
+   * Sample `indices[index]` of the underlying dataset.
+   * @example new Subset(ds, [7, 3]).get(0) // ds.get(7)
+   */
   get(index: number): T {
     checkSampleIndex(index, this.indices.length, 'Subset.get');
     return this.dataset.get(this.indices[index]);
   }
 }
 
+/** Where `randomSplit`'s permutation comes from: a seed or a generator, not both. */
 export interface RandomSplitOptions {
   /** Seeds a private `MT19937`, so the split is reproducible on its own. */
   seed?: number;

@@ -13,6 +13,8 @@
  * });
  * for (const [x, y] of loader) { ... }
  * ```
+ *
+ * @module
  */
 export {
   TensorDataset,

@@ -27,6 +27,7 @@ export const MNIST_PIXELS = 784;
 /** The classes, digits 0 … 9. */
 export const MNIST_CLASSES = 10;
 
+/** One part of the MNIST split: images and their labels, row for row. */
 export interface MnistSplit {
   /** Shape [n, 784], pixel values in [0, 1], row-major 28×28 images. */
   images: Tensor;
@@ -34,6 +35,7 @@ export interface MnistSplit {
   labels: Tensor;
 }
 
+/** Options of `loadMnist`. */
 export interface MnistOptions {
   /** Element type of `images` (default float32). */
   dtype?: FloatDType;
@@ -123,7 +125,12 @@ function readRaw(dtype: FloatDType): MnistRaw {
  * test.labels.shape;  // [2000]
  * ```
  */
-export function loadMnist(options: MnistOptions = {}): { train: MnistSplit; test: MnistSplit } {
+export function loadMnist(options: MnistOptions = {}): {
+  /** The first `trainPerClass` samples of every digit, interleaved by digit. */
+  train: MnistSplit;
+  /** All the other samples, sorted by digit. */
+  test: MnistSplit;
+} {
   const dtype = assertDType(options.dtype ?? 'float32', 'loadMnist');
   if (dtype === 'int32') {
     throw new ValueError('loadMnist: dtype must be float32 or float64, got int32');

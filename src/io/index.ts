@@ -1,4 +1,8 @@
-/** Saving and loading state dicts: the safetensors format, readable by PyTorch and Hugging Face. */
+/**
+ * Saving and loading state dicts: the safetensors format, readable by PyTorch and Hugging Face.
+ *
+ * @module
+ */
 export {
   save,
   load,

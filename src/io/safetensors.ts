@@ -69,8 +69,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** One tensor's entry in a validated header. */
 export interface SafetensorsTensorInfo {
+  /** The state-dict key. */
   name: string;
+  /** The stored dtype code (I64 is loaded as int32). */
   dtype: SafetensorsDType;
+  /** The tensor's shape (`[]` for a 0-d tensor). */
   shape: number[];
   /** `[begin, end)` in bytes, relative to the start of the data section. */
   dataOffsets: [number, number];
@@ -80,10 +83,13 @@ export interface SafetensorsTensorInfo {
 export interface SafetensorsHeader {
   /** Bytes from the start of the file to the start of the data section (8 + N). */
   dataStart: number;
+  /** The tensors, in the order of their data in the file. */
   tensors: SafetensorsTensorInfo[];
+  /** The `__metadata__` string pairs, or null when the file has none. */
   metadata: Record<string, string> | null;
 }
 
+/** Options of `save`. */
 export interface SaveOptions {
   /** Free-form string pairs stored as the header's `__metadata__` (e.g. `{ format: 'pt' }`). */
   metadata?: Record<string, string>;
@@ -167,7 +173,7 @@ export function serialize(dict: StateDict, metadata?: Record<string, string>): U
  * Writes a state dict to `path` in the safetensors format (see `serialize`). The file is written
  * to a temporary name beside `path` and renamed, so `path` never holds a partial file.
  *
- * @example `save(model.stateDict(), 'model.safetensors', { metadata: { epoch: '3' } })`
+ * @example save(model.stateDict(), 'model.safetensors', { metadata: { epoch: '3' } })
  */
 export function save(dict: StateDict, path: string, options: SaveOptions = {}): void {
   const bytes = serialize(dict, options.metadata);
@@ -187,6 +193,7 @@ export function save(dict: StateDict, path: string, options: SaveOptions = {}): 
  * Parses and validates the header of safetensors `bytes` without reading any tensor data.
  * Throws `ValueError` for a malformed file, `DTypeError` for a dtype tapegrad cannot load and
  * `ShapeError` when a tensor's byte range disagrees with its shape and dtype.
+ * @example readHeader(readFileSync('model.safetensors')).tensors.map((t) => t.name)
  */
 export function readHeader(bytes: Uint8Array): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) {
@@ -278,7 +285,7 @@ export function readHeader(bytes: Uint8Array): SafetensorsHeader {
  * `num_batches_tracked`) becomes int32, and a value outside the int32 range throws. The whole
  * file is validated first (see `readHeader`): either every tensor is returned or an error is thrown.
  *
- * @example `model.loadStateDict(deserialize(readFileSync('model.safetensors')))`
+ * @example model.loadStateDict(deserialize(readFileSync('model.safetensors')))
  */
 export function deserialize(bytes: Uint8Array): StateDict {
   const header = readHeader(bytes);
@@ -293,7 +300,10 @@ export function deserialize(bytes: Uint8Array): StateDict {
   return Object.fromEntries(out);
 }
 
-/** Reads a safetensors file written by `save`, by PyTorch or by any conforming writer. */
+/**
+ * Reads a safetensors file written by `save`, by PyTorch or by any conforming writer.
+ * @example model.loadStateDict(load('model.safetensors'))
+ */
 export function load(path: string): StateDict {
   return deserialize(readFileSync(path));
 }

@@ -9,7 +9,9 @@ import { batchNorm } from './functional/batch-norm.js';
 import { checkBatchNorm, checkImpl, type BatchNormImpl } from './functional/batch-norm-checks.js';
 import { Module, Parameter } from './module.js';
 
+/** Options of `new nn.BatchNorm1d(C, options)`, with `torch.nn.BatchNorm1d`'s defaults. */
 export interface BatchNorm1dOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Running-average weight of each new batch; `null` for a cumulative average (default 0.1). */
   momentum?: number | null;
@@ -17,7 +19,9 @@ export interface BatchNorm1dOptions {
   affine?: boolean;
   /** Keep running statistics for evaluation (default true). */
   trackRunningStats?: boolean;
+  /** `'fused'` (default) or `'composite'`; see `nn.functional.batchNorm`. */
   impl?: BatchNormImpl;
+  /** The dtype of the parameters and running statistics (default float32). */
   dtype?: FloatDType;
 }
 
@@ -32,13 +36,21 @@ export interface BatchNorm1dOptions {
  * ```
  */
 export class BatchNorm1d extends Module {
+  /** C, the number of channels: dim 1 of the input. */
   readonly numFeatures: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of each new batch in the running averages; null for a cumulative average. */
   readonly momentum: number | null;
+  /** Whether the module has a learnable `weight` and `bias`. */
   readonly affine: boolean;
+  /** Whether running statistics are kept, to be used in evaluation. */
   readonly trackRunningStats: boolean;
+  /** The implementation that runs: `'fused'` or `'composite'`; it may be switched at any time. */
   impl: BatchNormImpl;
+  /** γ, one per channel (initialised to 1); null without `affine`. */
   weight: Parameter | null;
+  /** β, one per channel (initialised to 0); null without `affine`. */
   bias: Parameter | null;
 
   constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
@@ -80,9 +92,11 @@ export class BatchNorm1d extends Module {
     );
   }
 
+  /** The running mean (the `running_mean` buffer); null when not tracking. */
   get runningMean(): Tensor | null {
     return this.buffer('running_mean');
   }
+  /** The running unbiased variance (the `running_var` buffer); null when not tracking. */
   get runningVar(): Tensor | null {
     return this.buffer('running_var');
   }
@@ -91,13 +105,21 @@ export class BatchNorm1d extends Module {
     return this.buffer('num_batches_tracked');
   }
 
-  /** Zeroes the running mean and counter and sets the running variance to 1. */
+  /**
+   * Zeroes the running mean and counter and sets the running variance to 1.
+   * @example bn.resetRunningStats();
+   */
   resetRunningStats(): void {
     this.runningMean?.data.fill(0);
     this.runningVar?.data.fill(1);
     this.numBatchesTracked?.data.fill(0);
   }
 
+  /**
+   * Normalises (N, C) or (N, C, L) input per channel: with the batch statistics in training
+   * (updating the running ones in place), with the running statistics in evaluation when tracked.
+   * @example new nn.BatchNorm1d(3).forward(randn([8, 3])).shape // [8, 3]
+   */
   forward(input: Tensor): Tensor {
     if (input.ndim !== 2 && input.ndim !== 3) {
       throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);

@@ -8,6 +8,8 @@
  * value rounded to nearest). Gains, fans and bounds follow torch/nn/init.py expression for
  * expression. Each function writes through an in-place op, so the tensor's version counter moves
  * (a backward that saved the old values fails loudly).
+ *
+ * @module
  */
 import { DTypeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -34,6 +36,7 @@ export type Nonlinearity =
 /** Which fan keeps the variance: of the activations forward (`fanIn`) or of the gradients backward. */
 export type FanMode = 'fanIn' | 'fanOut';
 
+/** Options of `kaimingUniform_` and `kaimingNormal_`, as `torch.nn.init`'s arguments. */
 export interface KaimingOptions {
   /** Negative slope of the leaky ReLU that follows (only used with `'leaky_relu'`; default 0). */
   a?: number;
@@ -57,7 +60,7 @@ const LINEAR_FNS: readonly string[] = [
  * The recommended gain for a nonlinearity, `torch.nn.init.calculate_gain`: 1 for linear and
  * sigmoid, 5/3 for tanh, √2 for relu, √(2/(1 + slope²)) for leaky_relu (slope `param`, default
  * 0.01) and 3/4 for selu.
- * @example `calculateGain('leaky_relu', 0.2)`
+ * @example calculateGain('leaky_relu', 0.2)
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number | null): number {
   if (LINEAR_FNS.includes(nonlinearity) || nonlinearity === 'sigmoid') return 1;
@@ -80,7 +83,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number | null)
 /**
  * `[fanIn, fanOut]` of a weight of shape [out, in, ...kernel], as torch's
  * `_calculate_fan_in_and_fan_out`: in·receptive field and out·receptive field.
- * @example `calculateFanInAndFanOut(zeros([4, 3]))` is `[3, 4]`
+ * @example calculateFanInAndFanOut(zeros([4, 3])) // [3, 4]
  */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) {
@@ -118,7 +121,7 @@ function write(t: Tensor, value: () => Tensor): Tensor {
 
 /**
  * Fills `t` with U(a, b) samples: a + (b − a)·u, u uniform in [0, 1) from the global generator.
- * @example `uniform_(w, -0.1, 0.1)`
+ * @example uniform_(w, -0.1, 0.1)
  */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   checkFloat(t, 'uniform_');
@@ -132,7 +135,7 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
 
 /**
  * Fills `t` with N(mean, std²) samples: mean + std·z, z standard normal from the global generator.
- * @example `normal_(w, 0, 0.02)`
+ * @example normal_(w, 0, 0.02)
  */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   checkFloat(t, 'normal_');
@@ -140,17 +143,26 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return write(t, () => add(mul(random.standardNormal(t.shape), std), mean));
 }
 
-/** Fills `t` with `value`. @example `constant_(b, 0.1)` */
+/**
+ * Fills `t` with `value`.
+ * @example constant_(b, 0.1)
+ */
 export function constant_(t: Tensor, value: number): Tensor {
   return noGrad(() => t.fill_(value));
 }
 
-/** Fills `t` with zeros. */
+/**
+ * Fills `t` with zeros.
+ * @example zeros_(fc.bias!)
+ */
 export function zeros_(t: Tensor): Tensor {
   return noGrad(() => t.zero_());
 }
 
-/** Fills `t` with ones. */
+/**
+ * Fills `t` with ones.
+ * @example ones_(bn.weight!)
+ */
 export function ones_(t: Tensor): Tensor {
   return noGrad(() => t.fill_(1));
 }
@@ -158,7 +170,7 @@ export function ones_(t: Tensor): Tensor {
 /**
  * Glorot/Xavier uniform: U(−a, a) with a = gain·√(6/(fanIn + fanOut)) (computed as
  * √3·gain·√(2/(fanIn + fanOut)), as PyTorch does).
- * @example `xavierUniform_(w, calculateGain('tanh'))`
+ * @example xavierUniform_(w, calculateGain('tanh'))
  */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
@@ -167,7 +179,10 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   return uniform_(t, -a, a);
 }
 
-/** Glorot/Xavier normal: N(0, std²) with std = gain·√(2/(fanIn + fanOut)). */
+/**
+ * Glorot/Xavier normal: N(0, std²) with std = gain·√(2/(fanIn + fanOut)).
+ * @example xavierNormal_(w)
+ */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
@@ -185,7 +200,7 @@ function kaimingStd(t: Tensor, options: KaimingOptions): number {
 /**
  * He/Kaiming uniform: U(−bound, bound) with bound = gain·√(3/fan). A tensor with no elements is
  * left alone (PyTorch warns).
- * @example `kaimingUniform_(w, { a: Math.sqrt(5) })` (what `nn.Linear` does)
+ * @example kaimingUniform_(w, { a: Math.sqrt(5) }); // what nn.Linear does
  */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
   if (t.size === 0) return t;
@@ -193,7 +208,10 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
   return uniform_(t, -bound, bound);
 }
 
-/** He/Kaiming normal: N(0, std²) with std = gain/√fan. */
+/**
+ * He/Kaiming normal: N(0, std²) with std = gain/√fan.
+ * @example kaimingNormal_(w, { mode: 'fanOut', nonlinearity: 'relu' })
+ */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
   if (t.size === 0) return t;
   return normal_(t, 0, kaimingStd(t, options));

@@ -21,9 +21,11 @@ import {
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { Module, Parameter } from './module.js';
 
+/** Options of `new nn.Linear(inFeatures, outFeatures, options)`. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** The dtype of weight and bias (default float32). */
   dtype?: FloatDType;
 }
 
@@ -46,9 +48,13 @@ function checkFeatures(name: string, n: number): void {
  * ```
  */
 export class Linear extends Module {
+  /** The size of the input's last dim. */
   readonly inFeatures: number;
+  /** The size of the output's last dim. */
   readonly outFeatures: number;
+  /** W, of shape [outFeatures, inFeatures]. */
   weight: Parameter;
+  /** b, of shape [outFeatures]; null with `bias: false`. */
   bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -63,7 +69,10 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
-  /** Draws fresh weights (then bias), as at construction. */
+  /**
+   * Draws fresh weights (then bias), as at construction.
+   * @example manualSeed(1); fc.resetParameters();
+   */
   resetParameters(): void {
     // a = √5 gives gain √(2/(1 + 5)) and bound √3·gain/√in = 1/√in.
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
@@ -74,27 +83,52 @@ export class Linear extends Module {
     }
   }
 
+  /**
+   * y = x·Wᵀ + b over the last dim of `input`.
+   * @example new nn.Linear(4, 2).forward(zeros([3, 4])).shape // [3, 2]
+   */
   forward(input: Tensor): Tensor {
     return linear(input, this.weight, this.bias);
   }
 }
 
-/** max(x, 0) elementwise. */
+/**
+ * max(x, 0) elementwise, `torch.nn.ReLU`.
+ * @example new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2))
+ */
 export class ReLU extends Module {
+  /**
+   * max(input, 0); the gradient passes where the output is positive.
+   * @example new nn.ReLU().forward(tensor([-1, 2])) // tensor([0., 2.])
+   */
   forward(input: Tensor): Tensor {
     return relu(input);
   }
 }
 
-/** tanh elementwise. */
+/**
+ * tanh elementwise, `torch.nn.Tanh`.
+ * @example new nn.Sequential(new nn.Linear(4, 8), new nn.Tanh())
+ */
 export class Tanh extends Module {
+  /**
+   * tanh(input); gradient g·(1 − tanh²).
+   * @example new nn.Tanh().forward(tensor([0, 1])) // tensor([0.0000, 0.7616])
+   */
   forward(input: Tensor): Tensor {
     return tanh(input);
   }
 }
 
-/** 1/(1 + e⁻ˣ) elementwise. */
+/**
+ * 1/(1 + e⁻ˣ) elementwise, `torch.nn.Sigmoid`.
+ * @example new nn.Sequential(new nn.Linear(4, 1), new nn.Sigmoid())
+ */
 export class Sigmoid extends Module {
+  /**
+   * σ(input); gradient g·σ(1 − σ).
+   * @example new nn.Sigmoid().forward(tensor([0])) // tensor([0.5000])
+   */
   forward(input: Tensor): Tensor {
     return sigmoid(input);
   }
@@ -102,9 +136,10 @@ export class Sigmoid extends Module {
 
 /**
  * x·Φ(x) elementwise (`approximate: 'tanh'` for the tanh form), `torch.nn.GELU`.
- * @example `new nn.GELU({ approximate: 'tanh' })`
+ * @example new nn.GELU({ approximate: 'tanh' })
  */
 export class GELU extends Module {
+  /** `'none'` for the exact x·Φ(x), `'tanh'` for the tanh approximation. */
   readonly approximate: GeluApproximate;
 
   constructor(options: GeluOptions = {}) {
@@ -117,6 +152,10 @@ export class GELU extends Module {
     }
   }
 
+  /**
+   * gelu(input) in the chosen form.
+   * @example new nn.GELU().forward(tensor([0, 1])) // tensor([0.0000, 0.8413])
+   */
   forward(input: Tensor): Tensor {
     return gelu(input, { approximate: this.approximate });
   }
@@ -124,10 +163,12 @@ export class GELU extends Module {
 
 /**
  * Zeroes each element with probability p in training and scales the rest by 1/(1 − p); the
- * identity in evaluation. The mask comes from the global seeded generator (see `F.dropout`).
- * @example `const drop = new nn.Dropout(0.1); drop.eval();`
+ * identity in evaluation. The mask comes from the global seeded generator (see
+ * `nn.functional.dropout`).
+ * @example const drop = new nn.Dropout(0.1); drop.eval();
  */
 export class Dropout extends Module {
+  /** The probability of zeroing an element. */
   readonly p: number;
 
   constructor(p = 0.5) {
@@ -136,14 +177,25 @@ export class Dropout extends Module {
     this.p = p;
   }
 
+  /**
+   * In training, `input` with each element zeroed with probability p and the rest scaled by
+   * 1/(1 − p); in evaluation, `input` itself.
+   * @example new nn.Dropout(0.5).eval().forward(x) // x itself
+   */
   forward(input: Tensor): Tensor {
     return dropout(input, { p: this.p, training: this.training });
   }
 }
 
-/** Merges dims `startDim..endDim` into one (default: everything but the batch dim). */
+/**
+ * Merges dims `startDim..endDim` into one (default: everything but the batch dim), as
+ * `torch.nn.Flatten`.
+ * @example new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10))
+ */
 export class Flatten extends Module {
+  /** The first dim merged (default 1). */
   readonly startDim: number;
+  /** The last dim merged (default −1). */
   readonly endDim: number;
 
   constructor(startDim = 1, endDim = -1) {
@@ -152,13 +204,24 @@ export class Flatten extends Module {
     this.endDim = endDim;
   }
 
+  /**
+   * `input` with dims `startDim..endDim` merged (a view).
+   * @example new nn.Flatten().forward(zeros([2, 28, 28])).shape // [2, 784]
+   */
   forward(input: Tensor): Tensor {
     return flatten(input, this.startDim, this.endDim);
   }
 }
 
-/** Returns its input. */
+/**
+ * Returns its input, `torch.nn.Identity`: a placeholder where a layer is optional.
+ * @example const norm = useNorm ? new nn.BatchNorm1d(8) : new nn.Identity();
+ */
 export class Identity extends Module {
+  /**
+   * `input` itself.
+   * @example new nn.Identity().forward(x) === x // true
+   */
   forward(input: Tensor): Tensor {
     return input;
   }
@@ -189,7 +252,10 @@ export class Sequential extends Module {
     return this.namedChildren().length;
   }
 
-  /** The module at `index` (negative counts from the end), as `seq[index]` in PyTorch. */
+  /**
+   * The module at `index` (negative counts from the end), as `seq[index]` in PyTorch.
+   * @example model.at(-1) // the last layer
+   */
   at(index: number): Module {
     const n = this.length;
     if (!Number.isInteger(index) || index < -n || index >= n) {
@@ -198,7 +264,10 @@ export class Sequential extends Module {
     return this[index < 0 ? index + n : index];
   }
 
-  /** Adds `module` at the end, under the next number. */
+  /**
+   * Adds `module` at the end, under the next number.
+   * @example model.append(new nn.ReLU())
+   */
   append(module: Module): this {
     if (!(module instanceof Module)) {
       throw new ValueError(`Sequential: ${String(module)} is not a Module subclass`);
@@ -207,13 +276,20 @@ export class Sequential extends Module {
     return this;
   }
 
+  /**
+   * Feeds `input` through the modules in order.
+   * @example model.forward(zeros([1, 4])).shape // [1, 2]
+   */
   forward(input: Tensor): Tensor {
     let x = input;
     for (const [, m] of this.namedChildren()) x = m.forward(x);
     return x;
   }
 
-  /** The modules in order, as `for (const m of seq)`. */
+  /**
+   * The modules in order.
+   * @example for (const layer of model) layer.train(false);
+   */
   *[Symbol.iterator](): Iterator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }

@@ -21,9 +21,10 @@ import { Module } from './module.js';
 
 /**
  * Mean squared error, `torch.nn.MSELoss`.
- * @example `new nn.MSELoss().forward(pred, y)`
+ * @example new nn.MSELoss().forward(pred, y)
  */
 export class MSELoss extends Module {
+  /** How the per-element losses are combined: `'mean'`, `'sum'` or `'none'`. */
   readonly reduction: Reduction;
 
   constructor(options: MseLossOptions = {}) {
@@ -31,6 +32,10 @@ export class MSELoss extends Module {
     this.reduction = checkReduction(options.reduction ?? 'mean');
   }
 
+  /**
+   * (input − target)², reduced; the shapes must be equal.
+   * @example new nn.MSELoss().forward(tensor([1, 2]), tensor([1, 4])) // tensor(2.)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
   }
@@ -38,10 +43,12 @@ export class MSELoss extends Module {
 
 /**
  * Negative log-likelihood of class indices given log-probabilities, `torch.nn.NLLLoss`.
- * @example `new nn.NLLLoss({ ignoreIndex: 0 }).forward(logp, labels)`
+ * @example new nn.NLLLoss({ ignoreIndex: 0 }).forward(logp, labels)
  */
 export class NLLLoss extends Module {
+  /** Targets equal to this class index contribute nothing, not even to the mean's count. */
   readonly ignoreIndex: number;
+  /** How the per-element losses are combined: `'mean'`, `'sum'` or `'none'`. */
   readonly reduction: Reduction;
 
   constructor(options: NllLossOptions = {}) {
@@ -56,6 +63,10 @@ export class NLLLoss extends Module {
     return this.buffer('weight');
   }
 
+  /**
+   * −input[i, target_i] (times the class weight), reduced; `input` holds log-probabilities.
+   * @example new nn.NLLLoss().forward(logits.logSoftmax(1), labels)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, {
       weight: this.weight,
@@ -68,11 +79,14 @@ export class NLLLoss extends Module {
 /**
  * Cross-entropy of logits against class indices or class probabilities, with class weights,
  * `ignoreIndex` and label smoothing, `torch.nn.CrossEntropyLoss`.
- * @example `new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels)`
+ * @example new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels)
  */
 export class CrossEntropyLoss extends Module {
+  /** Targets equal to this class index contribute nothing, not even to the mean's count. */
   readonly ignoreIndex: number;
+  /** How the per-element losses are combined: `'mean'`, `'sum'` or `'none'`. */
   readonly reduction: Reduction;
+  /** ε: the target is mixed with the uniform distribution, (1 − ε)·target + ε/C. */
   readonly labelSmoothing: number;
 
   constructor(options: CrossEntropyOptions = {}) {
@@ -92,6 +106,10 @@ export class CrossEntropyLoss extends Module {
     return this.buffer('weight');
   }
 
+  /**
+   * The NLL of `logSoftmax(input, 1)` against class indices or class probabilities, reduced.
+   * @example new nn.CrossEntropyLoss().forward(zeros([2, 4]), tensor([0, 3], { dtype: 'int32' }))
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, {
       weight: this.weight,
@@ -105,9 +123,10 @@ export class CrossEntropyLoss extends Module {
 /**
  * Binary cross-entropy on logits, with optional element `weight` and `posWeight`,
  * `torch.nn.BCEWithLogitsLoss`.
- * @example `new nn.BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, labels)`
+ * @example new nn.BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, labels)
  */
 export class BCEWithLogitsLoss extends Module {
+  /** How the per-element losses are combined: `'mean'`, `'sum'` or `'none'`. */
   readonly reduction: Reduction;
 
   constructor(options: BceWithLogitsOptions = {}) {
@@ -127,6 +146,10 @@ export class BCEWithLogitsLoss extends Module {
     return this.buffer('pos_weight');
   }
 
+  /**
+   * −w·[p·t·log σ(x) + (1 − t)·log(1 − σ(x))] for logits x and targets t in [0, 1], reduced.
+   * @example new nn.BCEWithLogitsLoss().forward(tensor([0]), tensor([1])) // tensor(0.6931)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, {
       weight: this.weight,

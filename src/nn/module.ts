@@ -10,8 +10,9 @@ import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
- * A leaf tensor that a module trains: it requires grad by default.
- * @example `this.weight = new Parameter(zeros([3]));`
+ * A leaf tensor that a module trains: it requires grad by default, and a `Module` finds it among
+ * its fields. Made from a tensor, it shares that tensor's storage.
+ * @example this.weight = new Parameter(zeros([3]));
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor | Storage, shape?: Shape, requiresGrad = true) {
@@ -24,6 +25,7 @@ export class Parameter extends Tensor {
 /** The state of a module: parameters and buffers by PyTorch's dotted names. */
 export type StateDict = Record<string, Tensor>;
 
+/** Options of `loadStateDict`. */
 export interface LoadOptions {
   /** Require the keys to match exactly (default true). */
   strict?: boolean;
@@ -31,30 +33,62 @@ export interface LoadOptions {
 
 /** What `loadStateDict` found (it throws instead when strict and anything is off). */
 export interface LoadResult {
+  /** Keys of the module that `dict` lacks; those values were left unchanged. */
   missingKeys: string[];
+  /** Keys of `dict` that the module does not have; they were ignored. */
   unexpectedKeys: string[];
 }
 
+/**
+ * The base of every layer, as `torch.nn.Module`: a subclass assigns `Parameter`s and submodules
+ * to its fields, where they are found by reflection (in declaration order), and implements
+ * `forward`. Buffers, state that is saved but not trained, are registered by name.
+ *
+ * @example
+ * ```ts
+ * class Scale extends nn.Module {
+ *   weight = new nn.Parameter(ones([3]));
+ *   override forward(x: Tensor): Tensor {
+ *     return x.mul(this.weight);
+ *   }
+ * }
+ * new Scale().stateDict(); // { weight: tensor([1., 1., 1.]) }
+ * ```
+ */
 export abstract class Module {
   /** Training mode (the default) or evaluation mode; see `train()`/`eval()`. */
   training = true;
   private readonly _buffers = new Map<string, Tensor | null>();
 
+  /**
+   * The module's computation. Call it directly: JavaScript has no `__call__`.
+   * @example const y = model.forward(x);
+   */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Registers a buffer (state that is saved but not trained) under its PyTorch name. */
+  /**
+   * Registers a buffer (state that is saved but not trained) under its PyTorch name; `null`
+   * declares it absent, so it is left out of the state dict.
+   * @example this.registerBuffer('running_mean', zeros([c]));
+   */
   protected registerBuffer(name: string, value: Tensor | null): void {
     this._buffers.set(name, value);
   }
 
-  /** A registered buffer by its PyTorch name (null when registered as absent). */
+  /**
+   * A registered buffer by its PyTorch name (null when registered as absent).
+   * @example const runningMean = this.buffer('running_mean');
+   */
   protected buffer(name: string): Tensor | null {
     const t = this._buffers.get(name);
     if (t === undefined) throw new ValueError(`${this.constructor.name} has no buffer '${name}'`);
     return t;
   }
 
-  /** Direct submodules by name, in declaration order. */
+  /**
+   * Direct submodules by name, in declaration order.
+   * @example model.namedChildren().map(([name]) => name) // ['0', '1', '2'] for a Sequential
+   */
   namedChildren(): [string, Module][] {
     return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
   }
@@ -64,7 +98,10 @@ export abstract class Module {
     return Object.entries(this).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
   }
 
-  /** Parameters with dotted names, recursively, as PyTorch's `named_parameters()`. */
+  /**
+   * Parameters with dotted names, recursively, as PyTorch's `named_parameters()`.
+   * @example model.namedParameters().map(([name]) => name) // ['0.weight', '0.bias', …]
+   */
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = this.ownParameters().map(([k, p]) => [prefix + k, p]);
     for (const [name, child] of this.namedChildren())
@@ -72,7 +109,10 @@ export abstract class Module {
     return out;
   }
 
-  /** Buffers with dotted names, recursively (absent ones skipped). */
+  /**
+   * Buffers with dotted names, recursively (absent ones skipped).
+   * @example new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name) // running_mean, …
+   */
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [k, t] of this._buffers) if (t !== null) out.push([prefix + k, t]);
@@ -81,18 +121,28 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * All parameters, recursively, in `namedParameters()` order: what an optimizer takes.
+   * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+   */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Sets training mode here and in every submodule. */
+  /**
+   * Sets training mode here and in every submodule (BatchNorm and Dropout read it).
+   * @example model.train();
+   */
   train(mode = true): this {
     this.training = mode;
     for (const [, child] of this.namedChildren()) child.train(mode);
     return this;
   }
 
-  /** Evaluation mode (`train(false)`). */
+  /**
+   * Evaluation mode (`train(false)`).
+   * @example model.eval();
+   */
   eval(): this {
     return this.train(false);
   }
@@ -100,6 +150,7 @@ export abstract class Module {
   /**
    * Clears the gradients of all parameters: zeroes them in place, as PyTorch 1.13's default
    * `zero_grad(set_to_none=False)` does, or drops them with `setToNone: true`.
+   * @example model.zeroGrad();
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
@@ -109,7 +160,11 @@ export abstract class Module {
     }
   }
 
-  /** Parameters then buffers, each module's before its children's, as PyTorch orders them. */
+  /**
+   * Detached parameters and buffers by dotted name: parameters then buffers, each module's before
+   * its children's, as PyTorch orders them. The tensors share storage with the module.
+   * @example save(model.stateDict(), 'model.safetensors');
+   */
   stateDict(): StateDict {
     const out: StateDict = {};
     const visit = (m: Module, prefix: string): void => {
@@ -125,6 +180,7 @@ export abstract class Module {
    * Copies values from `dict` into the parameters and buffers (under `noGrad`). Every problem is
    * found before anything is written, so a failed load changes nothing; the error lists missing,
    * unexpected and mis-shaped keys by name.
+   * @example model.loadStateDict(load('model.safetensors'));
    */
   loadStateDict(dict: StateDict, options: LoadOptions = {}): LoadResult {
     const strict = options.strict ?? true;

@@ -9,20 +9,25 @@ import { abs, div, eq, exp, log, mul, pow, sqrt, sub, add, where, gt, lt } from 
 import { max, sum, mean } from './reduce.js';
 import { squeeze } from './shape.js';
 
-/** x². @example `square(x)` */
+/**
+ * x².
+ * @example square(x)
+ */
 export function square(x: Tensor): Tensor {
   return pow(x, 2);
 }
 
+/** Options of `variance` (`Tensor.var`) and `std`, as `torch.var`'s keyword arguments. */
 export interface VarOptions {
   /** Subtracted from the count in the denominator: 1 (default) is Bessel's correction. */
   correction?: number;
+  /** Keep the reduced dims as size 1 (default false). */
   keepdim?: boolean;
 }
 
 /**
  * Variance over `dim` (all when omitted), two-pass: Σ(x − mean)² / (N − correction).
- * @example `x.var(0, { correction: 0 })`
+ * @example x.var(0, { correction: 0 })
  */
 export function variance(
   x: Tensor,
@@ -36,7 +41,10 @@ export function variance(
   return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, n - correction));
 }
 
-/** Standard deviation: √var. @example `x.std(1)` */
+/**
+ * Standard deviation: √var.
+ * @example x.std(1)
+ */
 export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
   return sqrt(variance(x, dim, options));
 }
@@ -51,7 +59,7 @@ function amaxKeep(x: Tensor, dims: readonly number[]): Tensor {
 /**
  * log Σ exp(x) over `dim`, stable: the (detached) max is subtracted first and added back,
  * and an infinite max is replaced by 0 as PyTorch does, so all-(−∞) rows give −∞, not NaN.
- * @example `logits.logsumexp(1)`
+ * @example logits.logsumexp(1)
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const dims = normalizeDims(dim, x.ndim, 'logsumexp');
@@ -62,14 +70,20 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   return keepdim ? out : dims.reduceRight((t, d) => squeeze(t, d), out);
 }
 
-/** softmax along `dim`, with the row max subtracted for stability. @example `softmax(x, -1)` */
+/**
+ * softmax along `dim`, with the row max subtracted for stability.
+ * @example softmax(x, -1)
+ */
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDims(dim, x.ndim, 'softmax');
   const e = exp(sub(x, amaxKeep(x.detach(), d)));
   return div(e, sum(e, d, true));
 }
 
-/** log(softmax(x)) along `dim`, as `x − logsumexp(x)`. @example `logSoftmax(logits, 1)` */
+/**
+ * log(softmax(x)) along `dim`, as `x − logsumexp(x)`.
+ * @example logSoftmax(logits, 1)
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   return sub(x, logsumexp(x, dim, true));
 }
@@ -77,7 +91,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 /**
  * Clamps into [min, max] (either may be omitted). The gradient passes where min ≤ x ≤ max, and
  * NaN propagates, as in PyTorch.
- * @example `x.clamp(0, 1)`
+ * @example x.clamp(0, 1)
  */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? null;

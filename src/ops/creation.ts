@@ -9,6 +9,7 @@ import { checkShape, fmtShape, numelOf, type Shape } from '../tensor/shape.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import { defaultGenerator } from '../tensor/random.js';
 
+/** Options shared by the creation functions. */
 export interface CreationOptions {
   /** Element type; float32 unless stated (and int32 for integer `arange`). */
   dtype?: DType;
@@ -16,6 +17,7 @@ export interface CreationOptions {
   requiresGrad?: boolean;
 }
 
+/** Options of `tensor()`: the creation options plus a shape for flat data. */
 export interface TensorOptions extends CreationOptions {
   /** The shape, when `data` is a flat typed array or flat array (default: 1-D). */
   shape?: Shape;
@@ -94,7 +96,10 @@ export function tensor(data: NestedArray | Storage, options: TensorOptions = {})
   return finish(out, shape, options);
 }
 
-/** A tensor of `shape` filled with `value`. @example `full([2, 3], 7)` */
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example full([2, 3], 7)
+ */
 export function full(shape: Shape | number, value: number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'full');
   const out = allocate(options.dtype ?? 'float32', numelOf(s));
@@ -102,27 +107,42 @@ export function full(shape: Shape | number, value: number, options: CreationOpti
   return finish(out, s, options);
 }
 
-/** Zeros. @example `zeros([2, 3], { dtype: 'float64' })` */
+/**
+ * Zeros.
+ * @example zeros([2, 3], { dtype: 'float64' })
+ */
 export function zeros(shape: Shape | number, options: CreationOptions = {}): Tensor {
   return full(shape, 0, options);
 }
 
-/** Ones. @example `ones(3)` */
+/**
+ * Ones.
+ * @example ones(3)
+ */
 export function ones(shape: Shape | number, options: CreationOptions = {}): Tensor {
   return full(shape, 1, options);
 }
 
-/** Zeros with the shape and (by default) dtype of `t`. */
+/**
+ * Zeros with the shape and (by default) dtype of `t`.
+ * @example zerosLike(x, { dtype: 'float64' })
+ */
 export function zerosLike(t: Tensor, options: CreationOptions = {}): Tensor {
   return full(t.shape, 0, { dtype: t.dtype, ...options });
 }
 
-/** Ones with the shape and (by default) dtype of `t`. */
+/**
+ * Ones with the shape and (by default) dtype of `t`.
+ * @example y.backward(onesLike(y)); // the gradient of y.sum()
+ */
 export function onesLike(t: Tensor, options: CreationOptions = {}): Tensor {
   return full(t.shape, 1, { dtype: t.dtype, ...options });
 }
 
-/** `value` with the shape and (by default) dtype of `t`. */
+/**
+ * `value` with the shape and (by default) dtype of `t`.
+ * @example fullLike(x, -Infinity)
+ */
 export function fullLike(t: Tensor, value: number, options: CreationOptions = {}): Tensor {
   return full(t.shape, value, { dtype: t.dtype, ...options });
 }
@@ -130,7 +150,9 @@ export function fullLike(t: Tensor, value: number, options: CreationOptions = {}
 /**
  * `[start, end)` in steps of `step`, as `torch.arange`: int32 when all arguments are integers
  * (PyTorch's int64), float32 otherwise.
- * @example `arange(5)`, `arange(0, 1, 0.25)`
+ * @example
+ * arange(5)
+ * arange(0, 1, 0.25)
  */
 export function arange(
   start: number,
@@ -155,7 +177,7 @@ export function arange(
 /**
  * `steps` evenly spaced values from `start` to `end` inclusive, computed as PyTorch does
  * (from the start for the first half, from the end for the second).
- * @example `linspace(0, 1, 5)`
+ * @example linspace(0, 1, 5)
  */
 export function linspace(
   start: number,
@@ -174,7 +196,10 @@ export function linspace(
   return finish(out, [steps], options);
 }
 
-/** The `n × m` identity (m = n by default). @example `eye(3)` */
+/**
+ * The `n × m` identity (m = n by default).
+ * @example eye(3)
+ */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   const shape = checkShape([n, m], 'eye');
   const out = allocate(options.dtype ?? 'float32', n * m);
@@ -185,7 +210,7 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
 /**
  * Uniform [0, 1) samples from the global seeded generator (float32 unless stated): the same
  * stream as `random.random`, rounded to the dtype.
- * @example `manualSeed(0); rand([2, 2])`
+ * @example manualSeed(0); rand([2, 2])
  */
 export function rand(shape: Shape | number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'rand');
@@ -195,7 +220,10 @@ export function rand(shape: Shape | number, options: CreationOptions = {}): Tens
   return finish(out, s, options);
 }
 
-/** Standard normal samples from the global seeded generator (float32 unless stated). @example `randn([3])` */
+/**
+ * Standard normal samples from the global seeded generator (float32 unless stated).
+ * @example randn([3])
+ */
 export function randn(shape: Shape | number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'randn');
   const out = allocate(options.dtype ?? 'float32', numelOf(s));

@@ -142,34 +142,54 @@ const whereP = definePrimitive({
   ],
 });
 
-/** `a + alpha·b`, broadcasting. @example `add(x, 1)`, `x.add(y, 2)` */
+/**
+ * `a + alpha·b`, broadcasting.
+ * @example
+ * add(x, 1)
+ * x.add(y, 2)
+ */
 export function add(a: Operand, b: Operand, alpha?: number): Tensor {
   const [x, y] = operands(a, b, 'add');
   return apply(addP, [x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)], null);
 }
 
-/** `a − alpha·b`, broadcasting. @example `sub(1, x)` */
+/**
+ * `a − alpha·b`, broadcasting.
+ * @example sub(1, x)
+ */
 export function sub(a: Operand, b: Operand, alpha?: number): Tensor {
   const [x, y] = operands(a, b, 'sub');
   return apply(subP, [x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)], null);
 }
 
-/** Elementwise product, broadcasting. @example `mul(x, x)` */
+/**
+ * Elementwise product, broadcasting.
+ * @example mul(x, x)
+ */
 export function mul(a: Operand, b: Operand): Tensor {
   return apply(mulP, operands(a, b, 'mul'), null);
 }
 
-/** Elementwise true division, broadcasting. @example `div(x, 2)` */
+/**
+ * Elementwise true division, broadcasting.
+ * @example div(x, 2)
+ */
 export function div(a: Operand, b: Operand): Tensor {
   return apply(divP, operands(a, b, 'div'), null);
 }
 
-/** Elementwise maximum; ties share the gradient equally. @example `maximum(x, 0)` */
+/**
+ * Elementwise maximum; ties share the gradient equally.
+ * @example maximum(x, 0)
+ */
 export function maximum(a: Operand, b: Operand): Tensor {
   return apply(maximumP, operands(a, b, 'maximum'), null);
 }
 
-/** Elementwise minimum, the composite `−maximum(−a, −b)`. @example `minimum(x, 1)` */
+/**
+ * Elementwise minimum, the composite `−maximum(−a, −b)`.
+ * @example minimum(x, 1)
+ */
 export function minimum(a: Operand, b: Operand): Tensor {
   const [x, y] = operands(a, b, 'minimum');
   return neg(maximum(neg(x), neg(y)));
@@ -177,7 +197,7 @@ export function minimum(a: Operand, b: Operand): Tensor {
 
 /**
  * `condition ? a : b` elementwise, broadcasting all three; any nonzero condition counts as true.
- * @example `where(x.gt(0), x, 0)`
+ * @example where(x.gt(0), x, 0)
  */
 export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
   const [x, y] = operands(a, b, 'where');
@@ -301,33 +321,69 @@ const cloneP = definePrimitive({
   vjp: ({ g }) => [g],
 });
 
-/** −x. @example `neg(x)` */
+/**
+ * −x.
+ * @example neg(x)
+ */
 export const neg = (x: Tensor): Tensor => apply(negP, [x], null);
-/** eˣ. @example `exp(x)` */
+/**
+ * eˣ.
+ * @example exp(x)
+ */
 export const exp = (x: Tensor): Tensor => apply(expP, [x], null);
-/** Natural logarithm. @example `log(x)` */
+/**
+ * Natural logarithm.
+ * @example log(x)
+ */
 export const log = (x: Tensor): Tensor => apply(logP, [x], null);
-/** Square root. @example `sqrt(x)` */
+/**
+ * Square root.
+ * @example sqrt(x)
+ */
 export const sqrt = (x: Tensor): Tensor => apply(sqrtP, [x], null);
-/** 1/√x. @example `rsqrt(x)` */
+/**
+ * 1/√x.
+ * @example rsqrt(x)
+ */
 export const rsqrt = (x: Tensor): Tensor => apply(rsqrtP, [x], null);
-/** |x|; the gradient at 0 is 0, as in PyTorch. @example `abs(x)` */
+/**
+ * |x|; the gradient at 0 is 0, as in PyTorch.
+ * @example abs(x)
+ */
 export const abs = (x: Tensor): Tensor => apply(absP, [x], null);
-/** max(x, 0). @example `relu(x)` */
+/**
+ * max(x, 0).
+ * @example relu(x)
+ */
 export const relu = (x: Tensor): Tensor => apply(reluP, [x], null);
-/** 1/(1+e⁻ˣ). @example `sigmoid(x)` */
+/**
+ * 1/(1+e⁻ˣ).
+ * @example sigmoid(x)
+ */
 export const sigmoid = (x: Tensor): Tensor => apply(sigmoidP, [x], null);
-/** Hyperbolic tangent. @example `tanh(x)` */
+/**
+ * Hyperbolic tangent.
+ * @example tanh(x)
+ */
 export const tanh = (x: Tensor): Tensor => apply(tanhP, [x], null);
-/** A copy on the tape. @example `clone(x)` */
+/**
+ * A copy on the tape.
+ * @example clone(x)
+ */
 export const clone = (x: Tensor): Tensor => apply(cloneP, [x], null);
 
-/** x raised to a scalar power. @example `pow(x, 3)` */
+/**
+ * x raised to a scalar power.
+ * @example pow(x, 3)
+ */
 export function pow(x: Tensor, exponent: number): Tensor {
   return apply(powP, [x], exponent);
 }
 
-/** The tensor converted to `dtype`; the same tensor when it already has it. @example `x.to('float64')` */
+/**
+ * The tensor converted to `dtype`; the same tensor when it already has it.
+ * @example x.to('float64')
+ */
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   if (x.requiresGrad && !isFloat(dtype)) {
@@ -344,20 +400,41 @@ function compare(a: Operand, b: Operand, expr: string, op: string): Tensor {
   return mapBinary(x, y, expr, op);
 }
 
-/** 1 where a > b, else 0 (PyTorch returns bool; the mask here has the operands' dtype). */
+/**
+ * 1 where a > b, else 0 (PyTorch returns bool; the mask here has the operands' dtype).
+ * @example gt(x, 0)
+ */
 export const gt = (a: Operand, b: Operand): Tensor => compare(a, b, 'x > y ? 1 : 0', 'gt');
-/** 1 where a ≥ b, else 0. */
+/**
+ * 1 where a ≥ b, else 0.
+ * @example ge(x, 0)
+ */
 export const ge = (a: Operand, b: Operand): Tensor => compare(a, b, 'x >= y ? 1 : 0', 'ge');
-/** 1 where a < b, else 0. */
+/**
+ * 1 where a < b, else 0.
+ * @example lt(x, 0)
+ */
 export const lt = (a: Operand, b: Operand): Tensor => compare(a, b, 'x < y ? 1 : 0', 'lt');
-/** 1 where a ≤ b, else 0. */
+/**
+ * 1 where a ≤ b, else 0.
+ * @example le(x, 0)
+ */
 export const le = (a: Operand, b: Operand): Tensor => compare(a, b, 'x <= y ? 1 : 0', 'le');
-/** 1 where a = b, else 0. */
+/**
+ * 1 where a = b, else 0.
+ * @example eq(pred.argmax(1), labels).float().sum() // the number of correct predictions
+ */
 export const eq = (a: Operand, b: Operand): Tensor => compare(a, b, 'x === y ? 1 : 0', 'eq');
-/** 1 where a ≠ b, else 0. */
+/**
+ * 1 where a ≠ b, else 0.
+ * @example ne(x, 0)
+ */
 export const ne = (a: Operand, b: Operand): Tensor => compare(a, b, 'x !== y ? 1 : 0', 'ne');
 
-/** −1, 0 or 1 (NaN stays NaN); not differentiable (its derivative is 0 almost everywhere). */
+/**
+ * −1, 0 or 1 (NaN stays NaN); not differentiable (its derivative is 0 almost everywhere).
+ * @example sign(x)
+ */
 export function sign(x: Tensor): Tensor {
   return mapUnary(x, 'x > 0 ? 1 : x < 0 ? -1 : x', 'sign');
 }

@@ -50,7 +50,10 @@ function snapshot(t: Tensor): Tensor {
   return copy;
 }
 
-/** `self += alpha·other`. @example `w.add_(g, -0.1)` */
+/**
+ * `self += alpha·other`.
+ * @example w.add_(g, -0.1)
+ */
 export function add_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
   return commit(self, 'add_', (old) => add(old, other, alpha), other);
 }
@@ -60,7 +63,10 @@ export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number):
   return commit(self, 'sub_', (old) => sub(old, other, alpha), other);
 }
 
-/** `self *= other`. @example `buf.mul_(0.9)` */
+/**
+ * `self *= other`.
+ * @example buf.mul_(0.9)
+ */
 export function mul_<T extends Tensor>(self: T, other: Operand): T {
   return commit(self, 'mul_', (old) => mul(old, other), other);
 }
@@ -92,7 +98,10 @@ const fillP = definePrimitive({
   vjp: ({ g }) => [zerosLike(g)],
 });
 
-/** Sets every element to `value`. @example `buf.fill_(1)` */
+/**
+ * Sets every element to `value`.
+ * @example buf.fill_(1)
+ */
 export function fill_<T extends Tensor>(self: T, value: number): T {
   return commit(self, 'fill_', (old) => apply(fillP, [old], value));
 }

@@ -67,7 +67,7 @@ const matmulP = definePrimitive({
 
 /**
  * Matrix product as `torch.matmul`: dot, matrix-vector, matrix-matrix and batched.
- * @example `matmul(x, w.T)`
+ * @example matmul(x, w.T)
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const da = floatDtype(a, 'matmul');

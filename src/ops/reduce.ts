@@ -93,7 +93,9 @@ const sumAllP = { ...sumDimP, backwardName: 'SumBackward0' };
 /**
  * Sum over `dim` (one dim, a list, or all when omitted), keeping reduced dims as size 1 when
  * `keepdim`. An empty list sums everything, as in PyTorch.
- * @example `sum(x)`, `x.sum([0], true)`
+ * @example
+ * sum(x)
+ * x.sum([0], true)
  */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
@@ -124,7 +126,7 @@ const meanAllP = { ...meanP, backwardName: 'MeanBackward0' };
 
 /**
  * Mean over `dim` (all when omitted): the sum divided by the count.
- * @example `x.mean(0)`
+ * @example x.mean(0)
  */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   if (x.dtype === 'int32') {
@@ -141,6 +143,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 
 /** The result of `max(dim)` / `min(dim)`, PyTorch's `(values, indices)` named tuple. */
 export interface ValuesIndices {
+  /** The extreme values, differentiable (the gradient goes to the selected positions). */
   values: Tensor;
   /** int32 positions along the reduced dim of the first extreme value. */
   indices: Tensor;
@@ -221,7 +224,9 @@ const minAllP = { ...maxAllP, name: 'min', backwardName: 'MinBackward1' };
 
 /**
  * Max over everything (a 0-d tensor), or over `dim` with the indices: `{ values, indices }`.
- * @example `x.max()`, `const { values, indices } = max(x, 1)`
+ * @example
+ * x.max()
+ * const { values, indices } = max(x, 1)
  */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
@@ -231,7 +236,10 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return { values, indices: indices! };
 }
 
-/** Min over everything, or over `dim` with the indices. @example `min(x, 0).values` */
+/**
+ * Min over everything, or over `dim` with the indices.
+ * @example min(x, 0).values
+ */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
@@ -240,14 +248,20 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return { values, indices: indices! };
 }
 
-/** Index of the maximum over `dim` (over the flattened tensor when omitted), int32. @example `logits.argmax(1)` */
+/**
+ * Index of the maximum over `dim` (over the flattened tensor when omitted), int32.
+ * @example logits.argmax(1)
+ */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return dim === undefined
     ? extremeForward(flat(x), 0, false, 1, 'argmax')[1]
     : extremeForward(x, dim, keepdim, 1, 'argmax')[1];
 }
 
-/** Index of the minimum over `dim` (over the flattened tensor when omitted), int32. */
+/**
+ * Index of the minimum over `dim` (over the flattened tensor when omitted), int32.
+ * @example argmin(distances, 1)
+ */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return dim === undefined
     ? extremeForward(flat(x), 0, false, -1, 'argmin')[1]

@@ -63,14 +63,20 @@ const reshapeP = definePrimitive({
   vjp: ({ g, inputs: [x] }) => [reshape(g, x.shape)],
 });
 
-/** The same elements in a new shape (one dim may be -1); shares storage. @example `x.reshape(2, -1)` */
+/**
+ * The same elements in a new shape (one dim may be -1); shares storage.
+ * @example x.reshape(2, -1)
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape(shape, x.size, 'reshape');
   if (shapesEqual(target, x.shape) && !x.requiresGrad) return x;
   return apply(reshapeP, [x], target);
 }
 
-/** Merges dims `startDim..endDim` into one. @example `x.flatten(1)` */
+/**
+ * Merges dims `startDim..endDim` into one.
+ * @example x.flatten(1)
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim(startDim, x.ndim, 'flatten');
@@ -81,7 +87,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
-/** Removes size-1 dims (all of them, or only `dim`). @example `x.squeeze(0)` */
+/**
+ * Removes size-1 dims (all of them, or only `dim`).
+ * @example x.squeeze(0)
+ */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   if (dim === undefined)
     return reshape(
@@ -96,7 +105,10 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   );
 }
 
-/** Inserts a size-1 dim at `dim`. @example `x.unsqueeze(-1)` */
+/**
+ * Inserts a size-1 dim at `dim`.
+ * @example x.unsqueeze(-1)
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
   const shape = [...x.shape];
@@ -129,7 +141,10 @@ const permuteP = definePrimitive({
   },
 });
 
-/** Reorders dims. @example `x.permute(2, 0, 1)` */
+/**
+ * Reorders dims.
+ * @example x.permute(2, 0, 1)
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
     throw new ShapeError(
@@ -145,7 +160,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return apply(permuteP, [x], norm);
 }
 
-/** Swaps two dims. @example `x.transpose(0, 1)` */
+/**
+ * Swaps two dims.
+ * @example x.transpose(0, 1)
+ */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normalizeDim(dim0, x.ndim, 'transpose');
   const b = normalizeDim(dim1, x.ndim, 'transpose');
@@ -168,7 +186,10 @@ const expandP = definePrimitive({
   vjp: ({ g, inputs: [x] }) => [unbroadcast(g, x.shape)],
 });
 
-/** Broadcasts to `shape` (new leading dims allowed; -1 keeps a size). @example `b.expand(4, 3)` */
+/**
+ * Broadcasts to `shape` (new leading dims allowed; -1 keeps a size).
+ * @example b.expand(4, 3)
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (shape.length < x.ndim) {
     throw new ShapeError(
@@ -223,7 +244,10 @@ const catP = definePrimitive({
   },
 });
 
-/** Concatenates along `dim`; all other sizes must agree. @example `cat([a, b], 0)` */
+/**
+ * Concatenates along `dim`; all other sizes must agree.
+ * @example cat([a, b], 0)
+ */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('cat(): expected a non-empty list of Tensors');
   const first = tensors[0];
@@ -250,7 +274,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return apply(catP, tensors, d);
 }
 
-/** Stacks equal-shaped tensors along a new dim. @example `stack([a, b], 1)` */
+/**
+ * Stacks equal-shaped tensors along a new dim.
+ * @example stack([a, b], 1)
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('stack expects a non-empty TensorList');
   tensors.forEach((t, i) => {
@@ -322,7 +349,7 @@ function sliceScatter(g: Tensor, shape: Shape, slice: SliceParams): Tensor {
 
 /**
  * Python's `x[..., start:end:step, ...]` along `dim` (bounds clamped, negatives from the end).
- * @example `x.slice(1, 0, 4, 2)` is `x[:, 0:4:2]`
+ * @example x.slice(1, 0, 4, 2) // x[:, 0:4:2]
  */
 export function slice(
   x: Tensor,
@@ -343,7 +370,10 @@ export function slice(
   return apply(sliceP, [x], { dim: d, start: s, length, step });
 }
 
-/** `length` elements of `dim` from `start` (negative counts from the end). @example `x.narrow(0, 1, 2)` */
+/**
+ * `length` elements of `dim` from `start` (negative counts from the end).
+ * @example x.narrow(0, 1, 2)
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'narrow');
   const size = x.shape[d];
@@ -405,7 +435,7 @@ const gatherP = definePrimitive({
 
 /**
  * `out[i][j] = x[i][index[i][j]]` for `dim = 1` (torch.gather); `index` is int32 of the same rank.
- * @example `logp.gather(1, target.unsqueeze(1))`
+ * @example logp.gather(1, target.unsqueeze(1))
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
@@ -448,7 +478,7 @@ const scatterAddP = definePrimitive({
 /**
  * Zeros of `shape` into which `src` is added at `index` along `dim` (the adjoint of gather;
  * `torch.zeros(shape).scatter_add_(dim, index, src)`).
- * @example `scatterAdd([2, 3], 1, idx, src)`
+ * @example scatterAdd([2, 3], 1, idx, src)
  */
 export function scatterAdd(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
   const d = normalizeDim(dim, shape.length, 'scatterAdd');
@@ -482,7 +512,10 @@ const indexSelectP = definePrimitive({
   vjp: ({ g, inputs: [x], params: { dim }, saved: [index] }) => [indexAdd(x.shape, dim, index, g)],
 });
 
-/** The slices `index[0], index[1], …` of `dim` (index is 1-D int32). @example `emb.indexSelect(0, ids)` */
+/**
+ * The slices `index[0], index[1], …` of `dim` (index is 1-D int32).
+ * @example emb.indexSelect(0, ids)
+ */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
   if (index.ndim > 1)
@@ -513,7 +546,11 @@ const indexAddP = definePrimitive({
   vjp: ({ g, params: { dim }, saved: [index] }) => [indexSelect(g, dim, index)],
 });
 
-/** Zeros of `shape` with the slices of `src` added at `index` along `dim` (adjoint of indexSelect). */
+/**
+ * Zeros of `shape` with the slices of `src` added at `index` along `dim` (adjoint of indexSelect;
+ * `torch.zeros(shape).index_add_(dim, index, src)`).
+ * @example indexAdd([5, 3], 0, ids, rows) // rows added into rows `ids` of a [5, 3] zero tensor
+ */
 export function indexAdd(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
   const d = normalizeDim(dim, shape.length, 'indexAdd');
   checkIndex(index, shape[d], d, 'indexAdd');

@@ -35,9 +35,13 @@ export type AdamOptions = Partial<AdamHyper>;
  * PyTorch 1.13), the running averages, and with amsgrad their running maximum.
  */
 export type AdamState = {
+  /** t, the number of steps taken (PyTorch's `step`). */
   step: Tensor;
+  /** m, the running average of the gradient (`exp_avg`). */
   expAvg: Tensor;
+  /** v, the running average of the squared gradient (`exp_avg_sq`). */
   expAvgSq: Tensor;
+  /** v̂, the running maximum of v, with amsgrad only (`max_exp_avg_sq`). */
   maxExpAvgSq?: Tensor;
 };
 

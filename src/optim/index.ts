@@ -1,6 +1,8 @@
 /**
  * The `optim` namespace, as `torch.optim`: the `Optimizer` base, `SGD`, `Adam`, `AdamW`, and the
  * learning-rate schedulers in `optim.lrScheduler`.
+ *
+ * @module
  */
 export {
   Optimizer,

@@ -8,6 +8,8 @@
  *
  * Not carried over: `verbose` printing and PyTorch's warnings about the order of
  * `optimizer.step()` and `scheduler.step()`.
+ *
+ * @module
  */
 import { ValueError } from '../errors.js';
 import { glibcCos, glibcPow } from './libm.js';
@@ -32,6 +34,25 @@ function isNumberArray(v: unknown): v is number[] {
  * The base of the learning-rate schedulers (PyTorch's `_LRScheduler`). A subclass sets its own
  * fields, then calls `initialStep()` at the end of its constructor (PyTorch's base constructor
  * does that step, after the subclass has set its fields).
+ *
+ * @example
+ * ```ts
+ * class HalveLR extends optim.lrScheduler.LRScheduler {
+ *   constructor(opt: optim.lrScheduler.AnyOptimizer) {
+ *     super(opt);
+ *     this.initialStep();
+ *   }
+ *   protected override getLr(): number[] {
+ *     return this.groupLrs().map((lr) => (this.lastEpoch === 0 ? lr : lr / 2));
+ *   }
+ *   protected override ownState(): Record<string, number> {
+ *     return {};
+ *   }
+ *   protected override loadOwnState(): boolean {
+ *     return false;
+ *   }
+ * }
+ * ```
  */
 export abstract class LRScheduler {
   /** The optimizer whose groups' learning rates this schedules. */
@@ -65,16 +86,28 @@ export abstract class LRScheduler {
     this.lastEpoch = lastEpoch;
   }
 
-  /** Resets the step count and takes the first step (epoch lastEpoch + 1). */
+  /**
+   * Resets the step count and takes the first step (epoch lastEpoch + 1); the last line of a
+   * subclass's constructor.
+   * @example this.initialStep();
+   */
   protected initialStep(): void {
     this.stepCount = 0;
     this.step();
   }
 
-  /** The groups' next learning rates, by the recursive formula (`get_lr` in PyTorch). */
+  /**
+   * The groups' next learning rates, by the recursive formula (`get_lr` in PyTorch), for the
+   * epoch `lastEpoch` that `step` has just set.
+   * @example return this.groupLrs().map((lr) => lr * 0.9); // decay by 0.9 per epoch
+   */
   protected abstract getLr(): number[];
 
-  /** The learning rates at `lastEpoch` by the closed formula, if there is one. */
+  /**
+   * The learning rates at `lastEpoch` by the closed formula, if there is one (null otherwise),
+   * for `step(epoch)`.
+   * @example return this.baseLrs.map((base) => base * 0.9 ** this.lastEpoch);
+   */
   protected closedFormLr(): number[] | null {
     return null;
   }
@@ -82,6 +115,7 @@ export abstract class LRScheduler {
   /**
    * Advances the schedule by one epoch and sets every group's `lr`. With `epoch`, jumps to that
    * epoch instead, using the closed form where the scheduler has one (deprecated in PyTorch).
+   * @example for (let epoch = 0; epoch < 10; epoch++) { trainOneEpoch(); sched.step(); }
    */
   step(epoch?: number): void {
     this.stepCount++;
@@ -97,20 +131,30 @@ export abstract class LRScheduler {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** The learning rates the last `step` set, one per group. */
+  /**
+   * The learning rates the last `step` set, one per group.
+   * @example sched.getLastLr() // [0.1]
+   */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
-  /** The subclass's own fields by PyTorch's names, e.g. `{ step_size, gamma }`. */
+  /**
+   * The subclass's own fields by PyTorch's names, e.g. `{ step_size, gamma }`.
+   * @example return { step_size: this.stepSize, gamma: this.gamma };
+   */
   protected abstract ownState(): Record<string, number>;
 
-  /** Sets one of the subclass's own fields from a state dict; false if `key` is not one. */
+  /**
+   * Sets one of the subclass's own fields from a state dict; false if `key` is not one.
+   * @example if (key === 'gamma') { this.gamma = value; return true; }
+   */
   protected abstract loadOwnState(key: string, value: number): boolean;
 
   /**
    * The scheduler's state as PyTorch's `state_dict()` has it: every field but the optimizer,
    * by PyTorch's names (`verbose` and `_get_lr_called_within_step` are always false here).
+   * @example sched.stateDict().last_epoch
    */
   stateDict(): SchedulerStateDict {
     return {
@@ -128,6 +172,7 @@ export abstract class LRScheduler {
    * Loads a state dict from `stateDict()` (or PyTorch's). Like PyTorch's `__dict__.update`, keys
    * it lacks keep their values; unknown keys and values of the wrong kind are errors, and are
    * found before anything changes.
+   * @example sched.loadStateDict(saved); // saved = an earlier sched.stateDict()
    */
   loadStateDict(dict: SchedulerStateDict): void {
     const own = this.ownState();
@@ -155,7 +200,10 @@ export abstract class LRScheduler {
     }
   }
 
-  /** The groups' current learning rates. */
+  /**
+   * The groups' current learning rates.
+   * @example return this.groupLrs(); // in getLr: a constant schedule
+   */
   protected groupLrs(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -182,7 +230,9 @@ export interface StepLROptions {
  * ```
  */
 export class StepLR extends LRScheduler {
+  /** The period of the decay, in epochs (`step_size`). */
   stepSize: number;
+  /** The factor of each decay. */
   gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
@@ -245,7 +295,9 @@ export interface CosineAnnealingLROptions {
  * ```
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half the period of the cosine, in epochs (`T_max`). */
   tMax: number;
+  /** The minimum learning rate (`eta_min`). */
   etaMin: number;
 
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {

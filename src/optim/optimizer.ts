@@ -21,7 +21,10 @@ export type HyperValue = number | boolean | readonly number[];
  * The hyper-parameters of a parameter group: every optimizer has a learning rate; the others
  * (each a `HyperValue`) are the optimizer's own, e.g. `SGDHyper`.
  */
-export type Hyper = { lr: number };
+export type Hyper = {
+  /** The learning rate. */
+  lr: number;
+};
 
 /** The state an optimizer keeps per parameter (absent keys are left out of the state dict). */
 export type OptimizerState = Record<string, Tensor | null | undefined>;
@@ -30,11 +33,18 @@ export type OptimizerState = Record<string, Tensor | null | undefined>;
  * A parameter group: its parameters and all hyper-parameters. `initialLr` is set by learning
  * rate schedulers (PyTorch's `initial_lr`).
  */
-export type ParamGroup<H extends Hyper> = H & { params: Tensor[]; initialLr?: number };
+export type ParamGroup<H extends Hyper> = H & {
+  /** The group's parameters. */
+  params: Tensor[];
+  /** The learning rate a scheduler started from (PyTorch's `initial_lr`). */
+  initialLr?: number;
+};
 
 /** A parameter group as passed in: hyper-parameters left out take the optimizer's defaults. */
 export type ParamGroupSpec<H extends Hyper> = Partial<H> & {
+  /** The group's parameters: one tensor or any iterable of them. */
   params: Tensor | Iterable<Tensor>;
+  /** The learning rate a scheduler starts from (PyTorch's `initial_lr`), when resuming. */
   initialLr?: number;
 };
 
@@ -42,13 +52,19 @@ export type ParamGroupSpec<H extends Hyper> = Partial<H> & {
 export type Params<H extends Hyper> = Iterable<Tensor> | Iterable<ParamGroupSpec<H>>;
 
 /** The defaults of an optimizer; `lr` may be missing (SGD), and then every group must set it. */
-export type Defaults<H extends Hyper> = Omit<H, 'lr'> & { lr?: number };
+export type Defaults<H extends Hyper> = Omit<H, 'lr'> & {
+  /** The default learning rate; absent when every group must set its own. */
+  lr?: number;
+};
 
 /**
  * A parameter group in a state dict: hyper-parameters by PyTorch name, parameters by index.
  * (null stands for PyTorch's None, as in its `foreach`, which a load skips.)
  */
-export type PackedParamGroup = Record<string, HyperValue | null> & { params: number[] };
+export type PackedParamGroup = Record<string, HyperValue | null> & {
+  /** The group's parameters as indices into the state dict's numbering. */
+  params: number[];
+};
 
 /**
  * PyTorch's `optimizer.state_dict()`: `state` maps a parameter's index (its position when the
@@ -56,7 +72,9 @@ export type PackedParamGroup = Record<string, HyperValue | null> & { params: num
  * hyper-parameters of each group and its parameters as indices.
  */
 export interface OptimizerStateDict {
+  /** Per parameter index, its state by PyTorch name (e.g. `momentum_buffer`, `exp_avg`). */
   state: Record<number, Record<string, Tensor | null>>;
+  /** The groups' hyper-parameters by PyTorch name, with their parameters as indices. */
   param_groups: PackedParamGroup[];
 }
 
@@ -251,6 +269,7 @@ export abstract class Optimizer<
    * Clears the gradients of all parameters: zeroes them in place (detached from any graph), or,
    * with `setToNone`, sets `.grad` to null. A null gradient makes `step` skip the parameter,
    * whereas a zero gradient still updates it (momentum, weight decay).
+   * @example opt.zeroGrad({ setToNone: true });
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     const setToNone = options.setToNone ?? false;
@@ -273,6 +292,13 @@ export abstract class Optimizer<
    * Performs one optimization step: updates, in place, every parameter that has a gradient
    * (parameters whose `.grad` is null are skipped). `closure`, if given, re-evaluates the model
    * with grad mode on and returns the loss, which `step` returns.
+   * @example
+   * const loss = opt.step(() => {
+   *   opt.zeroGrad();
+   *   const l = lossFn.forward(model.forward(x), y);
+   *   l.backward();
+   *   return l;
+   * });
    */
   step<L>(closure?: () => L): L | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
@@ -282,12 +308,23 @@ export abstract class Optimizer<
     return loss;
   }
 
-  /** One step over one group, in place; parameters without gradient are left alone. */
+  /**
+   * One step over one group, in place; parameters without gradient are left alone. `step` calls
+   * it under `noGrad`.
+   * @example
+   * protected override updateGroup(group: ParamGroup<Hyper>): void {
+   *   for (const p of group.params) if (p.grad !== null) p.sub_(p.grad.mul(group.lr));
+   * }
+   */
   protected abstract updateGroup(group: ParamGroup<H>): void;
 
   /**
    * A parameter's state read from a state dict (keys already camelCase, tensors already copied
    * and cast): check it and return it typed, or throw a `ValueError`/`ShapeError`.
+   * @example
+   * protected override restoreState(raw: Record<string, Tensor | null>): SGDState {
+   *   return { momentumBuffer: raw.momentumBuffer ?? null };
+   * }
    */
   protected abstract restoreState(
     raw: Record<string, Tensor | null>,
@@ -298,12 +335,17 @@ export abstract class Optimizer<
   /**
    * Values for group keys that older PyTorch state dicts may lack (PyTorch's `__setstate__`
    * fills them in); any other missing hyper-parameter is an error.
+   * @example return { nesterov: false, maximize: false }; // SGD's
    */
   protected compatDefaults(): Partial<H> {
     return {};
   }
 
-  /** The parameter's gradient, checked against the parameter (the kernels assume the match). */
+  /**
+   * The parameter's gradient data, checked to have the parameter's shape and dtype (the kernels
+   * assume they match).
+   * @example const g = this.gradData(p, p.grad!, 'MyOptimizer');
+   */
   protected gradData(p: Tensor, grad: Tensor, op: string): FloatStorage {
     if (!shapesEqual(grad.shape, p.shape)) {
       throw new ShapeError(
@@ -320,6 +362,7 @@ export abstract class Optimizer<
    * The optimizer's state as PyTorch structures it: `{ state, param_groups }`. The tensors are
    * copies (PyTorch's `state_dict()` returns references to the live state; a copy cannot change
    * under you when the optimizer steps again).
+   * @example opt.stateDict().param_groups[0].lr
    */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
@@ -361,6 +404,7 @@ export abstract class Optimizer<
    * floating-point state is cast to its parameter's dtype, except `step`. Everything is checked
    * before anything changes, so a failed load leaves the optimizer as it was. PyTorch-only group
    * keys (`foreach`, `differentiable`, `capturable`, `fused`) are ignored.
+   * @example opt.loadStateDict(saved); // saved = an earlier opt.stateDict()
    */
   loadStateDict(dict: OptimizerStateDict): void {
     const groups = this.paramGroups;

@@ -29,7 +29,10 @@ export type SGDHyper = {
 export type SGDOptions = Partial<SGDHyper>;
 
 /** SGD's state per parameter: the momentum buffer (null without momentum, as in PyTorch). */
-export type SGDState = { momentumBuffer: Tensor | null };
+export type SGDState = {
+  /** b, the momentum buffer (`momentum_buffer`). */
+  momentumBuffer: Tensor | null;
+};
 
 /**
  * SGD (PyTorch's `torch.optim.SGD`). Per parameter with gradient g:

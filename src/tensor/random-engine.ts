@@ -1,24 +1,3 @@
-/**
- * A seedable Mersenne Twister (MT19937) that reproduces NumPy's legacy `RandomState` bit for bit:
- * the same seeding, the same uint32 stream, the same 53-bit doubles and the same polar-method
- * Gaussians, including the cached second Gaussian that makes odd-length draws interleave.
- *
- * NumPy's polar method calls the C library's log(), which is not correctly rounded, so the
- * Gaussians use a bit-exact port of glibc's log (./glibc-log.ts), specifically of the variant
- * glibc 2.36 runs on x86_64 CPUs with FMA. Other libm builds round a few logs differently (glibc
- * 2.36's own SSE2 build, used on CPUs without FMA, in about 1 of 10,000 of the polar method's
- * inputs), so there a pair of Gaussians can differ from NumPy's in the last bit or two. Uniforms
- * and the stream position are exact everywhere.
- *
- * It deliberately knows nothing about tensors, so reference values generated with
- * `np.random.seed(s)` can be compared against it directly.
- *
- * @example
- * ```ts
- * const rng = new MT19937(0);
- * rng.randomDouble(); // 0.5488135039273248, as np.random.seed(0); np.random.random()
- * ```
- */
 import { ValueError } from '../errors.js';
 import { glibcLog } from './glibc-log.js';
 
@@ -40,6 +19,27 @@ export interface MT19937State {
   gauss: number;
 }
 
+/**
+ * A seedable Mersenne Twister (MT19937) that reproduces NumPy's legacy `RandomState` bit for bit:
+ * the same seeding, the same uint32 stream, the same 53-bit doubles and the same polar-method
+ * Gaussians, including the cached second Gaussian that makes odd-length draws interleave.
+ *
+ * NumPy's polar method calls the C library's log(), which is not correctly rounded, so the
+ * Gaussians use a bit-exact port of glibc's log (./glibc-log.ts), specifically of the variant
+ * glibc 2.36 runs on x86_64 CPUs with FMA. Other libm builds round a few logs differently (glibc
+ * 2.36's own SSE2 build, used on CPUs without FMA, in about 1 of 10,000 of the polar method's
+ * inputs), so there a pair of Gaussians can differ from NumPy's in the last bit or two. Uniforms
+ * and the stream position are exact everywhere.
+ *
+ * It deliberately knows nothing about tensors, so reference values generated with
+ * `np.random.seed(s)` can be compared against it directly.
+ *
+ * @example
+ * ```ts
+ * const rng = new MT19937(0);
+ * rng.randomDouble(); // 0.5488135039273248, as np.random.seed(0); np.random.random()
+ * ```
+ */
 export class MT19937 {
   private readonly key = new Uint32Array(N);
   private pos = N;
@@ -120,7 +120,7 @@ export class MT19937 {
 
   /**
    * A standard normal sample: NumPy's `legacy_gauss` (Marsaglia's polar method) step for step,
-   * with glibc's log (see the module note). Each accepted pair yields two normals;
+   * with glibc's log (see the class note). Each accepted pair yields two normals;
    * the second is cached for the next call, so a re-seed or `setState` must reset or restore it.
    *
    * @example

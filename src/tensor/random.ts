@@ -27,28 +27,48 @@ function draw(shape: Shape | number, fill: (out: Float64Array) => void, op: stri
  * ```
  */
 export const random = {
-  /** Re-seeds like `np.random.seed(s)` (an integer in [0, 2³² − 1]); clears the cached normal. */
+  /**
+   * Re-seeds like `np.random.seed(s)` (an integer in [0, 2³² − 1]); clears the cached normal.
+   * @example random.seed(123)
+   */
   seed(s: number): void {
     defaultGenerator.seed(s);
   },
-  /** Uniform [0, 1) float64 samples, like `np.random.random(shape)`. */
+  /**
+   * Uniform [0, 1) float64 samples, like `np.random.random(shape)`; a 0-d tensor by default.
+   * @example random.random([3, 5])
+   */
   random(shape: Shape | number = []): Tensor {
     return draw(shape, (o) => defaultGenerator.fillRandom(o), 'random');
   },
-  /** Standard normal float64 samples, like `np.random.standard_normal(shape)`. */
+  /**
+   * Standard normal float64 samples, like `np.random.standard_normal(shape)`.
+   * @example random.standardNormal(4)
+   */
   standardNormal(shape: Shape | number = []): Tensor {
     return draw(shape, (o) => defaultGenerator.fillStandardNormal(o), 'standardNormal');
   },
-  /** A copy of the generator state, to restore with `setState`. */
+  /**
+   * A copy of the generator state, to restore with `setState`.
+   * @example const saved = random.getState();
+   */
   getState(): MT19937State {
     return defaultGenerator.getState();
   },
+  /**
+   * Restores a state from `getState()` (or NumPy's `get_state()`): the draws that follow repeat.
+   * @example random.setState(saved)
+   */
   setState(state: MT19937State): void {
     defaultGenerator.setState(state);
   },
 };
 
-/** Seeds the global generator (the `torch.manual_seed` spelling of `random.seed`). */
+/**
+ * Seeds the global generator (the `torch.manual_seed` spelling of `random.seed`), which also
+ * drives `rand`, `randn`, `nn.init`, dropout and shuffling.
+ * @example manualSeed(0)
+ */
 export function manualSeed(s: number): void {
   defaultGenerator.seed(s);
 }

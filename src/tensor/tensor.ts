@@ -1,8 +1,3 @@
-/**
- * The Tensor: contiguous row-major storage in a typed array, a shape, a dtype, and its place on
- * the tape (`gradFn` for results of recorded ops; `null` for leaves). Methods mirror the functions
- * in `src/ops` (`x.add(y)` is `add(x, y)`); all gradient logic lives in the ops and the engine.
- */
 import { AutogradError, DTypeError, ValueError } from '../errors.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradHook, Node } from '../autograd/node.js';
@@ -27,15 +22,35 @@ export interface VersionCounter {
 
 /** A handle returned by `registerHook`; `remove()` unregisters the hook. */
 export interface RemovableHandle {
+  /**
+   * Unregisters the hook; calling it again does nothing.
+   * @example const handle = x.registerHook((g) => g.mul(2)); handle.remove();
+   */
   remove(): void;
 }
 
 type Operand = Tensor | number;
 
+/**
+ * The Tensor: contiguous row-major storage in a typed array, a shape, a dtype, and its place on
+ * the tape (`gradFn` for results of recorded ops; `null` for leaves). Methods mirror the functions
+ * in `src/ops` (`x.add(y)` is `add(x, y)`); all gradient logic lives in the ops and the engine.
+ * Create tensors with `tensor`, `zeros`, `randn` and the other creation functions.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * const y = x.mul(x).sum(); // tensor(14., grad_fn=<SumBackward0>)
+ * y.backward();
+ * x.grad; // tensor([2., 4., 6.])
+ * ```
+ */
 export class Tensor {
   /** The elements, row-major. Views (reshape, detach) share it with their base. */
   readonly data: Storage;
+  /** The size of each dimension, outermost first (`[]` for a 0-d tensor); frozen. */
   readonly shape: readonly number[];
+  /** The element type, fixed for the tensor's lifetime; `to()` makes a converted copy. */
   readonly dtype: DType;
   /** The accumulated gradient of a leaf after `backward()`, or of a non-leaf after `retainGrad()`. */
   grad: Tensor | null = null;
@@ -63,9 +78,17 @@ export class Tensor {
 
   // ---- properties -------------------------------------------------------------------------
 
+  /**
+   * Whether ops on this tensor are recorded for backward (PyTorch's `requires_grad`). Results of
+   * recorded ops require grad whenever one of their inputs does.
+   */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
+  /**
+   * Turns recording on or off, as `requiresGrad_(on)` does: only a leaf can turn it off, and an
+   * int32 tensor cannot turn it on.
+   */
   set requiresGrad(on: boolean) {
     this.requiresGrad_(on);
   }
@@ -77,6 +100,10 @@ export class Tensor {
   get size(): number {
     return this.data.length;
   }
+  /**
+   * Number of elements, the product of the sizes (the method form of `size`).
+   * @example zeros([2, 3]).numel() // 6
+   */
   numel(): number {
     return this.data.length;
   }
@@ -84,6 +111,10 @@ export class Tensor {
   get ndim(): number {
     return this.shape.length;
   }
+  /**
+   * Number of dimensions (the method form of `ndim`).
+   * @example zeros([2, 3]).dim() // 2
+   */
   dim(): number {
     return this.shape.length;
   }
@@ -100,7 +131,10 @@ export class Tensor {
 
   // ---- values -----------------------------------------------------------------------------
 
-  /** The value of a one-element tensor as a JS number. */
+  /**
+   * The value of a one-element tensor as a JS number (PyTorch's `item()`).
+   * @example tensor([[2.5]]).item() // 2.5
+   */
   item(): number {
     if (this.data.length !== 1) {
       throw new ValueError(
@@ -110,7 +144,10 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** The elements as nested arrays (a number for a 0-d tensor). */
+  /**
+   * The elements as nested arrays (a number for a 0-d tensor), the inverse of `tensor()`.
+   * @example tensor([[1, 2], [3, 4]]).toArray() // [[1, 2], [3, 4]]
+   */
   toArray(): NestedArray {
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.shape.length) return this.data[offset];
@@ -123,22 +160,37 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** Printed as PyTorch prints it: `tensor([1., 2.], requires_grad=True)`. */
+  /**
+   * Printed as PyTorch 1.13 prints it, under the current `printOptions`.
+   * @example
+   * const w = tensor([1, 2], { requiresGrad: true });
+   * w.toString() // 'tensor([1., 2.], requires_grad=True)'
+   */
   toString(): string {
     return formatTensor(this, { requiresGrad: this.requiresGrad, gradFn: this.gradFn?.name });
   }
 
-  /** A copy with its own storage; the copy stays on the tape (`CloneBackward0`). */
+  /**
+   * A copy with its own storage; the copy stays on the tape (`CloneBackward0`).
+   * @example const y = x.clone(); // y.add_(1) leaves x unchanged
+   */
   clone(): Tensor {
     return E.clone(this);
   }
 
-  /** A new leaf sharing this storage and version counter, cut off from the tape. */
+  /**
+   * A new leaf sharing this storage and version counter, cut off from the tape: no gradient
+   * flows back through it.
+   * @example const target = pred.detach(); // a constant in the loss below
+   */
   detach(): Tensor {
     return new Tensor(this.data, this.shape, this._version);
   }
 
-  /** Cuts this tensor off from the tape in place. */
+  /**
+   * Cuts this tensor off from the tape in place: it becomes a leaf that does not require grad.
+   * @example h.detach_(); // truncated backpropagation through time
+   */
   detach_(): this {
     this.gradFn = null;
     this._requiresGrad = false;
@@ -147,7 +199,7 @@ export class Tensor {
 
   /**
    * Sets whether autograd records ops on this leaf.
-   * @example `const w = zeros([3]).requiresGrad_();`
+   * @example const w = zeros([3]).requiresGrad_();
    */
   requiresGrad_(on = true): this {
     // A non-leaf already requires grad; only turning it off is an error, as in PyTorch.
@@ -167,7 +219,13 @@ export class Tensor {
     return this;
   }
 
-  /** Makes a non-leaf keep its gradient in `.grad` after backward. */
+  /**
+   * Makes a non-leaf keep its gradient in `.grad` after backward (leaves always do).
+   * @example
+   * const h = x.mul(2);
+   * h.retainGrad();
+   * h.sum().backward(); // h.grad: ones of h's shape
+   */
   retainGrad(): void {
     if (!this.requiresGrad)
       throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
@@ -176,7 +234,7 @@ export class Tensor {
 
   /**
    * Registers `fn` to see (and optionally replace) this tensor's gradient during backward.
-   * @example `x.registerHook((g) => g.mul(2));`
+   * @example x.registerHook((g) => g.mul(2));
    */
   registerHook(fn: GradHook): RemovableHandle {
     if (!this.requiresGrad) {
@@ -193,8 +251,11 @@ export class Tensor {
   }
 
   /**
-   * Accumulates gradients of this tensor into the leaves' `.grad`.
-   * @example `loss.backward();` or `y.backward(dy, { retainGraph: true })`
+   * Accumulates gradients of this tensor into the leaves' `.grad`. `gradient` (the upstream
+   * gradient) may be omitted for a one-element tensor, where it is 1.
+   * @example
+   * loss.backward();
+   * y.backward(dy, { retainGraph: true });
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
     runBackward([this], [gradient ?? null], options);
@@ -224,152 +285,357 @@ export class Tensor {
   }
 
   // ---- elementwise ------------------------------------------------------------------------
+  /**
+   * this + alpha·other, broadcasting; a number acts as a scalar of this tensor's dtype.
+   * @example tensor([1, 2]).add(tensor([10, 20]), 2) // tensor([21., 42.])
+   */
   add(other: Operand, alpha?: number): Tensor {
     return E.add(this, other, alpha);
   }
+  /**
+   * this − alpha·other, broadcasting.
+   * @example tensor([5, 7]).sub(1) // tensor([4., 6.])
+   */
   sub(other: Operand, alpha?: number): Tensor {
     return E.sub(this, other, alpha);
   }
+  /**
+   * Elementwise product, broadcasting; each side's gradient is g times the other side.
+   * @example tensor([1, 2, 3]).mul(2) // tensor([2., 4., 6.])
+   */
   mul(other: Operand): Tensor {
     return E.mul(this, other);
   }
+  /**
+   * True division, broadcasting; ∂(a/b)/∂b = −a/b².
+   * @example tensor([1, 2]).div(4) // tensor([0.2500, 0.5000])
+   */
   div(other: Operand): Tensor {
     return E.div(this, other);
   }
+  /**
+   * Elementwise max, broadcasting; NaN wins, and ties split the gradient in half (`torch.maximum`).
+   * @example tensor([-1, 0, 2]).maximum(0) // tensor([0., 0., 2.])
+   */
   maximum(other: Operand): Tensor {
     return E.maximum(this, other);
   }
+  /**
+   * Elementwise min, computed as −maximum(−this, −other), so NaN and ties behave as in `maximum`.
+   * @example tensor([-1, 0, 2]).minimum(1) // tensor([-1.,  0.,  1.])
+   */
   minimum(other: Operand): Tensor {
     return E.minimum(this, other);
   }
+  /**
+   * xᵖ for a scalar exponent; the gradient is g·p·xᵖ⁻¹, and 0 for p = 0 as in PyTorch.
+   * @example tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
+   */
   pow(exponent: number): Tensor {
     return E.pow(this, exponent);
   }
+  /**
+   * −x.
+   * @example tensor([1, -2]).neg() // tensor([-1.,  2.])
+   */
   neg(): Tensor {
     return E.neg(this);
   }
+  /**
+   * eˣ; the backward reuses the output, g·eˣ.
+   * @example tensor([0, 1]).exp() // tensor([1.0000, 2.7183])
+   */
   exp(): Tensor {
     return E.exp(this);
   }
+  /**
+   * Natural logarithm; gradient g/x.
+   * @example tensor([1, Math.E]).log() // tensor([0.0000, 1.0000])
+   */
   log(): Tensor {
     return E.log(this);
   }
+  /**
+   * √x; gradient g/(2√x), from the saved output.
+   * @example tensor([4, 9]).sqrt() // tensor([2., 3.])
+   */
   sqrt(): Tensor {
     return E.sqrt(this);
   }
+  /**
+   * 1/√x as one op (BatchNorm's invstd); gradient −½·g·x^(−3/2).
+   * @example tensor([4, 16]).rsqrt() // tensor([0.5000, 0.2500])
+   */
   rsqrt(): Tensor {
     return E.rsqrt(this);
   }
+  /**
+   * |x|; the gradient is g·sign(x), so 0 at x = 0 as in PyTorch.
+   * @example tensor([-1.5, 2]).abs() // tensor([1.5000, 2.0000])
+   */
   abs(): Tensor {
     return E.abs(this);
   }
+  /**
+   * −1, 0 or 1 (NaN stays NaN). Not recorded: its derivative is 0 wherever it exists.
+   * @example tensor([-3, 0, 2]).sign() // tensor([-1.,  0.,  1.])
+   */
   sign(): Tensor {
     return E.sign(this);
   }
+  /**
+   * max(x, 0); the gradient passes where the output is positive.
+   * @example tensor([-1, 0, 2]).relu() // tensor([0., 0., 2.])
+   */
   relu(): Tensor {
     return E.relu(this);
   }
+  /**
+   * σ(x) = 1/(1 + e⁻ˣ); gradient g·σ(x)(1 − σ(x)), from the saved output.
+   * @example tensor([0, 2]).sigmoid() // tensor([0.5000, 0.8808])
+   */
   sigmoid(): Tensor {
     return E.sigmoid(this);
   }
+  /**
+   * Hyperbolic tangent; gradient g·(1 − tanh²x), from the saved output.
+   * @example tensor([0, 1]).tanh() // tensor([0.0000, 0.7616])
+   */
   tanh(): Tensor {
     return E.tanh(this);
   }
+  /**
+   * 1 where this > other, else 0, in the operands' dtype (PyTorch returns bool); never recorded.
+   * @example tensor([1, 2, 3]).gt(2) // tensor([0., 0., 1.])
+   */
   gt(other: Operand): Tensor {
     return E.gt(this, other);
   }
+  /**
+   * 1 where this ≥ other, else 0 (a mask in the operands' dtype).
+   * @example tensor([1, 2, 3]).ge(2) // tensor([0., 1., 1.])
+   */
   ge(other: Operand): Tensor {
     return E.ge(this, other);
   }
+  /**
+   * 1 where this < other, else 0 (a mask in the operands' dtype).
+   * @example tensor([1, 2, 3]).lt(2) // tensor([1., 0., 0.])
+   */
   lt(other: Operand): Tensor {
     return E.lt(this, other);
   }
+  /**
+   * 1 where this ≤ other, else 0 (a mask in the operands' dtype).
+   * @example tensor([1, 2, 3]).le(2) // tensor([1., 1., 0.])
+   */
   le(other: Operand): Tensor {
     return E.le(this, other);
   }
+  /**
+   * 1 where this = other, else 0 (a mask in the operands' dtype).
+   * @example tensor([1, 2, 3]).eq(2) // tensor([0., 1., 0.])
+   */
   eq(other: Operand): Tensor {
     return E.eq(this, other);
   }
+  /**
+   * 1 where this ≠ other, else 0 (a mask in the operands' dtype).
+   * @example tensor([1, 2, 3]).ne(2) // tensor([1., 0., 1.])
+   */
   ne(other: Operand): Tensor {
     return E.ne(this, other);
   }
-  /** `torch.where(condition, this, other)`. */
+  /**
+   * `torch.where(condition, this, other)`: this where `condition` is nonzero, else `other`.
+   * @example tensor([-1, 2]).where(tensor([0, 1]), 0) // tensor([0., 2.])
+   */
   where(condition: Tensor, other: Operand): Tensor {
     return E.where(condition, this, other);
   }
+  /**
+   * Converted to `dtype` (this tensor itself when it already has it). Float-to-float casts stay on
+   * the tape and cast the gradient back; a tensor that requires grad cannot become int32.
+   * @example tensor([1.7, -1.7]).to('int32') // tensor([ 1, -1], dtype=torch.int32)
+   */
   to(dtype: DType): Tensor {
     return E.toDtype(this, dtype);
   }
+  /**
+   * `to('float32')`.
+   * @example arange(3).float() // tensor([0., 1., 2.])
+   */
   float(): Tensor {
     return E.toDtype(this, 'float32');
   }
+  /**
+   * `to('float64')`.
+   * @example tensor([1, 2]).double() // tensor([1., 2.], dtype=torch.float64)
+   */
   double(): Tensor {
     return E.toDtype(this, 'float64');
   }
+  /**
+   * x², the composite `pow(2)`.
+   * @example tensor([-2, 3]).square() // tensor([4., 9.])
+   */
   square(): Tensor {
     return C.square(this);
   }
+  /**
+   * Clamped into [min, max] (either bound may be omitted); the gradient passes where
+   * min ≤ x ≤ max, and NaN propagates.
+   * @example tensor([-1, 0.5, 2]).clamp(0, 1) // tensor([0.0000, 0.5000, 1.0000])
+   */
   clamp(min?: number | null, max?: number | null): Tensor {
     return C.clamp(this, min, max);
   }
 
   // ---- reductions -------------------------------------------------------------------------
+  /**
+   * Sum over `dim` (one dim, a list, or all when omitted), keeping reduced dims as size 1 with
+   * `keepdim`; the gradient is g broadcast back.
+   * @example
+   * tensor([[1, 2], [3, 4]]).sum(0) // tensor([4., 6.])
+   * tensor([[1, 2], [3, 4]]).sum([0], true) // tensor([[4., 6.]])
+   */
   sum(dim?: number | readonly number[], keepdim = false): Tensor {
     return R.sum(this, dim, keepdim);
   }
+  /**
+   * Mean over `dim` (all when omitted): the sum divided by the count; float tensors only.
+   * @example tensor([[1, 2], [3, 4]]).mean(1) // tensor([1.5000, 3.5000])
+   */
   mean(dim?: number | readonly number[], keepdim = false): Tensor {
     return R.mean(this, dim, keepdim);
   }
+  /**
+   * The largest element, as a 0-d tensor; tied maxima share the gradient equally.
+   * @example tensor([1, 5, 3]).max() // tensor(5.)
+   */
   max(): Tensor;
+  /**
+   * The largest element along `dim` and its int32 index (the first on ties): PyTorch's
+   * `(values, indices)`. The gradient goes to the selected positions only.
+   * @example const { values, indices } = tensor([[1, 5], [7, 2]]).max(1); // [5, 7] at [1, 0]
+   */
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
   max(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
     return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
   }
+  /**
+   * The smallest element, as a 0-d tensor; tied minima share the gradient equally.
+   * @example tensor([1, 5, 3]).min() // tensor(1.)
+   */
   min(): Tensor;
+  /**
+   * The smallest element along `dim` and its int32 index (the first on ties), as `max(dim)`.
+   * @example tensor([[1, 5], [7, 2]]).min(0).values // tensor([1., 2.])
+   */
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
   min(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
     return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
   }
+  /**
+   * The int32 index of the largest element along `dim`, or in the flattened tensor when `dim` is
+   * omitted; the first one on ties.
+   * @example tensor([[1, 5], [7, 2]]).argmax(1) // tensor([1, 0], dtype=torch.int32)
+   */
   argmax(dim?: number, keepdim = false): Tensor {
     return R.argmax(this, dim, keepdim);
   }
+  /**
+   * The int32 index of the smallest element along `dim`, or in the flattened tensor.
+   * @example tensor([[1, 5], [7, 2]]).argmin() // tensor(0, dtype=torch.int32)
+   */
   argmin(dim?: number, keepdim = false): Tensor {
     return R.argmin(this, dim, keepdim);
   }
+  /**
+   * Variance over `dim` (all when omitted), two-pass: Σ(x − mean)²/(N − correction), where the
+   * default correction 1 is Bessel's (`torch.var`).
+   * @example
+   * tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   * tensor([1, 2, 3, 4]).var(0, { correction: 0 }) // tensor(1.2500)
+   */
   var(dim?: number | readonly number[], options: C.VarOptions = {}): Tensor {
     return C.variance(this, dim, options);
   }
+  /**
+   * Standard deviation, √var, with `var`'s options.
+   * @example tensor([1, 2, 3, 4]).std(0, { correction: 0 }) // tensor(1.1180)
+   */
   std(dim?: number | readonly number[], options: C.VarOptions = {}): Tensor {
     return C.std(this, dim, options);
   }
+  /**
+   * log Σ exp(x) over `dim`, with the max subtracted first so that large inputs do not overflow.
+   * @example tensor([1000, 1000]).logsumexp(0) // tensor(1000.6932)
+   */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
     return C.logsumexp(this, dim, keepdim);
   }
+  /**
+   * exp(x)/Σ exp(x) along `dim`, with the max subtracted first for stability.
+   * @example tensor([0, Math.log(3)]).softmax(0) // tensor([0.2500, 0.7500])
+   */
   softmax(dim: number): Tensor {
     return C.softmax(this, dim);
   }
+  /**
+   * log softmax along `dim`, as x − logsumexp(x), which stays finite where softmax underflows.
+   * @example tensor([0, 0]).logSoftmax(0) // tensor([-0.6931, -0.6931])
+   */
   logSoftmax(dim: number): Tensor {
     return C.logSoftmax(this, dim);
   }
 
   // ---- linear algebra ---------------------------------------------------------------------
+  /**
+   * Matrix product as `torch.matmul` (dot, matrix-vector, matrix-matrix, batched with broadcast
+   * batch dims); dA = g·Bᵀ and dB = Aᵀ·g.
+   * @example tensor([[1, 2], [3, 4]]).matmul(tensor([1, 1])) // tensor([3., 7.])
+   */
   matmul(other: Tensor): Tensor {
     return L.matmul(this, other);
   }
 
   // ---- shape ------------------------------------------------------------------------------
+  /**
+   * The same elements in a new shape, given as sizes or as one array; one size may be −1
+   * (inferred). A view: it shares storage and version counter with this tensor.
+   * @example arange(6).reshape(2, -1).shape // [2, 3]
+   */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
     return S.reshape(this, S.shapeArg(shape));
   }
+  /**
+   * `reshape` under PyTorch's other name: storage is always contiguous here, so every reshape
+   * is a view.
+   * @example arange(6).view([3, 2]).shape // [3, 2]
+   */
   view(...shape: number[] | [readonly number[]]): Tensor {
     return S.reshape(this, S.shapeArg(shape));
   }
+  /**
+   * Merges dims `startDim..endDim` into one (all of them by default).
+   * @example zeros([2, 3, 4]).flatten(1).shape // [2, 12]
+   */
   flatten(startDim = 0, endDim = -1): Tensor {
     return S.flatten(this, startDim, endDim);
   }
+  /**
+   * Reorders the dims: dim i of the result is dim `dims[i]` of this tensor (a copy; the gradient
+   * is permuted back).
+   * @example zeros([2, 3, 4]).permute(2, 0, 1).shape // [4, 2, 3]
+   */
   permute(...dims: number[] | [readonly number[]]): Tensor {
     return S.permute(this, S.shapeArg(dims));
   }
+  /**
+   * Swaps dims `dim0` and `dim1` (a permute).
+   * @example zeros([2, 3]).transpose(0, 1).shape // [3, 2]
+   */
   transpose(dim0: number, dim1: number): Tensor {
     return S.transpose(this, dim0, dim1);
   }
@@ -384,44 +650,107 @@ export class Tensor {
   get mT(): Tensor {
     return S.transpose(this, -2, -1);
   }
+  /**
+   * Broadcasts size-1 dims, and new leading dims, to the given sizes; −1 keeps a size. A copy,
+   * whose gradient is summed back over the broadcast dims.
+   * @example tensor([1, 2, 3]).expand(2, -1).shape // [2, 3]
+   */
   expand(...shape: number[] | [readonly number[]]): Tensor {
     return S.expand(this, S.shapeArg(shape));
   }
+  /**
+   * Removes size-1 dims: all of them, or only `dim` (unchanged when its size is not 1).
+   * @example zeros([1, 3, 1]).squeeze().shape // [3]
+   */
   squeeze(dim?: number): Tensor {
     return S.squeeze(this, dim);
   }
+  /**
+   * Inserts a size-1 dim at `dim` (negative counts from the end of the result).
+   * @example zeros([3]).unsqueeze(-1).shape // [3, 1]
+   */
   unsqueeze(dim: number): Tensor {
     return S.unsqueeze(this, dim);
   }
+  /**
+   * `length` entries of `dim` from `start` (negative counts from the end), as `torch.narrow`.
+   * @example arange(5).narrow(0, 1, 3) // tensor([1, 2, 3], dtype=torch.int32)
+   */
   narrow(dim: number, start: number, length: number): Tensor {
     return S.narrow(this, dim, start, length);
   }
+  /**
+   * Python's `x[..., start:end:step]` along `dim`: bounds are clamped, negatives count from the
+   * end, and the step must be positive.
+   * @example arange(6).slice(0, 1, 6, 2) // tensor([1, 3, 5], dtype=torch.int32)
+   */
   slice(dim: number, start?: number, end?: number, step?: number): Tensor {
     return S.slice(this, dim, start, end, step);
   }
+  /**
+   * Picks entries along `dim` by an int32 index of the same rank: for dim 1,
+   * out[i][j] = x[i][index[i][j]] (`torch.gather`). Its gradient is scattered back by `scatterAdd`.
+   * @example
+   * const index = tensor([[1], [0]], { dtype: 'int32' });
+   * tensor([[1, 2], [3, 4]]).gather(1, index).toArray() // [[2], [3]]
+   */
   gather(dim: number, index: Tensor): Tensor {
     return S.gather(this, dim, index);
   }
+  /**
+   * The slices `index[0], index[1], …` of `dim`, for a 1-D int32 index (`torch.index_select`);
+   * repeated indices add up their gradients.
+   * @example
+   * const rows = tensor([2, 0], { dtype: 'int32' });
+   * tensor([[1, 2], [3, 4], [5, 6]]).indexSelect(0, rows).toArray() // [[5, 6], [1, 2]]
+   */
   indexSelect(dim: number, index: Tensor): Tensor {
     return S.indexSelect(this, dim, index);
   }
 
   // ---- in place ---------------------------------------------------------------------------
+  /**
+   * In place: this ← this + alpha·other. Bumps the version counter, so a backward that saved
+   * the old value throws instead of silently using the new one.
+   * @example noGrad(() => w.add_(w.grad!, -0.1)); // an SGD step
+   */
   add_(other: Operand, alpha?: number): this {
     return I.add_(this, other, alpha);
   }
+  /**
+   * In place: this ← this − alpha·other (see `add_`).
+   * @example ones([2]).sub_(0.5) // tensor([0.5000, 0.5000])
+   */
   sub_(other: Operand, alpha?: number): this {
     return I.sub_(this, other, alpha);
   }
+  /**
+   * In place: this ← this·other (see `add_`).
+   * @example ones([2]).mul_(0.9) // tensor([0.9000, 0.9000])
+   */
   mul_(other: Operand): this {
     return I.mul_(this, other);
   }
+  /**
+   * In place: copies `src`, broadcast to this shape and cast to this dtype. Under grad mode the
+   * gradient flows to `src`, and the overwritten value gets zero.
+   * @example zeros([2, 2]).copy_(tensor([1, 2])).toArray() // [[1, 2], [1, 2]]
+   */
   copy_(src: Tensor): this {
     return I.copy_(this, src);
   }
+  /**
+   * In place: every element set to 0 (`fill_(0)`).
+   * @example ones([2]).zero_() // tensor([0., 0.])
+   */
   zero_(): this {
     return I.fill_(this, 0);
   }
+  /**
+   * In place: every element set to `value`; under grad mode the overwritten value gets a zero
+   * gradient.
+   * @example zeros([3]).fill_(7) // tensor([7., 7., 7.])
+   */
   fill_(value: number): this {
     return I.fill_(this, value);
   }

@@ -195,7 +195,7 @@ const geluP = definePrimitive({
 /**
  * The standard normal CDF Φ(x) = ½(1 + erf(x/√2)), `torch.special.ndtr`; its gradient is the
  * density φ(x). Computed as ½·erfc(−x/√2), so Φ(−10) ≈ 7.6e-24 rather than 0.
- * @example `normalCdf(tensor([0, 1.96]))` is `[0.5, 0.975]`
+ * @example normalCdf(tensor([0, 1.96])) // [0.5, 0.975]
  */
 export function normalCdf(x: Tensor): Tensor {
   return apply(normalCdfP, [x], null);
@@ -203,8 +203,10 @@ export function normalCdf(x: Tensor): Tensor {
 
 // ---- GELU ---------------------------------------------------------------------------------------
 
+/** The GELU forms: `'none'` is exact, x·Φ(x); `'tanh'` is PyTorch's tanh approximation. */
 export type GeluApproximate = 'none' | 'tanh';
 
+/** Options of `gelu` and `nn.GELU`. */
 export interface GeluOptions {
   /** `'none'` (default): x·Φ(x) exactly; `'tanh'`: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
   approximate?: GeluApproximate;
@@ -226,7 +228,9 @@ function geluTanh(x: Tensor): Tensor {
  * dx = g·(Φ(x) + x·φ(x)) written in tensor ops (so it has second derivatives). Its tails are
  * accurate: gelu(−10) = −7.6e-23, where PyTorch's `0.5·x·(1 + erf(x/√2))` rounds to −0.
  * The tanh form is a composite of public ops.
- * @example `gelu(x)`, `gelu(x, { approximate: 'tanh' })`
+ * @example
+ * gelu(x)
+ * gelu(x, { approximate: 'tanh' })
  */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   const { approximate = 'none' } = options;
@@ -246,6 +250,7 @@ export function checkDropoutP(p: number): void {
   }
 }
 
+/** Options of `dropout`. */
 export interface DropoutOptions {
   /** Probability of zeroing an element (default 0.5). */
   p?: number;
@@ -260,7 +265,7 @@ export interface DropoutOptions {
  * `manualSeed(s)` makes it reproducible, and it equals NumPy's `np.random.random(shape) < 1 − p`
  * after `np.random.seed(s)`). p = 0 and evaluation return the input itself; p = 1 gives x·0,
  * as in PyTorch.
- * @example `dropout(x, { p: 0.2, training: model.training })`
+ * @example dropout(x, { p: 0.2, training: model.training })
  */
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   const { p = 0.5, training = true } = options;
@@ -278,7 +283,7 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
 /**
  * `torch.nn.functional.linear`: y = x·Wᵀ + b, for x of shape [..., in], W of shape [out, in]
  * and b of shape [out] (optional).
- * @example `linear(x, weight, bias)`
+ * @example linear(x, weight, bias)
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const y = matmul(x, weight.T);

@@ -7,8 +7,13 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
+/**
+ * The two BatchNorm implementations: `'fused'`, one op with a closed-form backward, and
+ * `'composite'`, primitive ops differentiated by the engine. They compute the same function.
+ */
 export type BatchNormImpl = 'fused' | 'composite';
 
+/** Options of `nn.functional.batchNorm`, with `torch.nn.functional.batch_norm`'s defaults. */
 export interface BatchNormOptions {
   /** Normalise with batch statistics and update the running ones (default false). */
   training?: boolean;

@@ -1,4 +1,8 @@
-/** `nn.functional`: stateless forms of the layers. */
+/**
+ * `nn.functional`: stateless forms of the layers.
+ *
+ * @module
+ */
 export { batchNorm, type BatchNormOptions, type BatchNormImpl } from './batch-norm.js';
 export {
   relu,

@@ -29,7 +29,9 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 
 // ---- mean squared error -------------------------------------------------------------------------
 
+/** Options of `mseLoss` and `nn.MSELoss`. */
 export interface MseLossOptions {
+  /** How the per-element losses are combined (default `'mean'`). */
   reduction?: Reduction;
 }
 
@@ -37,7 +39,7 @@ export interface MseLossOptions {
  * (input − target)², reduced; `torch.nn.functional.mse_loss`. Differentiable in both arguments.
  * The shapes must be equal: PyTorch only warns and broadcasts, which is almost always a bug, so
  * here its warning is a ShapeError.
- * @example `mseLoss(pred, y)`
+ * @example mseLoss(pred, y)
  */
 export function mseLoss(input: Tensor, target: Tensor, options: MseLossOptions = {}): Tensor {
   const reduction = checkReduction(options.reduction ?? 'mean');
@@ -55,14 +57,17 @@ export function mseLoss(input: Tensor, target: Tensor, options: MseLossOptions =
 
 // ---- negative log-likelihood and cross-entropy --------------------------------------------------
 
+/** Options of `nllLoss` and `nn.NLLLoss`. */
 export interface NllLossOptions {
   /** A rescaling weight per class, of shape [C]. */
   weight?: Tensor | null;
   /** Targets equal to this contribute nothing, to the loss or to the mean's denominator (default −100). */
   ignoreIndex?: number;
+  /** How the per-element losses are combined (default `'mean'`). */
   reduction?: Reduction;
 }
 
+/** Options of `crossEntropy` and `nn.CrossEntropyLoss`: `nllLoss`'s, plus label smoothing. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /**
    * ε in [0, 1]: the target becomes (1 − ε)·onehot + ε/C. For class indices PyTorch computes
@@ -217,7 +222,7 @@ function unbatch(loss: Tensor, input: Tensor, reduction: Reduction): Tensor {
  * log-probabilities, [N, C] or [N, C, d1, …] (or [C] with a 0-d target), target int32 of shape
  * [N] or [N, d1, …]. loss_i = −w[t_i]·input[i, t_i]; `'mean'` divides by Σ w[t_i] over the
  * targets that are not `ignoreIndex`.
- * @example `nllLoss(logSoftmax(logits, 1), labels)`
+ * @example nllLoss(logSoftmax(logits, 1), labels)
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100 } = options;
@@ -241,7 +246,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
  *   (1 − ε)·target + ε/C; loss_i = −Σ_c w_c·target_ic·logp_ic and `'mean'` divides by the number
  *   of samples N·d1·…, not by the weights. `ignoreIndex` must then stay negative.
  *
- * @example `crossEntropy(logits, labels, { labelSmoothing: 0.1 })`
+ * @example crossEntropy(logits, labels, { labelSmoothing: 0.1 })
  */
 export function crossEntropy(
   input: Tensor,
@@ -306,11 +311,13 @@ function probabilityCrossEntropy(
 
 // ---- binary cross-entropy with logits -----------------------------------------------------------
 
+/** Options of `binaryCrossEntropyWithLogits` and `nn.BCEWithLogitsLoss`. */
 export interface BceWithLogitsOptions {
   /** A rescaling weight of each element's loss, broadcast against the input. */
   weight?: Tensor | null;
   /** A weight of the positive term per class (broadcast over the last dim), p in −p·t·log σ(x). */
   posWeight?: Tensor | null;
+  /** How the per-element losses are combined (default `'mean'`). */
   reduction?: Reduction;
 }
 
@@ -321,7 +328,7 @@ export interface BceWithLogitsOptions {
  * m = max(−x, 0) held constant (no exponent is positive; without posWeight this is
  * max(x, 0) − x·t + log(1 + e^(−|x|))). Holding m constant keeps the function smooth on the tape,
  * so the second derivative at x = 0 is σ′(0) = 1/4, which a composite built on |x| would lose.
- * @example `binaryCrossEntropyWithLogits(logits, labels, { posWeight })`
+ * @example binaryCrossEntropyWithLogits(logits, labels, { posWeight })
  */
 export function binaryCrossEntropyWithLogits(
   input: Tensor,
