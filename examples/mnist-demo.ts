@@ -197,7 +197,7 @@ writeFileSync(
   opts.svg,
   svgChart(
     results.map((r) => ({ name: `${r.impl} BatchNorm`, values: r.losses })),
-    `MNIST training loss, ${epochs} epochs, batch ${batchSize}, SGD lr ${lr} momentum 0.9`,
+    `MNIST training loss: ${epochs} epochs, batch ${batchSize}, SGD momentum 0.9, lr ${lr} cosine, wd ${weightDecay}`,
     'batch',
     'cross-entropy loss',
   ),

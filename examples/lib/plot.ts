@@ -71,6 +71,10 @@ export function svgChart(
     const v = lo + f * (hi - lo);
     return `<text x="${m.l - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${v.toFixed(3)}</text><line x1="${m.l}" x2="${W - m.r}" y1="${py(v)}" y2="${py(v)}" stroke="#ddd"/>`;
   });
+  const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const i = Math.round(f * (n - 1));
+    return `<text x="${px(i)}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${i + 1}</text>`;
+  });
   const legend = series.map(
     (s, k) =>
       `<rect x="${W - m.r - 170}" y="${m.t + 8 + 18 * k}" width="12" height="3" fill="${COLORS[k % COLORS.length]}"/><text x="${W - m.r - 152}" y="${m.t + 13 + 18 * k}" font-size="12">${s.name}</text>`,
@@ -80,6 +84,7 @@ export function svgChart(
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${title}</text>`,
     ...ticks,
+    ...xTicks,
     `<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="black"/>`,
     `<line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="black"/>`,
     `<text x="${W / 2}" y="${H - 12}" text-anchor="middle" font-size="12">${xLabel}</text>`,
