@@ -1,0 +1,225 @@
+/**
+ * jax-js 0.1.25 on its `wasm` device, every workload under `jit`. jax-js is lazy: a call is
+ * complete once `blockUntilReady` resolves on its outputs. In Node it runs on one thread (its
+ * wasm backend starts workers only where a global `Worker` exists, as in browsers).
+ */
+import { floats, labels, mnistData } from '../lib/inputs.js';
+import type { Case, Probe } from '../lib/measure.js';
+import { importPeer, type Jax, type JaxArray } from '../lib/peers.js';
+import { probeIndices, type DType, type InputSpec, type Workload } from '../lib/workloads.js';
+import { pick, type Adapter, type Context, type Offer } from './types.js';
+
+let jax: Jax | null = null;
+
+async function load(): Promise<Jax> {
+  if (jax === null) {
+    // jax-js tests `data instanceof Float16Array`, a global that Node 20 lacks; a class with no
+    // instances makes that test false instead of throwing.
+    if (!('Float16Array' in globalThis)) {
+      Reflect.set(
+        globalThis,
+        'Float16Array',
+        class Float16ArrayUnavailable {
+          readonly unavailable = true;
+        },
+      );
+    }
+    jax = await importPeer<Jax>('@jax-js/jax');
+    await jax.init('wasm');
+    jax.defaultDevice('wasm');
+  }
+  return jax;
+}
+
+/**
+ * A case around a jitted function of fixed inputs: each call passes new references to the inputs
+ * (jax-js consumes arguments), waits for the outputs, and frees the previous call's outputs.
+ */
+function simple(
+  inputs: JaxArray[],
+  names: string[],
+  f: ((...args: JaxArray[]) => JaxArray[]) & { dispose(): void },
+): Case {
+  let last: JaxArray[] = [];
+  const release = (): void => {
+    last.forEach((a) => a.dispose());
+    last = [];
+  };
+  return {
+    async run() {
+      release();
+      last = f(...inputs.map((a) => a.ref));
+      await Promise.all(last.map((a) => a.blockUntilReady()));
+    },
+    probe() {
+      const p: Probe = {};
+      names.forEach((n, i) => {
+        const d = last[i].ref.dataSync();
+        p[n] = pick(d, probeIndices(d.length));
+      });
+      return p;
+    },
+    dispose() {
+      release();
+      inputs.forEach((a) => a.dispose());
+      f.dispose();
+    },
+  };
+}
+
+function oneHot(indices: Int32Array, classes: number): Float32Array {
+  const out = new Float32Array(indices.length * classes);
+  indices.forEach((c, i) => (out[i * classes + c] = 1));
+  return out;
+}
+
+/** (x − mean)/√(var + eps)·w + b over every dim but 1, written with jax-js numpy. */
+function batchNorm(j: Jax, x: JaxArray, w: JaxArray, b: JaxArray, eps: number): JaxArray {
+  const np = j.numpy;
+  const axes = x.shape.length === 3 ? [0, 2] : [0];
+  const c = x.shape[1];
+  const bshape = x.shape.length === 3 ? [c, 1] : [c];
+  const mean = np.mean(x.ref, axes, { keepdims: true });
+  const xc = x.sub(mean);
+  const variance = np.mean(np.square(xc.ref), axes, { keepdims: true });
+  return xc
+    .div(np.sqrt(variance.add(eps)))
+    .mul(w.reshape(bshape))
+    .add(b.reshape(bshape));
+}
+
+function epochCase(j: Jax, w: Workload, ctx: Context): Case {
+  if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
+  const np = j.numpy;
+  const mnist = mnistData();
+  const targets = oneHot(mnist.labels, 10);
+  let params = mnist.params.map((p) => np.array(Float32Array.from(p.values), { shape: p.shape }));
+  let moms = mnist.params.map((p) =>
+    np.array(new Float32Array(p.values.length), { shape: p.shape }),
+  );
+  const linear = (h: JaxArray, p: JaxArray[], i: number): JaxArray =>
+    np.matmul(h, p[i].transpose()).add(p[i + 1]);
+  const loss = (p: JaxArray[], x: JaxArray, y: JaxArray): JaxArray => {
+    let h = j.nn.relu(batchNorm(j, linear(x, p, 0), p[2], p[3], 1e-5));
+    h = j.nn.relu(batchNorm(j, linear(h, p, 4), p[6], p[7], 1e-5));
+    const logp = j.nn.logSoftmax(linear(h, p, 8), -1);
+    return np.mean(np.sum(y.mul(logp), 1)).mul(-1);
+  };
+  // SGD with momentum as PyTorch: buf = momentum·buf + g; p −= lr·buf.
+  const step = j.jit(
+    (
+      p: JaxArray[],
+      m: JaxArray[],
+      x: JaxArray,
+      y: JaxArray,
+    ): [JaxArray[], JaxArray[], JaxArray] => {
+      const [value, grads] = j.valueAndGrad(loss)(
+        p.map((a) => a.ref),
+        x,
+        y,
+      );
+      const m2 = m.map((mi, i) => mi.mul(w.momentum).add(grads[i]));
+      const p2 = p.map((pi, i) => pi.sub(m2[i].ref.mul(w.lr)));
+      return [p2, m2, value];
+    },
+  );
+  const batches = mnist.count / w.batchSize;
+  let first: Probe | null = null;
+  let stopped: string | null = null;
+  return {
+    run() {
+      const deadline = performance.now() + ctx.epochDeadline * 1000;
+      const losses: number[] = [];
+      stopped = null;
+      for (let s = 0; s < batches; s++) {
+        const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
+        const x = np.array(mnist.images.subarray(from * 784, to * 784), {
+          shape: [w.batchSize, 784],
+        });
+        const y = np.array(targets.subarray(from * 10, to * 10), { shape: [w.batchSize, 10] });
+        let value: JaxArray;
+        [params, moms, value] = step(params, moms, x, y);
+        losses.push(value.dataSync()[0]);
+        if (performance.now() > deadline && s + 1 < batches) {
+          stopped = `${s + 1}/${batches} batches`;
+          return;
+        }
+      }
+      first ??= {
+        firstLoss: [losses[0]],
+        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
+      };
+    },
+    probe: () => first ?? {},
+    unfinished: () => stopped,
+    dispose() {
+      [...params, ...moms].forEach((a) => a.dispose());
+      step.dispose();
+    },
+  };
+}
+
+function makeCase(j: Jax, w: Workload, ctx: Context): Case {
+  const np = j.numpy;
+  const input = (spec: InputSpec, dtype: DType = w.dtype): JaxArray =>
+    np.array(floats(spec, dtype), { shape: spec.shape });
+  switch (w.kind) {
+    case 'batchnorm': {
+      const f = j.jit((x: JaxArray, wt: JaxArray, b: JaxArray, dy: JaxArray): JaxArray[] => {
+        const [y, back] = j.vjp(
+          (xs: JaxArray, ws: JaxArray, bs: JaxArray) => batchNorm(j, xs, ws, bs, w.eps),
+          [x, wt, b],
+        );
+        const grads = back(dy);
+        back.dispose();
+        return [y, ...grads];
+      });
+      const inputs = [w.x, w.weight, w.bias, w.dy].map((s) => input(s));
+      return simple(inputs, ['y', 'dx', 'dweight', 'dbias'], f);
+    }
+    case 'binary': {
+      const f = j.jit((a: JaxArray, b: JaxArray) => [w.op === 'add' ? a.add(b) : a.mul(b)]);
+      return simple([input(w.a), input(w.b)], ['out'], f);
+    }
+    case 'sum0': {
+      const f = j.jit((x: JaxArray) => [np.sum(x, 0)]);
+      return simple([input(w.x)], ['out'], f);
+    }
+    case 'cross-entropy': {
+      const classes = w.logits.shape[1];
+      const target = np.array(oneHot(labels(w.labels), classes), { shape: w.logits.shape });
+      const f = j.jit((z: JaxArray, y: JaxArray) => {
+        const [value, grad] = j.valueAndGrad((zs: JaxArray, ys: JaxArray) =>
+          np.mean(np.sum(ys.mul(j.nn.logSoftmax(zs, -1)), 1)).mul(-1),
+        )(z, y);
+        return [value, grad];
+      });
+      return simple([input(w.logits), target], ['loss', 'grad'], f);
+    }
+    case 'matmul': {
+      const f = j.jit((a: JaxArray, b: JaxArray) => [
+        np.matmul(w.transpose === 'a' ? a.transpose() : a, w.transpose === 'b' ? b.transpose() : b),
+      ]);
+      return simple([input(w.a), input(w.b)], ['out'], f);
+    }
+    case 'mnist-epoch':
+      return epochCase(j, w, ctx);
+  }
+}
+
+export const jaxJs: Adapter = {
+  id: 'jax-js',
+  async init() {
+    await load();
+    return '@jax-js/jax 0.1.25, wasm device, jit, 1 thread';
+  },
+  offers(w, ctx): Offer[] {
+    return [
+      {
+        row: { framework: 'jax-js' },
+        async: w.kind !== 'mnist-epoch',
+        make: async () => makeCase(await load(), w, ctx),
+      },
+    ];
+  },
+};

@@ -1,0 +1,213 @@
+/** tapegrad itself, through its public API (the same calls a user makes). */
+import {
+  add,
+  autograd,
+  data,
+  matmul,
+  mul,
+  nn,
+  noGrad,
+  optim,
+  sum,
+  tensor,
+  transpose,
+  type Tensor,
+} from '../../src/index.js';
+import { floats, labels, mnistData, mnistModel } from '../lib/inputs.js';
+import type { Case, Probe } from '../lib/measure.js';
+import { numel, probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
+import { pick, type Adapter, type Context, type Offer } from './types.js';
+
+function input(spec: InputSpec, dtype: 'float32' | 'float64', requiresGrad = false): Tensor {
+  const t = tensor(floats(spec, dtype), { shape: spec.shape, dtype });
+  return requiresGrad ? t.requiresGrad_() : t;
+}
+
+function probeOf(named: Record<string, Tensor>): Probe {
+  const out: Probe = {};
+  for (const [k, t] of Object.entries(named)) out[k] = pick(t.data, probeIndices(t.size));
+  return out;
+}
+
+/** A case that calls `f` and keeps its named outputs for the probe. */
+function simple(f: () => Record<string, Tensor>): Case {
+  let last: Record<string, Tensor> = {};
+  return {
+    run() {
+      last = f();
+    },
+    probe: () => probeOf(last),
+  };
+}
+
+function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context): Case {
+  if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
+  const mnist = mnistData();
+  const model = mnistModel(impl);
+  model.loadStateDict(
+    Object.fromEntries(
+      mnist.params.map((p) => [p.name, tensor(p.values, { shape: p.shape, dtype: 'float32' })]),
+    ),
+    { strict: false },
+  );
+  const optimizer = new optim.SGD(model.parameters(), { lr: w.lr, momentum: w.momentum });
+  const lossFn = new nn.CrossEntropyLoss();
+  const images = tensor(mnist.images, { shape: [mnist.count, 784], dtype: 'float32' });
+  const targets = tensor(mnist.labels, { shape: [mnist.count], dtype: 'int32' });
+  // The demo's loop, on the shared order (no reshuffling).
+  const loader = new data.DataLoader(new data.TensorDataset(images, targets), {
+    batchSize: w.batchSize,
+  });
+  let first: Probe | null = null;
+  let stopped: string | null = null;
+  return {
+    run() {
+      model.train();
+      const deadline = performance.now() + ctx.epochDeadline * 1000;
+      const losses: number[] = [];
+      stopped = null;
+      for (const [x, y] of loader) {
+        optimizer.zeroGrad();
+        const loss = lossFn.forward(model.forward(x), y);
+        loss.backward();
+        optimizer.step();
+        losses.push(loss.item());
+        if (performance.now() > deadline && losses.length < loader.length) {
+          stopped = `${losses.length}/${loader.length} batches`;
+          return;
+        }
+      }
+      first ??= {
+        firstLoss: [losses[0]],
+        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
+      };
+    },
+    probe: () => first ?? {},
+    unfinished: () => stopped,
+  };
+}
+
+export const tapegrad: Adapter = {
+  id: 'tapegrad',
+  async init() {
+    return 'plain TypeScript kernels, 1 thread';
+  },
+  offers(w, ctx): Offer[] {
+    const row = { framework: 'tapegrad' } as const;
+    switch (w.kind) {
+      case 'batchnorm':
+        return (['fused', 'composite'] as const).map((impl) => ({
+          row: { framework: 'tapegrad', variant: impl },
+          async: false,
+          make: () => {
+            const x = input(w.x, w.dtype, true);
+            const weight = input(w.weight, w.dtype, true);
+            const bias = input(w.bias, w.dtype, true);
+            const dy = input(w.dy, w.dtype);
+            return simple(() => {
+              const y = nn.functional.batchNorm(x, null, null, weight, bias, {
+                training: true,
+                eps: w.eps,
+                impl,
+              });
+              const [dx, dw, db] = autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
+              return { y, dx: dx!, dweight: dw!, dbias: db! };
+            });
+          },
+        }));
+      case 'binary':
+        return [
+          {
+            row,
+            async: false,
+            make: () => {
+              const a = input(w.a, w.dtype);
+              const b = input(w.b, w.dtype);
+              const op = w.op === 'add' ? add : mul;
+              return simple(() => ({ out: op(a, b) }));
+            },
+          },
+        ];
+      case 'sum0':
+        return [
+          {
+            row,
+            async: false,
+            make: () => {
+              const x = input(w.x, w.dtype);
+              return simple(() => ({ out: sum(x, 0) }));
+            },
+          },
+        ];
+      case 'cross-entropy':
+        return [
+          {
+            row,
+            async: false,
+            make: () => {
+              const logits = input(w.logits, w.dtype, true);
+              const target = tensor(labels(w.labels), { shape: w.labels.shape, dtype: 'int32' });
+              return simple(() => {
+                const loss = nn.functional.crossEntropy(logits, target);
+                const [g] = autograd.grad(loss, [logits]);
+                return { loss, grad: g! };
+              });
+            },
+          },
+        ];
+      case 'matmul':
+        return [
+          {
+            row,
+            async: false,
+            make: () => {
+              const a = input(w.a, w.dtype);
+              const b = input(w.b, w.dtype);
+              const f =
+                w.transpose === 'a'
+                  ? () => matmul(transpose(a, 0, 1), b)
+                  : w.transpose === 'b'
+                    ? () => matmul(a, transpose(b, 0, 1))
+                    : () => matmul(a, b);
+              return simple(() => ({ out: noGrad(f) }));
+            },
+          },
+        ];
+      case 'mnist-epoch':
+        return (['fused', 'composite'] as const).map((impl) => ({
+          row: { framework: 'tapegrad', variant: impl },
+          async: false,
+          make: () => epochCase(impl, w, ctx),
+        }));
+    }
+  },
+};
+
+/** Bytes the fused and composite BatchNorm keep for backward, from the tape itself. */
+export function savedForBackward(
+  shape: number[],
+  dtype: 'float32' | 'float64',
+): { impl: string; nodes: number; savedBytes: number; newBytes: number; inputBytes: number }[] {
+  const c = shape[1];
+  return (['fused', 'composite'] as const).map((impl) => {
+    const x = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(numel(shape)), {
+      shape,
+      dtype,
+    }).requiresGrad_();
+    const weight = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(c).fill(1), {
+      dtype,
+    }).requiresGrad_();
+    const bias = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(c), {
+      dtype,
+    }).requiresGrad_();
+    const y = nn.functional.batchNorm(x, null, null, weight, bias, { training: true, impl });
+    const s = autograd.graphStats(y, [x]);
+    return {
+      impl,
+      nodes: s.nodes,
+      savedBytes: s.savedBytes,
+      newBytes: s.savedBytesExcluding,
+      inputBytes: x.data.byteLength,
+    };
+  });
+}

@@ -1,0 +1,200 @@
+/**
+ * TensorFlow.js 4.22 with the `wasm` backend (XNNPACK, SIMD; Node has no threaded build) and the
+ * plain-JS `cpu` backend. Ops run eagerly and synchronously on both, so a call is complete when it
+ * returns; each call's outputs are kept for the probe and disposed by the next call.
+ */
+import { floats, labels, mnistData } from '../lib/inputs.js';
+import type { Case, Probe } from '../lib/measure.js';
+import { importPeer, type Tf, type TfTensor } from '../lib/peers.js';
+import { probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
+import { pick, type Adapter, type Context, type FrameworkId, type Offer } from './types.js';
+
+let tf: Tf | null = null;
+
+async function load(): Promise<Tf> {
+  if (tf === null) {
+    tf = await importPeer<Tf>('@tensorflow/tfjs');
+    await importPeer<object>('@tensorflow/tfjs-backend-wasm');
+  }
+  return tf;
+}
+
+function oneHot(indices: Int32Array, classes: number): Float32Array {
+  const out = new Float32Array(indices.length * classes);
+  indices.forEach((c, i) => (out[i * classes + c] = 1));
+  return out;
+}
+
+/** A case calling `f` (inside `tf.tidy`) whose named outputs are kept until the next call. */
+function simple(t: Tf, inputs: TfTensor[], f: () => Record<string, TfTensor>): Case {
+  let last: Record<string, TfTensor> = {};
+  const release = (): void => Object.values(last).forEach((x) => x.dispose());
+  return {
+    run() {
+      release();
+      const names: string[] = [];
+      const outs = t.tidy(() => {
+        const r = f();
+        names.push(...Object.keys(r));
+        return Object.values(r);
+      });
+      last = Object.fromEntries(names.map((n, i) => [n, outs[i]]));
+    },
+    probe() {
+      const p: Probe = {};
+      for (const [k, v] of Object.entries(last)) {
+        const d = v.dataSync();
+        p[k] = pick(d, probeIndices(d.length));
+      }
+      return p;
+    },
+    dispose() {
+      release();
+      inputs.forEach((x) => x.dispose());
+    },
+  };
+}
+
+function epochCase(t: Tf, w: Workload, ctx: Context): Case {
+  if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
+  const mnist = mnistData();
+  const targets = oneHot(mnist.labels, 10);
+  const vars = mnist.params.map((p) => t.variable(t.tensor(p.values, p.shape)));
+  const optimizer = t.train.momentum(w.lr, w.momentum);
+  const linear = (h: TfTensor, i: number): TfTensor =>
+    t.add(t.matMul(h, vars[i], false, true), vars[i + 1]);
+  const batchNorm = (h: TfTensor, i: number): TfTensor => {
+    const { mean, variance } = t.moments(h, [0]);
+    return t.batchNorm(h, mean, variance, vars[i + 1], vars[i], 1e-5);
+  };
+  const batches = mnist.count / w.batchSize;
+  let first: Probe | null = null;
+  let stopped: string | null = null;
+  return {
+    run() {
+      const deadline = performance.now() + ctx.epochDeadline * 1000;
+      const losses: number[] = [];
+      stopped = null;
+      for (let s = 0; s < batches; s++) {
+        const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
+        const loss = t.tidy(() => {
+          const x = t.tensor(mnist.images.subarray(from * 784, to * 784), [w.batchSize, 784]);
+          const y = t.tensor(targets.subarray(from * 10, to * 10), [w.batchSize, 10]);
+          const cost = optimizer.minimize(() => {
+            let h = t.relu(batchNorm(linear(x, 0), 2));
+            h = t.relu(batchNorm(linear(h, 4), 6));
+            return t.losses.softmaxCrossEntropy(y, linear(h, 8));
+          }, true);
+          if (cost === null) throw new Error('tfjs: minimize returned no cost');
+          return cost;
+        });
+        losses.push(loss.dataSync()[0]);
+        loss.dispose();
+        if (performance.now() > deadline && s + 1 < batches) {
+          stopped = `${s + 1}/${batches} batches`;
+          return;
+        }
+      }
+      first ??= {
+        firstLoss: [losses[0]],
+        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
+      };
+    },
+    probe: () => first ?? {},
+    unfinished: () => stopped,
+    dispose() {
+      vars.forEach((v) => v.dispose());
+      optimizer.dispose();
+    },
+  };
+}
+
+function makeCase(t: Tf, w: Workload, ctx: Context): Case {
+  const input = (spec: InputSpec): TfTensor => t.tensor(floats(spec, 'float32'), spec.shape);
+  switch (w.kind) {
+    case 'batchnorm': {
+      const [x, dy, weight, bias] = [w.x, w.dy, w.weight, w.bias].map(input);
+      const c = w.shape[1];
+      const threeD = w.shape.length === 3;
+      // 2-D: tf.moments + tf.batchNorm, its own op. 3-D (N, C, L): tf.batchNorm broadcasts its
+      // statistics over the last dim only, so the same math is written out with broadcasting ops.
+      const bn = (xs: TfTensor, ws: TfTensor, bs: TfTensor): TfTensor => {
+        if (!threeD) {
+          const { mean, variance } = t.moments(xs, [0]);
+          return t.batchNorm(xs, mean, variance, bs, ws, w.eps);
+        }
+        const { mean, variance } = t.moments(xs, [0, 2], true);
+        const xhat = t.div(t.sub(xs, mean), t.sqrt(t.add(variance, w.eps)));
+        return t.add(t.mul(xhat, t.reshape(ws, [1, c, 1])), t.reshape(bs, [1, c, 1]));
+      };
+      const vg = t.valueAndGrads(bn);
+      return simple(t, [x, dy, weight, bias], () => {
+        const { value, grads } = vg([x, weight, bias], dy);
+        return { y: value, dx: grads[0], dweight: grads[1], dbias: grads[2] };
+      });
+    }
+    case 'binary': {
+      const [a, b] = [w.a, w.b].map(input);
+      return simple(t, [a, b], () => ({ out: w.op === 'add' ? t.add(a, b) : t.mul(a, b) }));
+    }
+    case 'sum0': {
+      const x = input(w.x);
+      return simple(t, [x], () => ({ out: t.sum(x, 0) }));
+    }
+    case 'cross-entropy': {
+      const logits = input(w.logits);
+      const classes = w.logits.shape[1];
+      const target = t.tensor(oneHot(labels(w.labels), classes), w.logits.shape);
+      const vg = t.valueAndGrads((z: TfTensor) => t.losses.softmaxCrossEntropy(target, z));
+      return simple(t, [logits, target], () => {
+        const { value, grads } = vg([logits]);
+        return { loss: value, grad: grads[0] };
+      });
+    }
+    case 'matmul': {
+      const [a, b] = [w.a, w.b].map(input);
+      return simple(t, [a, b], () => ({
+        out: t.matMul(a, b, w.transpose === 'a', w.transpose === 'b'),
+      }));
+    }
+    case 'mnist-epoch':
+      return epochCase(t, w, ctx);
+  }
+}
+
+function adapter(backend: 'wasm' | 'cpu'): Adapter {
+  const id: FrameworkId = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
+  return {
+    id,
+    async init() {
+      const t = await load();
+      await t.setBackend(backend);
+      await t.ready();
+      let setup = `${backend} backend`;
+      if (backend === 'wasm') {
+        const simd = await t.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+        const threads = await t.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+        setup += `, SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}`;
+      }
+      return `@tensorflow/tfjs ${t.version['tfjs-core']}, ${setup}`;
+    },
+    offers(w, ctx): Offer[] {
+      const row = { framework: id };
+      if (w.dtype === 'float64') return [{ row, skip: 'TensorFlow.js has no float64' }];
+      return [
+        {
+          row,
+          async: false,
+          make: async () => {
+            const t = await load();
+            await t.setBackend(backend);
+            return makeCase(t, w, ctx);
+          },
+        },
+      ];
+    },
+  };
+}
+
+export const tfjsWasm = adapter('wasm');
+export const tfjsCpu = adapter('cpu');

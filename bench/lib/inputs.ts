@@ -1,0 +1,114 @@
+/**
+ * Expands the seeded input specs into typed arrays, exactly as `torch_bench.py` does with NumPy:
+ * `np.random.seed(seed)`, then `standard_normal` or `random`, then `offset + scale · draw` in
+ * float64, rounded once to the workload's dtype.
+ */
+import { data, manualSeed, MT19937, nn } from '../../src/index.js';
+import { random } from '../../src/index.js';
+import type { DType, InputSpec } from './workloads.js';
+
+export type Floats = Float32Array | Float64Array;
+
+const cache = new Map<string, Floats | Int32Array>();
+
+function draw(spec: InputSpec): Float64Array {
+  random.seed(spec.seed);
+  const t = spec.dist === 'normal' ? random.standardNormal(spec.shape) : random.random(spec.shape);
+  return t.data as Float64Array;
+}
+
+/** The values of a float input, cached per spec and dtype. */
+export function floats(spec: InputSpec, dtype: 'float32'): Float32Array;
+export function floats(spec: InputSpec, dtype: DType): Floats;
+export function floats(spec: InputSpec, dtype: DType): Floats {
+  const key = `${JSON.stringify(spec)}/${dtype}`;
+  const hit = cache.get(key);
+  if (hit !== undefined && !(hit instanceof Int32Array)) return hit;
+  const raw = draw(spec);
+  const scale = spec.scale ?? 1;
+  const offset = spec.offset ?? 0;
+  const out = dtype === 'float32' ? new Float32Array(raw.length) : new Float64Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = offset + scale * raw[i];
+  cache.set(key, out);
+  return out;
+}
+
+/** Integer labels `floor(uniform · classes)`. */
+export function labels(spec: InputSpec): Int32Array {
+  const key = JSON.stringify(spec);
+  const hit = cache.get(key);
+  if (hit instanceof Int32Array) return hit;
+  const raw = draw(spec);
+  const classes = spec.classes ?? 10;
+  const out = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = Math.floor(raw[i] * classes);
+  cache.set(key, out);
+  return out;
+}
+
+/** One parameter of the MNIST network, in PyTorch's layout (`weight` is [out, in]). */
+export interface MnistParam {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/**
+ * The MNIST epoch's shared inputs: the 8000 training digits of `data.loadMnist()` in one fixed
+ * shuffled order (every framework then takes consecutive batches of 64), and the initial weights
+ * of the demo network (tapegrad's PyTorch-style init after `manualSeed(0)`).
+ */
+export interface MnistData {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+  params: MnistParam[];
+}
+
+export const MNIST_LAYERS = [784, 256, 128, 10] as const;
+
+/** The demo network of `examples/mnist-demo.ts`. */
+export function mnistModel(impl: nn.functional.BatchNormImpl): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Linear(784, 256),
+    new nn.BatchNorm1d(256, { impl }),
+    new nn.ReLU(),
+    new nn.Linear(256, 128),
+    new nn.BatchNorm1d(128, { impl }),
+    new nn.ReLU(),
+    new nn.Linear(128, 10),
+  );
+}
+
+let mnist: MnistData | null = null;
+
+export function mnistData(): MnistData {
+  if (mnist !== null) return mnist;
+  const { train } = data.loadMnist();
+  const count = train.labels.size;
+  const src = train.images.data as Float32Array;
+  const srcLabels = train.labels.data as Int32Array;
+  // A Fisher–Yates shuffle on its own seeded generator, so that the order is fixed.
+  const rng = new MT19937();
+  rng.seed(2024);
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(rng.randomDouble() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const images = new Float32Array(count * 784);
+  const labelsOut = new Int32Array(count);
+  order.forEach((from, to) => {
+    images.set(src.subarray(from * 784, (from + 1) * 784), to * 784);
+    labelsOut[to] = srcLabels[from];
+  });
+  manualSeed(0);
+  const state = mnistModel('fused').stateDict();
+  const params: MnistParam[] = [];
+  for (const [name, t] of Object.entries(state)) {
+    if (!name.endsWith('weight') && !name.endsWith('bias')) continue;
+    params.push({ name, shape: [...t.shape], values: Float32Array.from(t.data) });
+  }
+  mnist = { images, labels: labelsOut, count, params };
+  return mnist;
+}

@@ -1,0 +1,412 @@
+/** Renders `BENCHMARKS.md` from `bench/results.json` and (when present) `bench/soak.json`. */
+import { rowLabel } from '../frameworks/types.js';
+import { isPytorchReference, type Cell, type Results, type SoakResult } from './results.js';
+import type { Workload } from './workloads.js';
+
+export function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '—';
+  if (s < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`;
+  if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`;
+  return `${s.toPrecision(3)} s`;
+}
+
+function fmtRatio(r: number | undefined): string {
+  if (r === undefined) return '—';
+  return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`;
+}
+
+function fmtNum(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(2);
+}
+
+function fmtBytes(b: number): string {
+  if (Math.abs(b) >= 2 ** 20) return `${(b / 2 ** 20).toFixed(2)} MiB`;
+  if (Math.abs(b) >= 2 ** 10) return `${(b / 2 ** 10).toFixed(1)} KiB`;
+  return `${b.toFixed(0)} B`;
+}
+
+const GROUPS: { group: Workload['group']; title: string; blurb: string }[] = [
+  {
+    group: 'batchnorm',
+    title: 'BatchNorm1d, forward + backward in training mode',
+    blurb:
+      'y = BatchNorm(x; weight, bias) with batch statistics, then dx, dweight, dbias for a random ' +
+      'upstream gradient; no running statistics. tapegrad: `nn.functional.batchNorm` with ' +
+      "`impl: 'fused'` / `'composite'` and `autograd.grad`. PyTorch: `F.batch_norm` (fused) and " +
+      '(x − mean)/√(var + eps)·w + b (composite) with `torch.autograd.grad`. tfjs: `tf.moments` + ' +
+      '`tf.batchNorm` for 2-D input, the same formula in broadcasting ops for (N, C, L) (tf.batchNorm ' +
+      'broadcasts over the last dim only), with `tf.valueAndGrads`. jax-js: the formula under `vjp`, ' +
+      'all in `jit`. js-pytorch: the formula in its tensor ops (it has no BatchNorm).',
+  },
+  {
+    group: 'elementwise',
+    title: 'Elementwise ops and a reduction (forward only)',
+    blurb: 'One op on float32 inputs; broadcast adds a [1024] row to every row of a [1024, 1024].',
+  },
+  {
+    group: 'cross-entropy',
+    title: 'Softmax cross-entropy, forward + backward',
+    blurb:
+      'Mean cross-entropy of logits against integer labels, and its gradient w.r.t. the logits. ' +
+      'tapegrad `nn.functional.crossEntropy`, PyTorch `F.cross_entropy`, tfjs ' +
+      '`tf.losses.softmaxCrossEntropy` (one-hot labels), jax-js −mean(Σ onehot·logSoftmax), ' +
+      'js-pytorch `nn.CrossEntropyLoss`.',
+  },
+  {
+    group: 'matmul',
+    title: 'Matmul, float32 (forward only)',
+    blurb:
+      'Aᵀ·B and A·Bᵀ take the stored operand and transpose it with the public API ' +
+      '(`transpose(a, 0, 1)`, `a.t()`, `tf.matMul(a, b, true)`, `a.transpose()`); they are the ' +
+      "products a matmul's backward computes (tfjs's own matMul gradient passes these flags). " +
+      'tfjs-wasm 4.22 takes a slow path for the flags: in a separate check, Aᵀ·B 1024³ took 5 s ' +
+      'with `transposeA` and 0.11 s as `tf.matMul(tf.transpose(a), b)`. Throughput is 2·m·k·n / time.',
+  },
+  {
+    group: 'mnist',
+    title: 'MNIST: one training epoch of the demo network',
+    blurb:
+      '784 → 256 → BatchNorm1d → ReLU → 128 → BatchNorm1d → ReLU → 10, float32, cross-entropy, SGD ' +
+      'lr 0.05 momentum 0.9 (no weight decay or schedule), batch 64: 125 steps over the 8000 ' +
+      'training digits of `data.loadMnist()` in one fixed shuffled order shared by all, from the ' +
+      'same initial weights (tapegrad `manualSeed(0)`). Each step builds the batch tensors from ' +
+      'the shared Float32Array and reads the loss back as a number. A timed sample is one whole ' +
+      'epoch. tapegrad runs the demo code (`nn.Sequential`, `DataLoader`, `optim.SGD`); PyTorch ' +
+      'the same modules; the JS peers write the network with their own ops (BatchNorm as above, ' +
+      'tfjs `train.momentum`, jax-js one jitted step with `valueAndGrad`, js-pytorch a hand-written ' +
+      'momentum update like its own Adam). Only tapegrad and PyTorch track running statistics.',
+  },
+];
+
+const ORDER = ['tapegrad', 'pytorch', 'tfjs-wasm', 'tfjs-cpu', 'jax-js', 'js-pytorch'];
+
+function sortCells(cells: Cell[]): Cell[] {
+  const key = (c: Cell): number =>
+    ORDER.indexOf(c.row.framework) * 100 +
+    (c.row.threads ?? 0) * 10 +
+    (c.row.variant === 'composite' ? 1 : 0);
+  return [...cells].sort((a, b) => key(a) - key(b));
+}
+
+/** For an unfinished epoch "k/n batches": the time a whole epoch would take at that pace. */
+function extrapolate(c: Cell): string {
+  const m = /^(\d+)\/(\d+) batches$/.exec(c.message ?? '');
+  if (m === null || c.seconds === undefined) return '';
+  return `; ≈ ${fmtTime((c.seconds * Number(m[2])) / Number(m[1]))} per epoch at that pace`;
+}
+
+function table(w: Workload, cells: Cell[]): string[] {
+  const unit = cells.find((c) => c.throughput !== undefined)?.throughput?.unit ?? '';
+  const lines = [
+    `| framework | median | IQR | min … max | n | ${unit} | × PyTorch 1T | × best JS peer | agrees |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+  ];
+  for (const c of sortCells(cells)) {
+    const label = isPytorchReference(c.row) ? `**${c.label}**` : c.label;
+    if (c.status !== 'ok' || c.stats === undefined) {
+      const why =
+        c.status === 'unfinished'
+          ? `did not finish in ${c.seconds?.toFixed(0)} s (${c.message}${extrapolate(c)})`
+          : `${c.status}: ${c.message ?? ''}`;
+      lines.push(`| ${label} | ${why} | | | | | | | |`);
+      continue;
+    }
+    const s = c.stats;
+    const agree =
+      c.agrees === undefined
+        ? c.row.framework === 'tapegrad'
+          ? 'ref'
+          : '—'
+        : `${c.agrees ? '✓' : '✗'} ${c.deviation!.toExponential(0)}`;
+    lines.push(
+      `| ${label} | ${fmtTime(s.median)} | ${(((s.q3 - s.q1) / s.median) * 100).toFixed(1)}% | ` +
+        `${fmtTime(s.min)} … ${fmtTime(s.max)} | ${s.n} | ${fmtNum(c.throughput!.value)} | ` +
+        `${fmtRatio(c.vsPytorch)} | ${fmtRatio(c.vsBestJsPeer)} | ${agree} |`,
+    );
+  }
+  return lines;
+}
+
+function cellOf(
+  r: Results,
+  id: string,
+  pred: (c: Cell) => boolean,
+): { median: number; cell: Cell } | null {
+  const c = r.cells.find((x) => x.workload === id && x.status === 'ok' && pred(x));
+  return c?.stats === undefined ? null : { median: c.stats.median, cell: c };
+}
+
+const isTg = (variant?: string) => (c: Cell) =>
+  c.row.framework === 'tapegrad' && (variant === undefined || c.row.variant === variant);
+const isPt = (threads: number, variant?: string) => (c: Cell) =>
+  c.row.framework === 'pytorch' &&
+  c.row.threads === threads &&
+  (variant === undefined || c.row.variant === variant);
+
+function status(met: boolean | null, text: string): string {
+  return met === null ? `not measured: ${text}` : met ? `**met**: ${text}` : `**missed**: ${text}`;
+}
+
+function targets(r: Results, soak: SoakResult | null): string[] {
+  const rows: [string, string][] = [];
+  const bnBig = 'batchnorm/f32/4096x1024';
+  const bnSmall = 'batchnorm/f32/64x128';
+  {
+    const tg = cellOf(r, bnBig, isTg('fused'));
+    const pt = cellOf(r, bnBig, isPt(1, 'fused'));
+    rows.push([
+      'fused BatchNorm f32 4096×1024: throughput ≥ PyTorch (1 thread)',
+      tg && pt
+        ? status(
+            tg.median <= pt.median,
+            `${fmtNum(tg.cell.throughput!.value)} vs ${fmtNum(pt.cell.throughput!.value)} M elem/s ` +
+              `(${fmtTime(tg.median)} vs ${fmtTime(pt.median)}; ${fmtRatio(tg.median / pt.median)} PyTorch's time)`,
+          )
+        : status(null, 'tapegrad or PyTorch row missing'),
+    ]);
+  }
+  {
+    const tg = cellOf(r, bnSmall, isTg('fused'));
+    const pt = cellOf(r, bnSmall, isPt(1, 'fused'));
+    rows.push([
+      'fused BatchNorm f32 64×128: time ≤ 2× PyTorch',
+      tg && pt
+        ? status(
+            tg.median <= 2 * pt.median,
+            `${fmtTime(tg.median)} vs ${fmtTime(pt.median)} = ${fmtRatio(tg.median / pt.median)}` +
+              (tg.median > 2 * pt.median
+                ? ` (${fmtRatio(tg.median / (2 * pt.median))} over the bound)`
+                : ''),
+          )
+        : status(null, 'tapegrad or PyTorch row missing'),
+    ]);
+  }
+  {
+    const parts: string[] = [];
+    let worst = 0;
+    for (const w of r.workloads.filter((x) => x.kind === 'batchnorm')) {
+      const f = cellOf(r, w.id, isTg('fused'));
+      const c = cellOf(r, w.id, isTg('composite'));
+      if (f && c) {
+        const q = c.median / f.median;
+        worst = Math.max(worst, q);
+        parts.push(`${w.id.replace('batchnorm/', '')} ${fmtRatio(q)}`);
+      }
+    }
+    const pf = cellOf(r, bnBig, isPt(1, 'fused'));
+    const pc = cellOf(r, bnBig, isPt(1, 'composite'));
+    const ptNote =
+      pf && pc ? `; PyTorch's own on 4096×1024: ${fmtRatio(pc.median / pf.median)}` : '';
+    rows.push([
+      'composite BatchNorm ≤ 4× the fused one',
+      parts.length > 0
+        ? status(worst <= 4, `composite ÷ fused: ${parts.join(', ')}${ptNote}`)
+        : status(null, 'no BatchNorm rows'),
+    ]);
+  }
+  {
+    const id = 'matmul/1024x1024x1024/nn';
+    const tg = cellOf(r, id, isTg());
+    const peers = r.cells.filter(
+      (c) =>
+        c.workload === id &&
+        c.status === 'ok' &&
+        c.vsBestJsPeer !== undefined &&
+        c.row.framework !== 'tapegrad' &&
+        c.row.framework !== 'pytorch',
+    );
+    const bestPeer = peers.sort((a, b) => a.stats!.median - b.stats!.median)[0];
+    const pt = cellOf(r, id, isPt(1));
+    rows.push([
+      'matmul f32 1024³: ≥ 50 GFLOP/s on one thread, above every JS peer',
+      tg
+        ? status(
+            tg.cell.throughput!.value >= 50 &&
+              (bestPeer === undefined || tg.median < bestPeer.stats!.median),
+            `${fmtNum(tg.cell.throughput!.value)} GFLOP/s (${fmtRatio(50 / tg.cell.throughput!.value)} short of 50)` +
+              (bestPeer
+                ? `; best JS peer ${bestPeer.label} ${fmtNum(bestPeer.throughput!.value)}`
+                : '') +
+              (pt ? `; PyTorch 1T ${fmtNum(pt.cell.throughput!.value)}` : ''),
+          )
+        : status(null, 'tapegrad row missing'),
+    ]);
+  }
+  {
+    const id = 'mnist/epoch';
+    const tg = cellOf(r, id, isTg('fused'));
+    const pt = cellOf(r, id, isPt(1));
+    const peers = r.cells.filter(
+      (c) =>
+        c.workload === id &&
+        c.status === 'ok' &&
+        ['tfjs-wasm', 'tfjs-cpu', 'jax-js', 'js-pytorch'].includes(c.row.framework),
+    );
+    const bestPeer = peers.sort((a, b) => a.stats!.median - b.stats!.median)[0];
+    rows.push([
+      'MNIST epoch ≤ 0.25 s: faster than every JS peer, within 2.5× PyTorch+OpenBLAS',
+      tg
+        ? status(
+            tg.median <= 0.25 &&
+              (bestPeer === undefined || tg.median < bestPeer.stats!.median) &&
+              (pt === null || tg.median <= 2.5 * pt.median),
+            `${fmtTime(tg.median)} (${fmtRatio(tg.median / 0.25)} the 0.25 s bound)` +
+              (pt
+                ? `, ${fmtRatio(tg.median / pt.median)} PyTorch 1T (${fmtTime(pt.median)})`
+                : '') +
+              (bestPeer
+                ? `, best JS peer ${bestPeer.label} ${fmtTime(bestPeer.stats!.median)}`
+                : ''),
+          )
+        : status(null, 'tapegrad row missing'),
+    ]);
+  }
+  {
+    const speedups: string[] = [];
+    for (const id of [bnBig, 'matmul/1024x1024x1024/nn', 'mnist/epoch']) {
+      const one = cellOf(r, id, isPt(1, id.startsWith('batchnorm') ? 'fused' : undefined));
+      const two = cellOf(r, id, isPt(2, id.startsWith('batchnorm') ? 'fused' : undefined));
+      if (one && two) speedups.push(`${id} ${fmtRatio(one.median / two.median)}`);
+    }
+    rows.push([
+      'large kernels use both cores where that pays (worker threads), measured',
+      status(
+        false,
+        'tapegrad runs every kernel on one thread' +
+          (speedups.length > 0 ? `; PyTorch's 2-thread speed-up here: ${speedups.join(', ')}` : ''),
+      ),
+    ]);
+  }
+  {
+    const fused = r.savedForBackward.filter((s) => s.impl === 'fused');
+    const ok = fused.every((s) => s.savedBytes <= s.inputBytes + 64 * s.shape[1]);
+    rows.push([
+      'memory: fused BatchNorm saves at most one input-sized tensor for backward',
+      fused.length > 0
+        ? status(
+            ok,
+            fused
+              .map(
+                (s) =>
+                  `${s.dtype} ${s.shape.join('×')}: ${fmtBytes(s.savedBytes)} saved, of which ${fmtBytes(s.newBytes)} new (input ${fmtBytes(s.inputBytes)})`,
+              )
+              .join('; '),
+          )
+        : status(null, 'not run'),
+    ]);
+  }
+  rows.push([
+    'memory: heap stays flat over 10,000 training steps (`npm run soak`)',
+    soak === null
+      ? status(null, '`bench/soak.json` not found; run `npm run soak`')
+      : status(
+          soak.flat && soak.steps >= 10000,
+          `${soak.steps} steps: heapUsed slope ${soak.heapSlope.toFixed(1)} B/step ` +
+            `(${fmtBytes(soak.heapGrowth)} over the fit), arrayBuffers ${soak.arrayBuffersSlope.toFixed(1)} B/step ` +
+            `(${soak.date.slice(0, 10)})`,
+        ),
+  ]);
+  return [
+    '| target (issue 5) | status |',
+    '| --- | --- |',
+    ...rows.map(([t, s]) => `| ${t} | ${s} |`),
+  ];
+}
+
+function soakSection(soak: SoakResult | null): string[] {
+  if (soak === null)
+    return ['Not run yet: `npm run soak` writes `bench/soak.json` and this section.'];
+  const mb = (b: number): string => (b / 2 ** 20).toFixed(2);
+  return [
+    `\`${soak.command}\` on ${soak.date} (Node ${soak.node}, ${soak.seconds.toFixed(0)} s): ` +
+      `${soak.steps} training steps of the demo network (${soak.impl} BatchNorm, batch ${soak.batchSize}), ` +
+      `memory sampled every ${soak.every} steps${soak.gcExposed ? ' right after `global.gc()`' : ' (no --expose-gc: samples include garbage)'}.`,
+    '',
+    `Verdict: **${soak.flat ? 'flat' : 'growing'}**. Least-squares slope of heapUsed after warm-up ` +
+      `${soak.heapSlope.toFixed(2)} B/step (${fmtBytes(soak.heapGrowth)} over the fitted span; ` +
+      `threshold: ${soak.threshold}); typed-array memory outside the heap (arrayBuffers) ` +
+      `${soak.arrayBuffersSlope.toFixed(2)} B/step.`,
+    '',
+    '| step | heapUsed (MiB) | arrayBuffers (MiB) | rss (MiB) |',
+    '| ---: | ---: | ---: | ---: |',
+    ...soak.samples.map(
+      (s) => `| ${s.step} | ${mb(s.heapUsed)} | ${mb(s.arrayBuffers)} | ${mb(s.rss)} |`,
+    ),
+  ];
+}
+
+export function renderMarkdown(r: Results, soak: SoakResult | null): string {
+  const m = r.meta;
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    `Written by \`${m.command}\` (\`bench/run.ts\`) on ${m.date}, in ${(m.seconds / 60).toFixed(1)} min.` +
+      (m.partial ? ' **Partial run** (options narrowed the workloads, frameworks or time).' : ''),
+    'Raw numbers: `bench/results.json`. Numbers move by 10–30 % between runs on this shared machine;',
+    'compare ratios within one run, not absolute times across runs.',
+    '',
+    `- Machine: ${m.machine.cpu}, nproc ${m.machine.nproc}, ${m.machine.memoryGiB.toFixed(0)} GiB, ${m.machine.os}; Node ${m.machine.node}.`,
+    ...Object.entries(m.frameworks).map(([k, v]) => `- ${k}: ${v}`),
+    `- Method: every framework runs each workload on the same inputs (seeded, expanded by NumPy's ` +
+      `legacy generator on both sides). A first call warms up (JIT, compilation) and gives the ` +
+      `values for the agreement check; then samples are taken for ${m.budget.box} s and at least ` +
+      `${m.budget.minSamples} calls (tinybench in JS, the same loop in Python). Calls slower than 1 s ` +
+      `are sampled at most ${m.budget.minSamples} times within ${m.budget.cap} s per cell ` +
+      `(${m.budget.epochCap} s for MNIST epochs). An MNIST epoch that has not finished after ` +
+      `${m.budget.epochDeadline} s is stopped, and its time extrapolated from the batches done.`,
+    `- Load average (1, 5, 15 min) at start: ${m.load.start}; at end: ${m.load.end}. On 2 cores, ` +
+      'a load near or above 1 from other jobs slows single-thread rows somewhat and 2-thread ' +
+      'rows a lot: an OpenMP thread that loses its core makes the other wait for a scheduler tick.',
+    '- Columns: median time of one call; IQR = (q3 − q1)/median; × PyTorch 1T = median ÷ the ' +
+      'median of PyTorch on 1 thread (the fused op for BatchNorm, in bold); × best JS peer = median ' +
+      '÷ the fastest of tfjs-wasm, tfjs-cpu, jax-js and js-pytorch; below 1 is faster. ' +
+      '"agrees": largest deviation of the probed outputs (4 elements of each output and gradient) ' +
+      'from tapegrad fused, relative to the largest probed value of each output; ✓ within 2e-3 for ' +
+      'float32, 1e-8 for float64 (MNIST: first-batch loss 1e-4, epoch mean loss 5 %).',
+    '',
+    '## Targets',
+    '',
+    ...targets(r, soak),
+  ];
+  for (const g of GROUPS) {
+    const ws = r.workloads.filter((w) => w.group === g.group);
+    if (ws.length === 0) continue;
+    out.push('', `## ${g.title}`, '', g.blurb);
+    for (const w of ws) {
+      const cells = r.cells.filter((c) => c.workload === w.id);
+      out.push('', `### ${w.title}`, '', ...table(w, cells));
+    }
+  }
+  out.push('', '## Memory', '', '### Saved for backward (`autograd.graphStats(y, [x])`)', '');
+  out.push(
+    'Storage the tape keeps alive between forward and backward of one BatchNorm1d in training ' +
+      'mode. "new" leaves out storage shared with the input x (the fused op keeps a reference to x, ' +
+      'not a copy).',
+    '',
+    '| shape | dtype | impl | tape nodes | saved | of which new | input |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    ...r.savedForBackward.map(
+      (s) =>
+        `| ${s.shape.join('×')} | ${s.dtype} | ${s.impl} | ${s.nodes} | ${fmtBytes(s.savedBytes)} | ${fmtBytes(s.newBytes)} | ${fmtBytes(s.inputBytes)} |`,
+    ),
+  );
+  out.push('', '### Soak: heap over 10,000 training steps', '', ...soakSection(soak));
+  const notes = [...m.notes];
+  for (const c of r.cells) {
+    if (c.status === 'error') notes.push(`${c.workload}, ${c.label}: error: ${c.message}`);
+    if (c.agrees === false)
+      notes.push(
+        `${c.workload}, ${c.label}: outputs differ from tapegrad by ${c.deviation?.toExponential(1)} (see results.json probes).`,
+      );
+  }
+  const skipped = new Map<string, string[]>();
+  for (const c of r.cells.filter((x) => x.status === 'skipped')) {
+    const k = `${c.label}: ${c.message}`;
+    skipped.set(k, [...(skipped.get(k) ?? []), c.workload]);
+  }
+  for (const [k, ids] of skipped) notes.push(`skipped ${k} (${ids.length} workloads)`);
+  out.push('', '## Notes', '', ...(notes.length > 0 ? notes.map((n) => `- ${n}`) : ['- none']));
+  return `${out.join('\n')}\n`;
+}
+
+export { rowLabel };
