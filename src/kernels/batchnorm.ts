@@ -19,6 +19,7 @@ export interface BatchStats {
  * exactly the bias.
  */
 export function batchStatsKernel(x: FloatStorage, n: number, c: number, l: number): BatchStats {
+  if (l === 1) return batchStats2d(x, n, c);
   const m = n * l;
   const mean = new Float64Array(c);
   for (let i = 0; i < n; i++) {
@@ -54,6 +55,31 @@ export function batchStatsKernel(x: FloatStorage, n: number, c: number, l: numbe
   return { mean, sumSq };
 }
 
+/** `[N, C]` layout: channels are the contiguous inner loop, statistics accumulate per column. */
+function batchStats2d(x: FloatStorage, n: number, c: number): BatchStats {
+  const mean = new Float64Array(c);
+  for (let i = 0; i < n; i++) {
+    const base = i * c;
+    for (let ch = 0; ch < c; ch++) mean[ch] += x[base + ch];
+  }
+  for (let ch = 0; ch < c; ch++) mean[ch] /= n;
+  const sumD = new Float64Array(c);
+  const sumSq = new Float64Array(c);
+  for (let i = 0; i < n; i++) {
+    const base = i * c;
+    for (let ch = 0; ch < c; ch++) {
+      const d = x[base + ch] - mean[ch];
+      sumD[ch] += d;
+      sumSq[ch] += d * d;
+    }
+  }
+  for (let ch = 0; ch < c; ch++) {
+    mean[ch] += sumD[ch] / n;
+    sumSq[ch] = Math.max(0, sumSq[ch] - (sumD[ch] * sumD[ch]) / n);
+  }
+  return { mean, sumSq };
+}
+
 /** y = (x − mean)·invstd·w + b per channel (w = 1, b = 0 when absent). */
 export function normalizeKernel(
   y: FloatStorage,
@@ -66,6 +92,20 @@ export function normalizeKernel(
   c: number,
   l: number,
 ): void {
+  if (l === 1) {
+    const scale = new Float64Array(c);
+    const shift = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      scale[ch] = weight === null ? invstd[ch] : invstd[ch] * weight[ch];
+      shift[ch] = bias === null ? 0 : bias[ch];
+    }
+    for (let i = 0; i < n; i++) {
+      const base = i * c;
+      for (let ch = 0; ch < c; ch++)
+        y[base + ch] = (x[base + ch] - mean[ch]) * scale[ch] + shift[ch];
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       const base = (i * c + ch) * l;
@@ -103,6 +143,10 @@ export function batchNormBackwardKernel(
 ): BatchNormGrads {
   const dbias = new Float64Array(c);
   const dweight = new Float64Array(c);
+  if (l === 1) {
+    backward2d(dx, dy, x, mean, invstd, weight, n, c, batchStats, dbias, dweight);
+    return { dx, dweight, dbias };
+  }
   for (let i = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       const base = (i * c + ch) * l;
@@ -141,4 +185,44 @@ export function batchNormBackwardKernel(
     }
   }
   return { dx, dweight, dbias };
+}
+
+/** The backward for the `[N, C]` layout, channels as the contiguous inner loop. */
+function backward2d(
+  dx: FloatStorage | null,
+  dy: FloatStorage,
+  x: FloatStorage,
+  mean: Float64Array,
+  invstd: Float64Array,
+  weight: FloatStorage | null,
+  n: number,
+  c: number,
+  batchStats: boolean,
+  dbias: Float64Array,
+  dweight: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const base = i * c;
+    for (let ch = 0; ch < c; ch++) {
+      const g = dy[base + ch];
+      dbias[ch] += g;
+      dweight[ch] += g * (x[base + ch] - mean[ch]) * invstd[ch];
+    }
+  }
+  if (dx === null) return;
+  const scale = new Float64Array(c);
+  const meanDy = new Float64Array(c);
+  const meanDyX = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    scale[ch] = (weight === null ? 1 : weight[ch]) * invstd[ch];
+    meanDy[ch] = batchStats ? dbias[ch] / n : 0;
+    meanDyX[ch] = batchStats ? dweight[ch] / n : 0;
+  }
+  for (let i = 0; i < n; i++) {
+    const base = i * c;
+    for (let ch = 0; ch < c; ch++) {
+      const xhat = (x[base + ch] - mean[ch]) * invstd[ch];
+      dx[base + ch] = scale[ch] * (dy[base + ch] - meanDy[ch] - xhat * meanDyX[ch]);
+    }
+  }
 }
