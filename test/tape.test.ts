@@ -793,3 +793,55 @@ describe('NaN and Inf', () => {
     expect(values(b.grad)).toEqual([5, 7]);
   });
 });
+
+describe('autograd.grad computes only what the requested inputs need', () => {
+  it('stops at a non-leaf input, leaving the graph behind it usable', () => {
+    const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const y = x.exp();
+    const [gy] = autograd.grad([y.mul(y).sum()], [y]);
+    expect(Array.from(gy!.data)).toEqual(Array.from(y.data, (v) => 2 * v));
+    // The exp node was neither run nor freed, so a backward through it still works.
+    y.sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([Math.exp(1), Math.exp(2)]);
+  });
+
+  it('does not run hooks of leaves it does not differentiate', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    let fired = 0;
+    a.registerHook(() => {
+      fired++;
+    });
+    const b = a.mul(2);
+    autograd.grad([b.mul(b).sum()], [b]);
+    expect(fired).toBe(0);
+  });
+
+  it('still runs a requested node when another requested input lies behind it', () => {
+    const x = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true });
+    const y = x.exp();
+    const [gy, gx] = autograd.grad([y.mul(y).sum()], [y, x]);
+    expect(Array.from(gy!.data)).toEqual(Array.from(y.data, (v) => 2 * v));
+    const expected = [0.5, -1].map((v) => 2 * Math.exp(2 * v));
+    Array.from(gx!.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
+  });
+});
+
+describe('saved operands', () => {
+  it('mul saves an operand only for the gradient of the other, so modifying it later is allowed', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = a.mul(2);
+    const c = b.mul(3); // the constant 3 needs no gradient: b is not saved
+    b.add_(1);
+    c.sum().backward();
+    expect(Array.from(a.grad!.data)).toEqual([6, 6]);
+  });
+
+  it('still detects a modified operand that a gradient needs', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const w = tensor([3, 4], { requiresGrad: true });
+    const b = a.mul(2);
+    const c = b.mul(w); // w's gradient needs b
+    b.add_(1);
+    expect(() => c.sum().backward()).toThrow(/modified by an inplace operation/);
+  });
+});

@@ -101,13 +101,59 @@ interface EngineResult {
   nodes: Map<Node, Tensor>;
 }
 
+/** What `autograd.grad` asks for: the inputs' nodes (non-leaves) and the leaf inputs. */
+interface Capture {
+  nodes: ReadonlySet<Node>;
+  leaves: ReadonlySet<Tensor>;
+}
+
+/**
+ * The nodes whose backward must run for a capture: those from which a requested input can be
+ * reached. The rest of the graph is neither run nor freed, as in PyTorch.
+ */
+function nodesToRun(roots: readonly Tensor[], capture: Capture): Set<Node> {
+  const reaches = new Map<Node, boolean>();
+  const stack: Node[] = [];
+  for (const r of roots) if (r.gradFn !== null) stack.push(r.gradFn);
+  // Iterative post-order: a node is decided once all of its producers are.
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+    if (reaches.has(node)) {
+      stack.pop();
+      continue;
+    }
+    const open = node.edges.filter((e) => e?.node !== undefined && !reaches.has(e.node));
+    if (open.length > 0) {
+      for (const e of open) stack.push(e!.node!);
+      continue;
+    }
+    stack.pop();
+    reaches.set(
+      node,
+      node.edges.some(
+        (e) =>
+          e !== null &&
+          (e.node !== undefined
+            ? capture.nodes.has(e.node) || reaches.get(e.node) === true
+            : capture.leaves.has(e.leaf)),
+      ),
+    );
+  }
+  const run = new Set<Node>();
+  for (const [node, yes] of reaches) if (yes) run.add(node);
+  return run;
+}
+
 function runEngine(
   roots: readonly Tensor[],
   rootGrads: readonly Tensor[],
   retainGraph: boolean,
   createGraph: boolean,
-  captureNodes: ReadonlySet<Node> | null,
+  capture: Capture | null,
 ): EngineResult {
+  const toRun = capture === null ? null : nodesToRun(roots, capture);
+  const wanted = (node: Node): boolean =>
+    toRun === null || toRun.has(node) || capture!.nodes.has(node);
   const sum = (a: Tensor | undefined, b: Tensor): Tensor => (a === undefined ? b : add(a, b));
   const pending = new Map<Node, Tensor>();
   const leaves = new Map<Tensor, Tensor>();
@@ -115,9 +161,10 @@ function runEngine(
   const queue = new TapeQueue();
   const route = (t: Tensor | null, node: Node | undefined, g: Tensor): void => {
     if (node !== undefined) {
+      if (!wanted(node)) return;
       if (!pending.has(node)) queue.push(node);
       pending.set(node, sum(pending.get(node), g));
-    } else if (t !== null) {
+    } else if (t !== null && (capture === null || capture.leaves.has(t))) {
       leaves.set(t, sum(leaves.get(t), g));
     }
   };
@@ -128,8 +175,10 @@ function runEngine(
       let g = pending.get(node)!;
       pending.delete(node);
       g = runHooks(node.hooks, g, node.name);
-      if (captureNodes !== null) {
-        if (captureNodes.has(node)) nodes.set(node, g);
+      if (capture !== null) {
+        if (capture.nodes.has(node)) nodes.set(node, g);
+        // A requested non-leaf stops the walk unless another requested input lies behind it.
+        if (!toRun!.has(node)) continue;
       } else if (node.retained !== null) {
         accumulateGrad(node.retained, g, createGraph);
       }
@@ -240,9 +289,11 @@ export function grad(
       );
   });
   const rootGrads = makeRootGrads(outs, options.gradOutputs);
-  const wanted = new Set<Node>();
-  for (const t of ins) if (t.gradFn !== null) wanted.add(t.gradFn);
-  const { leaves, nodes } = runEngine(outs, rootGrads, retainGraph, createGraph, wanted);
+  const capture: Capture = {
+    nodes: new Set(ins.flatMap((t) => (t.gradFn === null ? [] : [t.gradFn]))),
+    leaves: new Set(ins.filter((t) => t.gradFn === null)),
+  };
+  const { leaves, nodes } = runEngine(outs, rootGrads, retainGraph, createGraph, capture);
   return ins.map((t, i) => {
     const g = t.gradFn !== null ? nodes.get(t.gradFn) : leaves.get(t);
     if (g === undefined) {

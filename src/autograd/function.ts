@@ -12,17 +12,21 @@ import { isGradEnabled } from './grad-mode.js';
 import { Node, type Edge, type InputMeta } from './node.js';
 
 /** What a primitive's forward returns: the output and the residuals its VJP will need. */
-export interface Forward<S extends readonly Tensor[]> {
+export interface Forward<S extends readonly (Tensor | null)[]> {
   /** The differentiable output. */
   readonly out: Tensor;
-  /** The values the VJP needs, saved by reference and version-checked before backward. */
+  /**
+   * The values the VJP needs, saved by reference and version-checked before backward. An entry
+   * may be `null` when no requested gradient needs it (mul saves `a` only if `b` needs a
+   * gradient), so that later in-place changes of it are no error, as in PyTorch.
+   */
   readonly saved: S;
   /** Outputs that carry no gradient (e.g. the indices of `max`). */
   readonly aux?: readonly Tensor[];
 }
 
 /** What a primitive's VJP receives. */
-export interface VjpArgs<P, S extends readonly Tensor[]> {
+export interface VjpArgs<P, S extends readonly (Tensor | null)[]> {
   /** The upstream gradient, of the output's shape and dtype. */
   readonly g: Tensor;
   /** The residuals the forward returned in `saved`, checked unmodified since. */
@@ -50,7 +54,7 @@ export interface VjpArgs<P, S extends readonly Tensor[]> {
  * const cube = (x: Tensor): Tensor => autograd.apply(cubeP, [x], null);
  * ```
  */
-export interface Primitive<P, S extends readonly Tensor[]> {
+export interface Primitive<P, S extends readonly (Tensor | null)[]> {
   /** The op's name in messages, e.g. `mul`. */
   readonly name: string;
   /** PyTorch's name for its backward node, e.g. `MulBackward0`, shown as `grad_fn`. */
@@ -60,7 +64,8 @@ export interface Primitive<P, S extends readonly Tensor[]> {
    * returning the residuals for the VJP in `saved`.
    * @example forward: ([x]) => ({ out: x.detach().pow(3), saved: [x] as const })
    */
-  forward(inputs: readonly Tensor[], params: P): Forward<S>;
+  /** `needs[i]`: input i will receive a gradient if this call is recorded. */
+  forward(inputs: readonly Tensor[], params: P, needs: readonly boolean[]): Forward<S>;
   /**
    * One gradient per input, each of its input's shape (or null where `needs` is false), written
    * with tensor ops so that a `createGraph` backward can differentiate it again.
@@ -84,7 +89,7 @@ export interface Primitive<P, S extends readonly Tensor[]> {
  * autograd.apply(scaleP, [x], 3); // 3x, with gradient 3g
  * ```
  */
-export function definePrimitive<P, S extends readonly Tensor[]>(
+export function definePrimitive<P, S extends readonly (Tensor | null)[]>(
   def: Primitive<P, S>,
 ): Primitive<P, S> {
   return def;
@@ -95,21 +100,22 @@ export function definePrimitive<P, S extends readonly Tensor[]>(
  * the tape. Returns the differentiable output followed by any auxiliary outputs.
  * @example const [out, ...aux] = autograd.applyWithAux(prim, inputs, params);
  */
-export function applyWithAux<P, S extends readonly Tensor[]>(
+export function applyWithAux<P, S extends readonly (Tensor | null)[]>(
   prim: Primitive<P, S>,
   inputs: readonly Tensor[],
   params: P,
 ): readonly [Tensor, ...Tensor[]] {
-  const fwd = prim.forward(inputs, params);
+  const recording = isGradEnabled();
+  const needs = inputs.map((t) => recording && t.requiresGrad);
+  const fwd = prim.forward(inputs, params, needs);
   const aux = fwd.aux ?? [];
-  const needs = inputs.map((t) => t.requiresGrad);
-  if (!isGradEnabled() || !needs.includes(true)) return [fwd.out, ...aux];
+  if (!needs.includes(true)) return [fwd.out, ...aux];
   const edges: Edge[] = inputs.map((t) =>
     !t.requiresGrad ? null : t.gradFn !== null ? { node: t.gradFn } : { leaf: t },
   );
   const meta: InputMeta[] = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
   const saved = fwd.saved;
-  const refs = saved.map((t) => ({ tensor: t, version: t._version.value }));
+  const refs = saved.flatMap((t) => (t === null ? [] : [{ tensor: t, version: t._version.value }]));
   const node = new Node(prim.backwardName, edges, meta, refs, (g) =>
     prim.vjp({ g, saved, params, inputs: meta, needs }),
   );
@@ -121,7 +127,7 @@ export function applyWithAux<P, S extends readonly Tensor[]>(
  * {@link applyWithAux} for primitives with one output: calls `prim` on `inputs` and records it.
  * @example const y = autograd.apply(cubeP, [x], null);
  */
-export function apply<P, S extends readonly Tensor[]>(
+export function apply<P, S extends readonly (Tensor | null)[]>(
   prim: Primitive<P, S>,
   inputs: readonly Tensor[],
   params: P,

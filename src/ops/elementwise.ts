@@ -78,27 +78,30 @@ const subP = definePrimitive({
 const mulP = definePrimitive({
   name: 'mul',
   backwardName: 'MulBackward0',
-  forward([a, b]) {
+  // Each operand is saved only for the other's gradient, as PyTorch does.
+  forward([a, b], _: null, needs) {
     floatPair(a, b, 'mul');
-    return { out: mapBinary(a, b, 'x * y', 'mul'), saved: [a, b] as const };
+    const saved = [needs[1] ? a : null, needs[0] ? b : null] as const;
+    return { out: mapBinary(a, b, 'x * y', 'mul'), saved };
   },
-  vjp: ({ g, saved: [a, b], needs }) => [
-    needs[0] ? unbroadcast(mul(g, b), a.shape) : null,
-    needs[1] ? unbroadcast(mul(g, a), b.shape) : null,
+  vjp: ({ g, saved: [a, b], needs, inputs }) => [
+    needs[0] ? unbroadcast(mul(g, b!), inputs[0].shape) : null,
+    needs[1] ? unbroadcast(mul(g, a!), inputs[1].shape) : null,
   ],
 });
 
 const divP = definePrimitive({
   name: 'div',
   backwardName: 'DivBackward0',
-  forward([a, b]) {
+  // b is needed by both gradients, a only by b's.
+  forward([a, b], _: null, needs) {
     floatPair(a, b, 'div');
-    return { out: mapBinary(a, b, 'x / y', 'div'), saved: [a, b] as const };
+    return { out: mapBinary(a, b, 'x / y', 'div'), saved: [needs[1] ? a : null, b] as const };
   },
   // d(a/b)/db = -a/b², written as PyTorch does: -g·((a/b)/b).
-  vjp: ({ g, saved: [a, b], needs }) => [
-    needs[0] ? unbroadcast(div(g, b), a.shape) : null,
-    needs[1] ? unbroadcast(neg(mul(g, div(div(a, b), b))), b.shape) : null,
+  vjp: ({ g, saved: [a, b], needs, inputs }) => [
+    needs[0] ? unbroadcast(div(g, b), inputs[0].shape) : null,
+    needs[1] ? unbroadcast(neg(mul(g, div(div(a!, b), b))), b.shape) : null,
   ],
 });
 

@@ -38,7 +38,7 @@ function batchOffsets(
 const matmulP = definePrimitive({
   name: 'matmul',
   backwardName: 'MmBackward0',
-  forward([a, b]) {
+  forward([a, b], _: null, needs) {
     const n = a.shape[a.ndim - 2];
     const k = a.shape[a.ndim - 1];
     const m = b.shape[b.ndim - 1];
@@ -56,12 +56,14 @@ const matmulP = definePrimitive({
       k,
       m,
     );
-    return { out: new Tensor(out, [...batch, n, m]), saved: [a, b] as const };
+    // Each operand is saved only for the other's gradient.
+    const saved = [needs[1] ? a : null, needs[0] ? b : null] as const;
+    return { out: new Tensor(out, [...batch, n, m]), saved };
   },
   // dA = g·Bᵀ, dB = Aᵀ·g, summed over broadcast batch dims.
-  vjp: ({ g, saved: [a, b], needs }) => [
-    needs[0] ? unbroadcast(matmul(g, transpose(b, -2, -1)), a.shape) : null,
-    needs[1] ? unbroadcast(matmul(transpose(a, -2, -1), g), b.shape) : null,
+  vjp: ({ g, saved: [a, b], needs, inputs }) => [
+    needs[0] ? unbroadcast(matmul(g, transpose(b!, -2, -1)), inputs[0].shape) : null,
+    needs[1] ? unbroadcast(matmul(transpose(a!, -2, -1), g), inputs[1].shape) : null,
   ],
 });
 

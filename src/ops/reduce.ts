@@ -107,7 +107,7 @@ const meanP = definePrimitive({
   name: 'mean',
   backwardName: 'MeanBackward1',
   forward([x], p: SumParams) {
-    const total = sumDimP.forward([x], p).out;
+    const total = sumDimP.forward([x], p, [false]).out;
     const count = numelOf(p.dims.map((d) => x.shape[d]));
     const out = total.data;
     for (let i = 0; i < out.length; i++) out[i] /= count;
