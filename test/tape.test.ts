@@ -845,3 +845,37 @@ describe('saved operands', () => {
     expect(() => c.sum().backward()).toThrow(/modified by an inplace operation/);
   });
 });
+
+describe('copies where PyTorch returns views', () => {
+  it.each([
+    ['narrow', (t: Tensor) => t.narrow(0, 0, 1)],
+    ['slice', (t: Tensor) => t.slice(0, 0, 1)],
+    ['permute', (t: Tensor) => t.permute(1, 0)],
+    ['transpose', (t: Tensor) => t.transpose(0, 1)],
+    ['expand', (t: Tensor) => t.narrow(0, 0, 1).clone().expand(3, 2)],
+  ] as const)(
+    'refuse in-place ops on the result of %s instead of silently missing the base',
+    (op, f) => {
+      const base = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
+      const before = Array.from(base.data);
+      const part = f(base);
+      expect(() => part.mul_(10)).toThrow(
+        new RegExp(`result of ${op}\\(\\), which in tapegrad is a copy`),
+      );
+      expect(Array.from(base.data)).toEqual(before);
+      // An explicit copy is an ordinary tensor.
+      const copy = part.clone().mul_(10);
+      expect(Array.from(copy.data)).toEqual(Array.from(part.data, (v) => v * 10));
+    },
+  );
+
+  it('lets in-place ops on reshape views write through to the base, as in PyTorch', () => {
+    const base = tensor([1, 2, 3, 4]);
+    base.reshape(2, 2).mul_(10);
+    expect(Array.from(base.data)).toEqual([10, 20, 30, 40]);
+    expect(base.version).toBe(1);
+  });
+});

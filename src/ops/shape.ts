@@ -28,6 +28,15 @@ import { Tensor } from '../tensor/tensor.js';
 import { unbroadcast } from './unbroadcast.js';
 import { toDtype } from './elementwise.js';
 
+/**
+ * Marks a result that PyTorch would return as a view but tapegrad copies (permute, transpose,
+ * expand, slice, narrow): an in-place op on it throws instead of silently missing the base.
+ */
+function copyResult(t: Tensor, op: string): Tensor {
+  t._copyOf = op;
+  return t;
+}
+
 /** Accepts `f(2, 3)` and `f([2, 3])` alike, as PyTorch does. */
 export function shapeArg(args: number[] | [readonly number[]]): number[] {
   const first = args[0];
@@ -132,7 +141,7 @@ const permuteP = definePrimitive({
       shape,
       dims.map((d) => strides[d]),
     );
-    return { out: new Tensor(out, shape), saved: [] };
+    return { out: copyResult(new Tensor(out, shape), 'permute'), saved: [] };
   },
   vjp: ({ g, params: dims }) => {
     const inverse = new Array<number>(dims.length);
@@ -169,7 +178,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const b = normalizeDim(dim1, x.ndim, 'transpose');
   const dims = x.shape.map((_, i) => i);
   [dims[a], dims[b]] = [dims[b], dims[a]];
-  return x.ndim < 2 ? x : permute(x, dims);
+  if (x.ndim < 2) return x;
+  const out = permute(x, dims);
+  if (out._copyOf !== null) out._copyOf = 'transpose';
+  return out;
 }
 
 const expandP = definePrimitive({
@@ -181,7 +193,7 @@ const expandP = definePrimitive({
     const strides = shape.map((_, d) => (d < off || x.shape[d - off] === 1 ? 0 : src[d - off]));
     const out = allocate(x.dtype, numelOf(shape));
     stridedCopy(out, x.data, 0, shape, strides);
-    return { out: new Tensor(out, shape), saved: [] };
+    return { out: copyResult(new Tensor(out, shape), 'expand'), saved: [] };
   },
   vjp: ({ g, inputs: [x] }) => [unbroadcast(g, x.shape)],
 });
@@ -321,7 +333,7 @@ const sliceP = definePrimitive({
     const { outShape, offset, readStrides } = sliceView(x.shape, p);
     const out = allocate(x.dtype, numelOf(outShape));
     stridedCopy(out, x.data, offset, outShape, readStrides);
-    return { out: new Tensor(out, outShape), saved: [] };
+    return { out: copyResult(new Tensor(out, outShape), 'slice'), saved: [] };
   },
   vjp: ({ g, inputs: [x], params }) => [sliceScatter(g, x.shape, params)],
 });
@@ -388,7 +400,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
       `narrow(): start (${s}) + length (${length}) exceeds dimension size (${size}).`,
     );
   }
-  return slice(x, d, s, s + length);
+  const out = slice(x, d, s, s + length);
+  if (out._copyOf !== null) out._copyOf = 'narrow';
+  return out;
 }
 
 // ---- gather / scatterAdd, indexSelect / indexAdd ------------------------------------------------

@@ -60,6 +60,8 @@ export class Tensor {
   _version: VersionCounter;
   /** @internal The tensor whose storage this view (a reshape) shares, or null. */
   _base: Tensor | null = null;
+  /** @internal The op that produced this tensor as a copy where PyTorch returns a view, or null. */
+  _copyOf: string | null = null;
   /** @internal Hooks of a leaf (non-leaf hooks live on its node). */
   readonly _hooks: GradHook[] = [];
   private _requiresGrad = false;
@@ -263,6 +265,13 @@ export class Tensor {
 
   /** @internal Throws unless grad mode allows an in-place change of this tensor. */
   _checkInplace(op: string): void {
+    if (this._copyOf !== null) {
+      throw new ValueError(
+        `${op}: this tensor is the result of ${this._copyOf}(), which in tapegrad is a copy, not a ` +
+          'view as in PyTorch, so an in-place change would not reach the tensor it came from. ' +
+          'Write to the original tensor, or call clone() first if a separate copy is intended.',
+      );
+    }
     if (!isGradEnabled()) return;
     if (this.isLeaf && this.requiresGrad) {
       throw new AutogradError(
