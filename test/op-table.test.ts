@@ -26,6 +26,8 @@ interface OpSpec {
   arb: fc.Arbitrary<OpCase>;
   atol?: number;
   rtol?: number;
+  /** Finite-difference step, when the default 1e-6 is too small for the op. */
+  eps?: number;
 }
 
 // ---- generators ---------------------------------------------------------------------------------
@@ -186,6 +188,26 @@ const table: OpSpec[] = [
   unary('sigmoid', tg.sigmoid),
   unary('tanh', tg.tanh),
   unary('clone', tg.clone),
+  // to(): a round trip through float32 is the identity up to float32 rounding (~6e-8 relative),
+  // so the finite-difference step must be large enough to see past it.
+  { ...unary('to', (t) => t.to('float32').to('float64')), eps: 1e-2, atol: 1e-4 },
+  // copy_ into a fresh tensor records CopyBackwards: the gradient flows to the (broadcast) source.
+  {
+    name: 'copy_',
+    arb: shapeOf(0, 3).chain((target) =>
+      fc
+        .array(fc.boolean(), { minLength: target.length, maxLength: target.length })
+        .chain((ones) => values(target.map((d, i) => (ones[i] ? 1 : d))))
+        .map((x) => ({
+          inputs: [x],
+          fn: (t: Tensor) => tg.zeros(target, { dtype: 'float64' }).copy_(t),
+        })),
+    ),
+  },
+  // fill_ on a non-leaf records FillBackward: a zero gradient to what it overwrote.
+  unary('fill_', (t) => t.mul(2).fill_(0.5).add(t)),
+  unary('gelu', (t) => tg.nn.functional.gelu(t)),
+  unary('gelu(tanh)', (t) => tg.nn.functional.gelu(t, { approximate: 'tanh' })),
   unary('square', tg.square),
   {
     name: 'clamp',
@@ -539,6 +561,10 @@ const REQUIRED = [
   'square',
   'clamp',
   'clone',
+  'to',
+  'copy_',
+  'fill_',
+  'gelu',
 ];
 
 function build(c: OpCase): Tensor[] {
@@ -555,7 +581,7 @@ describe('the op table', () => {
 });
 
 describe.each(table)('$name', (spec) => {
-  const tol = { atol: spec.atol ?? 1e-5, rtol: spec.rtol ?? 1e-3 };
+  const tol = { atol: spec.atol ?? 1e-5, rtol: spec.rtol ?? 1e-3, eps: spec.eps ?? 1e-6 };
 
   test.prop([spec.arb, fc.nat(1000)])(
     'passes gradcheck on generated shapes and values',
