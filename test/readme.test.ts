@@ -1,5 +1,5 @@
 /**
- * README's quick start is the file `npm run demo` runs, and it prints what README says it prints.
+ * README's quick start is the file `npm run quickstart` runs, and it prints what README says it prints.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
