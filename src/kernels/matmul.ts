@@ -7,6 +7,10 @@
  * accumulate in float64 whatever the storage type, then are rounded once.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
+import { kernelBackend, matmulF32 } from './wasm/index.js';
+
+/** Below this many multiply-adds the copies into WebAssembly memory cost more than they save. */
+const WASM_MIN_WORK = 4096;
 
 export function matmulKernel(
   out: FloatStorage,
@@ -18,6 +22,25 @@ export function matmulKernel(
   k: number,
   m: number,
 ): void {
+  if (
+    out instanceof Float32Array &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    n * k * m >= WASM_MIN_WORK &&
+    kernelBackend() === 'wasm'
+  ) {
+    for (let t = 0; t < aOffsets.length; t++) {
+      matmulF32(
+        out.subarray(t * n * m, (t + 1) * n * m),
+        a.subarray(aOffsets[t], aOffsets[t] + n * k),
+        b.subarray(bOffsets[t], bOffsets[t] + k * m),
+        n,
+        k,
+        m,
+      );
+    }
+    return;
+  }
   const acc = new Float64Array(4 * m);
   const m2 = 2 * m;
   const m3 = 3 * m;
