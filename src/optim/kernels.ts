@@ -44,9 +44,6 @@ export function fma64(a: number, b: number, c: number): number {
   return fma(a, b, c);
 }
 
-const scratch = new Float64Array(1);
-const words = new Uint32Array(scratch.buffer);
-const LOW = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 /**
  * a·b + c rounded once to float32 (C's `fmaf`), for float32 operands.
@@ -62,19 +59,11 @@ export function fmaf(a: number, b: number, c: number): number {
   const e = p - (s - bb) + (c - bb);
   const r = Math.fround(s);
   if (e === 0 || !Number.isFinite(s)) return r;
-  let midpoint: boolean;
-  if (Math.abs(s) >= 2 ** -126) {
-    // A float32 midpoint has a 1 in the 25th significant bit and zeros below it: the low 29
-    // bits of the float64 significand are 1 followed by 28 zeros.
-    scratch[0] = s;
-    midpoint = (words[LOW] & 0x1fffffff) === 0x10000000;
-  } else {
-    const t = Math.abs(s) * 2 ** 149; // in units of the float32 subnormal spacing
-    midpoint = t - Math.floor(t) === 0.5;
-  }
-  if (!midpoint) return r;
-  const half = Math.abs(s - r);
-  return e > 0 ? s + half : s - half;
+  // s is a float32 midpoint exactly when the point mirrored through it, 2s − r (exact in float64),
+  // is the neighbouring float32; otherwise it lies strictly between two float32 values.
+  const mirror = 2 * s - r;
+  if (mirror === r || Math.fround(mirror) !== mirror) return r;
+  return e > 0 === mirror > r ? mirror : r;
 }
 
 const id = (x: number): number => x;
