@@ -90,7 +90,10 @@ function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context)
 export const tapegrad: Adapter = {
   id: 'tapegrad',
   async init() {
-    return 'plain TypeScript kernels, 1 thread';
+    const { kernelBackend } = await import('../../src/kernels/wasm/index.js');
+    return kernelBackend() === 'wasm'
+      ? 'TypeScript kernels with a WebAssembly SIMD f32 matmul, 1 thread'
+      : 'plain TypeScript reference kernels (TAPEGRAD_KERNELS=reference), 1 thread';
   },
   offers(w, ctx): Offer[] {
     const row = { framework: 'tapegrad' } as const;
