@@ -44,7 +44,6 @@ export function fma64(a: number, b: number, c: number): number {
   return fma(a, b, c);
 }
 
-
 /**
  * a·b + c rounded once to float32 (C's `fmaf`), for float32 operands.
  *
