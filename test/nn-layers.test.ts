@@ -57,14 +57,9 @@ import {
   Sigmoid,
   Tanh,
 } from '../src/nn/layers.js';
+import { decode, parseRepr, type FixtureTensor } from './helpers/fixtures.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------
-
-interface FixtureTensor {
-  shape: number[];
-  dtype: FloatDType | 'int32';
-  data: (string | number)[];
-}
 
 interface GeluCase {
   op: string;
@@ -105,25 +100,6 @@ const read = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 const ops = read<{ erfc: [string, string][]; cases: GeluCase[] }>('nn_ops.json');
 const initFixture = read<InitFixture>('nn_init.json');
-
-function parseRepr(s: string | number): number {
-  if (typeof s === 'number') return s;
-  if (s === 'nan') return NaN;
-  if (s === 'inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  return Number(s);
-}
-
-function decode(t: FixtureTensor, requiresGrad = false): Tensor {
-  const values = t.data.map(parseRepr);
-  const data =
-    t.dtype === 'int32'
-      ? Int32Array.from(values)
-      : t.dtype === 'float32'
-        ? Float32Array.from(values)
-        : Float64Array.from(values);
-  return tensor(data, { shape: t.shape, requiresGrad });
-}
 
 /** Max |a − ref| / max|ref|, after checking the shape. */
 function relError(actual: Tensor, ref: FixtureTensor): number {

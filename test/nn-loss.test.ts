@@ -34,15 +34,9 @@ import {
   type Reduction,
 } from '../src/nn/functional/loss.js';
 import { BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss } from '../src/nn/loss.js';
+import { decode, parseRepr, type FixtureTensor } from './helpers/fixtures.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------
-
-interface FixtureTensor {
-  shape: number[];
-  dtype: 'float32' | 'float64' | 'int32';
-  /** Python repr() strings for floats, integers for int32. */
-  data: (string | number)[];
-}
 
 interface OpCase {
   op: 'gelu' | 'crossEntropy' | 'nllLoss' | 'bceWithLogits' | 'mseLoss';
@@ -66,25 +60,6 @@ interface OpCase {
 const fixture = JSON.parse(
   readFileSync(new URL('./fixtures/nn_ops.json', import.meta.url), 'utf8'),
 ) as { cases: OpCase[] };
-
-function parseRepr(s: string | number): number {
-  if (typeof s === 'number') return s;
-  if (s === 'nan') return NaN;
-  if (s === 'inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  return Number(s);
-}
-
-function decode(t: FixtureTensor, requiresGrad = false): Tensor {
-  const values = t.data.map(parseRepr);
-  const data =
-    t.dtype === 'int32'
-      ? Int32Array.from(values)
-      : t.dtype === 'float32'
-        ? Float32Array.from(values)
-        : Float64Array.from(values);
-  return tensor(data, { shape: t.shape, requiresGrad });
-}
 
 const REL = 1e-12;
 
