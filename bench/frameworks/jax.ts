@@ -4,10 +4,10 @@
  * wasm backend starts workers only where a global `Worker` exists, as in browsers).
  */
 import { floats, labels, mnistData } from '../lib/inputs.js';
-import type { Case, Probe } from '../lib/measure.js';
 import { importPeer, type Jax, type JaxArray } from '../lib/peers.js';
 import { probeIndices, type DType, type InputSpec, type Workload } from '../lib/workloads.js';
 import { pick, type Adapter, type Context, type Offer } from './types.js';
+import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
 let jax: Jax | null = null;
 
@@ -140,15 +140,10 @@ function epochCase(j: Jax, w: Workload, ctx: Context): Case {
         let value: JaxArray;
         [params, moms, value] = step(params, moms, x, y);
         losses.push(value.dataSync()[0]);
-        if (performance.now() > deadline && s + 1 < batches) {
-          stopped = `${s + 1}/${batches} batches`;
-          return;
-        }
+        stopped = pastDeadline(deadline, s + 1, batches);
+        if (stopped !== null) return;
       }
-      first ??= {
-        firstLoss: [losses[0]],
-        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
-      };
+      first ??= epochProbe(losses);
     },
     probe: () => first ?? {},
     unfinished: () => stopped,

@@ -4,7 +4,6 @@
  * BatchNorm layer and no SGD: both are written here from its tensor ops, as in its own Adam.
  */
 import { floats, labels, mnistData } from '../lib/inputs.js';
-import type { Case, Probe } from '../lib/measure.js';
 import {
   importPeer,
   nest,
@@ -15,6 +14,7 @@ import {
 } from '../lib/peers.js';
 import { numel, probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
 import type { Adapter, Context, Offer } from './types.js';
+import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
 let jspt: JsPytorch | null = null;
 
@@ -92,15 +92,10 @@ function epochCase(j: JsPytorch, w: Workload, ctx: Context): Case {
         });
         const value = loss.data;
         losses.push(typeof value === 'number' ? value : nestedAt(value, [1], 0));
-        if (performance.now() > deadline && s + 1 < batches) {
-          stopped = `${s + 1}/${batches} batches`;
-          return;
-        }
+        stopped = pastDeadline(deadline, s + 1, batches);
+        if (stopped !== null) return;
       }
-      first ??= {
-        firstLoss: [losses[0]],
-        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
-      };
+      first ??= epochProbe(losses);
     },
     probe: () => first ?? {},
     unfinished: () => stopped,

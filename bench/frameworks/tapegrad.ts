@@ -14,9 +14,9 @@ import {
   type Tensor,
 } from '../../src/index.js';
 import { floats, labels, mnistData, mnistModel } from '../lib/inputs.js';
-import type { Case, Probe } from '../lib/measure.js';
 import { numel, probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
 import { pick, type Adapter, type Context, type Offer } from './types.js';
+import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
 function input(spec: InputSpec, dtype: 'float32' | 'float64', requiresGrad = false): Tensor {
   const t = tensor(floats(spec, dtype), { shape: spec.shape, dtype });
@@ -72,15 +72,10 @@ function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context)
         loss.backward();
         optimizer.step();
         losses.push(loss.item());
-        if (performance.now() > deadline && losses.length < loader.length) {
-          stopped = `${losses.length}/${loader.length} batches`;
-          return;
-        }
+        stopped = pastDeadline(deadline, losses.length, loader.length);
+        if (stopped !== null) return;
       }
-      first ??= {
-        firstLoss: [losses[0]],
-        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
-      };
+      first ??= epochProbe(losses);
     },
     probe: () => first ?? {},
     unfinished: () => stopped,

@@ -4,10 +4,10 @@
  * returns; each call's outputs are kept for the probe and disposed by the next call.
  */
 import { floats, labels, mnistData } from '../lib/inputs.js';
-import type { Case, Probe } from '../lib/measure.js';
 import { importPeer, type Tf, type TfTensor } from '../lib/peers.js';
 import { probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
 import { pick, type Adapter, type Context, type FrameworkId, type Offer } from './types.js';
+import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
 let tf: Tf | null = null;
 
@@ -90,15 +90,10 @@ function epochCase(t: Tf, w: Workload, ctx: Context): Case {
         });
         losses.push(loss.dataSync()[0]);
         loss.dispose();
-        if (performance.now() > deadline && s + 1 < batches) {
-          stopped = `${s + 1}/${batches} batches`;
-          return;
-        }
+        stopped = pastDeadline(deadline, s + 1, batches);
+        if (stopped !== null) return;
       }
-      first ??= {
-        firstLoss: [losses[0]],
-        meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
-      };
+      first ??= epochProbe(losses);
     },
     probe: () => first ?? {},
     unfinished: () => stopped,
