@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { data, manualSeed, nn, noGrad, optim, type Tensor } from '../src/index.js';
+import { mnistModel } from './lib/mnist-model.js';
 import { asciiChart, svgChart } from './lib/plot.js';
 
 type Impl = nn.functional.BatchNormImpl;
@@ -70,18 +71,6 @@ if (
   process.exit(2);
 }
 
-function makeModel(impl: Impl): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Linear(784, 256),
-    new nn.BatchNorm1d(256, { impl }),
-    new nn.ReLU(),
-    new nn.Linear(256, 128),
-    new nn.BatchNorm1d(128, { impl }),
-    new nn.ReLU(),
-    new nn.Linear(128, 10),
-  );
-}
-
 function accuracy(model: nn.Module, images: Tensor, labels: Tensor): number {
   model.eval();
   const logits = noGrad(() => model.forward(images));
@@ -125,10 +114,10 @@ const nTrain = train.labels.size;
 
 // One initialisation for every run: the weights of the first model, loaded into the others.
 manualSeed(seed);
-const initial = makeModel('fused').stateDict();
+const initial = mnistModel('fused').stateDict();
 
 function run(impl: Impl): RunResult {
-  const model = makeModel(impl);
+  const model = mnistModel(impl);
   model.loadStateDict(initial);
   const optimizer = new optim.SGD(model.parameters(), { lr, momentum: 0.9, weightDecay });
   const lossFn = new nn.CrossEntropyLoss();

@@ -3,8 +3,8 @@
  * `np.random.seed(seed)`, then `standard_normal` or `random`, then `offset + scale · draw` in
  * float64, rounded once to the workload's dtype.
  */
-import { data, manualSeed, MT19937, nn } from '../../src/index.js';
-import { random } from '../../src/index.js';
+import { data, manualSeed, MT19937, random } from '../../src/index.js';
+import { mnistModel } from '../../examples/lib/mnist-model.js';
 import type { DType, InputSpec } from './workloads.js';
 
 export type Floats = Float32Array | Float64Array;
@@ -68,17 +68,7 @@ export interface MnistData {
 export const MNIST_LAYERS = [784, 256, 128, 10] as const;
 
 /** The demo network of `examples/mnist-demo.ts`. */
-export function mnistModel(impl: nn.functional.BatchNormImpl): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Linear(784, 256),
-    new nn.BatchNorm1d(256, { impl }),
-    new nn.ReLU(),
-    new nn.Linear(256, 128),
-    new nn.BatchNorm1d(128, { impl }),
-    new nn.ReLU(),
-    new nn.Linear(128, 10),
-  );
-}
+export { mnistModel };
 
 let mnist: MnistData | null = null;
 
