@@ -5,21 +5,25 @@
 import type { Storage } from '../tensor/dtype.js';
 
 /**
- * Writes `out` in row-major order of `shape`, reading `src[offset + Σ idx[d]·strides[d]]`.
- * Stride 0 broadcasts (expand); a permuted stride list permutes; an offset and step slice.
+ * Walks `shape` in row-major order together with the strided positions
+ * `offset + Σ idx[d]·strides[d]` of another tensor. `gather` writes `dense` from `strided`
+ * (stride 0 broadcasts, a permuted stride list permutes, an offset and a step slice);
+ * `scatter` writes `strided` from `dense` (the adjoint of a slice: the slice's positions only).
  */
-export function stridedCopy(
-  out: Storage,
-  src: Storage,
+function stridedWalk(
+  dense: Storage,
+  strided: Storage,
   offset: number,
   shape: readonly number[],
   strides: readonly number[],
+  scatter: boolean,
 ): void {
-  const n = out.length;
+  const n = dense.length;
   if (n === 0) return;
   const rank = shape.length;
   if (rank === 0) {
-    out[0] = src[offset];
+    if (scatter) strided[offset] = dense[0];
+    else dense[0] = strided[offset];
     return;
   }
   const last = rank - 1;
@@ -28,10 +32,12 @@ export function stridedCopy(
   const idx = new Array<number>(rank).fill(0);
   let p = offset;
   for (let o = 0; o < n; o += inner) {
-    if (s === 1) {
-      for (let j = 0; j < inner; j++) out[o + j] = src[p + j];
+    if (scatter) {
+      for (let j = 0, q = p; j < inner; j++, q += s) strided[q] = dense[o + j];
+    } else if (s === 1) {
+      for (let j = 0; j < inner; j++) dense[o + j] = strided[p + j];
     } else {
-      for (let j = 0, q = p; j < inner; j++, q += s) out[o + j] = src[q];
+      for (let j = 0, q = p; j < inner; j++, q += s) dense[o + j] = strided[q];
     }
     for (let d = last - 1; d >= 0; d--) {
       idx[d]++;
@@ -41,6 +47,28 @@ export function stridedCopy(
       idx[d] = 0;
     }
   }
+}
+
+/** `out` in row-major order of `shape` from `src[offset + Σ idx[d]·strides[d]]`. */
+export function stridedCopy(
+  out: Storage,
+  src: Storage,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+): void {
+  stridedWalk(out, src, offset, shape, strides, false);
+}
+
+/** The adjoint of {@link stridedCopy}: `out[offset + Σ idx[d]·strides[d]] = src` in row-major order. */
+export function stridedScatter(
+  out: Storage,
+  src: Storage,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+): void {
+  stridedWalk(src, out, offset, shape, strides, true);
 }
 
 /** Concatenation along a dim: each part is `[outer, chunk_k]`, the output `[outer, Σ chunk_k]`. */

@@ -13,6 +13,7 @@ import {
   indexSelectKernel,
   scatterAddKernel,
   stridedCopy,
+  stridedScatter,
 } from '../kernels/layout.js';
 import { allocate, promoteTypes } from '../tensor/dtype.js';
 import {
@@ -345,11 +346,7 @@ const sliceScatterP = definePrimitive({
   forward([g], { shape, slice }: { shape: number[]; slice: SliceParams }) {
     const out = allocate(g.dtype, numelOf(shape));
     const { outShape, offset, readStrides } = sliceView(shape, slice);
-    // Walk the slice positions in order and write g's elements there.
-    const positions = new Float64Array(numelOf(outShape));
-    const ramp = new Float64Array(out.length).map((_, i) => i);
-    stridedCopy(positions, ramp, offset, outShape, readStrides);
-    for (let i = 0; i < positions.length; i++) out[positions[i]] = g.data[i];
+    stridedScatter(out, g.data, offset, outShape, readStrides);
     return { out: new Tensor(out, shape), saved: [] };
   },
   vjp: ({ g, params: { slice } }) => [apply(sliceP, [g], slice)],
