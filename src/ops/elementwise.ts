@@ -6,11 +6,11 @@
 import { DTypeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
 import { binaryKernel, broadcastLayout, unaryKernel } from '../kernels/elementwise.js';
-import { stridedCopy } from '../kernels/layout.js';
 import { allocate, isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
-import { broadcastShapes, numelOf, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, numelOf } from '../tensor/shape.js';
 import { floatDtype, Tensor } from '../tensor/tensor.js';
-import { operands, scalarTensor, type Operand } from './operand.js';
+import { operands, type Operand } from './operand.js';
+import { broadcastTo } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
 import { zerosLike } from './creation.js';
 
@@ -34,20 +34,6 @@ function mapBinary(a: Tensor, b: Tensor, expr: string, op: string, dtype?: DType
 function floatPair(a: Tensor, b: Tensor, op: string): void {
   floatDtype(a, op);
   floatDtype(b, op);
-}
-
-/** Materialises `t` broadcast to `shape` (stride 0 along broadcast dims). */
-export function broadcastTo(t: Tensor, shape: Shape): Tensor {
-  const off = shape.length - t.shape.length;
-  const strides = new Array<number>(shape.length).fill(0);
-  let s = 1;
-  for (let d = shape.length - 1; d >= off; d--) {
-    strides[d] = t.shape[d - off] === 1 ? 0 : s;
-    s *= t.shape[d - off];
-  }
-  const out = allocate(t.dtype, numelOf(shape));
-  stridedCopy(out, t.data, 0, shape, strides);
-  return new Tensor(out, shape);
 }
 
 // ---- binary primitives --------------------------------------------------------------------------
@@ -441,5 +427,3 @@ export const ne = (a: Operand, b: Operand): Tensor => compare(a, b, 'x !== y ? 1
 export function sign(x: Tensor): Tensor {
   return mapUnary(x, 'x > 0 ? 1 : x < 0 ? -1 : x', 'sign');
 }
-
-export { scalarTensor };

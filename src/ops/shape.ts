@@ -185,17 +185,26 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return out;
 }
 
+/**
+ * `x` materialised at the broadcast `shape`, off the tape: stride 0 along new leading dims and
+ * along dims of size 1. Shared by expand and by kernels that need operands at a common shape.
+ */
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  const off = shape.length - x.ndim;
+  const src = contiguousStrides(x.shape);
+  const strides = shape.map((_, d) => (d < off || x.shape[d - off] === 1 ? 0 : src[d - off]));
+  const out = allocate(x.dtype, numelOf(shape));
+  stridedCopy(out, x.data, 0, shape, strides);
+  return new Tensor(out, shape);
+}
+
 const expandP = definePrimitive({
   name: 'expand',
   backwardName: 'ExpandBackward0',
-  forward([x], shape: number[]) {
-    const off = shape.length - x.ndim;
-    const src = contiguousStrides(x.shape);
-    const strides = shape.map((_, d) => (d < off || x.shape[d - off] === 1 ? 0 : src[d - off]));
-    const out = allocate(x.dtype, numelOf(shape));
-    stridedCopy(out, x.data, 0, shape, strides);
-    return { out: copyResult(new Tensor(out, shape), 'expand'), saved: [] };
-  },
+  forward: ([x], shape: number[]) => ({
+    out: copyResult(broadcastTo(x, shape), 'expand'),
+    saved: [],
+  }),
   vjp: ({ g, inputs: [x] }) => [unbroadcast(g, x.shape)],
 });
 
