@@ -7,6 +7,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { gradcheck, gradgradcheck, tensor, type Tensor } from '../src/index.js';
+import { matmulNT } from '../src/ops/linalg.js';
 
 interface Input {
   shape: number[];
@@ -325,6 +326,17 @@ const table: OpSpec[] = [
       }),
   },
   {
+    name: 'matmulNT',
+    // a·bᵀ read in place (linear's product), 2-D and batched with broadcast batch dims.
+    arb: fc
+      .tuple(dimSize, dimSize, dimSize, shapeOf(0, 2))
+      .chain(([n, k, m, batch]) =>
+        fc
+          .tuple(values([...batch, n, k]), values([...batch.slice(1), m, k]))
+          .map((inputs) => ({ inputs, fn: (a: Tensor, b: Tensor) => matmulNT(a, b) })),
+      ),
+  },
+  {
     name: 'reshape',
     arb: shapeOf(0, 3).chain((s) =>
       fc.tuple(values(s), fc.constantFrom('flat', 'split', 'infer')).map(([x, how]) => {
@@ -538,6 +550,7 @@ const REQUIRED = [
   'max(all)',
   'min(all)',
   'matmul',
+  'matmulNT',
   'reshape',
   'flatten',
   'permute',

@@ -57,7 +57,37 @@ export function stridedCopy(
   shape: readonly number[],
   strides: readonly number[],
 ): void {
+  if (shape.length === 2 && strides[0] === 1 && strides[1] === shape[0] && shape[0] > 1) {
+    transpose2d(out, src, offset, shape[1], shape[0]);
+    return;
+  }
   stridedWalk(out, src, offset, shape, strides, false);
+}
+
+const TILE = 32;
+
+/**
+ * `out` (`[cols, rows]`) = the transpose of the `[rows, cols]` matrix at `src[offset…]`, in
+ * square tiles so that both the reads and the writes stay in cache. Returns `out`.
+ */
+export function transpose2d<T extends Storage>(
+  out: T,
+  src: Storage,
+  offset: number,
+  rows: number,
+  cols: number,
+): T {
+  for (let j0 = 0; j0 < cols; j0 += TILE) {
+    const j1 = Math.min(j0 + TILE, cols);
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(i0 + TILE, rows);
+      for (let j = j0; j < j1; j++) {
+        const o = j * rows;
+        for (let i = i0, q = offset + i0 * cols + j; i < i1; i++, q += cols) out[o + i] = src[q];
+      }
+    }
+  }
+  return out;
 }
 
 /** The adjoint of {@link stridedCopy}: `out[offset + Σ idx[d]·strides[d]] = src` in row-major order. */

@@ -1,12 +1,14 @@
 /**
- * Batched matrix product `out[b] = a[b] · b[b]` with `a[b]` of `[n, k]` and `b[b]` of `[k, m]`,
- * batch offsets given per operand (broadcast batches repeat an offset).
+ * Batched matrix product `out[b] = op(a[b]) · op(b[b])`, `op(a)` of `[n, k]` and `op(b)` of
+ * `[k, m]`, batch offsets given per operand (broadcast batches repeat an offset). `ta`/`tb` say
+ * that an operand is stored transposed (`a` as `[k, n]`, `b` as `[m, k]`).
  *
  * Four rows of the output are computed together: each row of `b` is read once for four
  * multiply-adds, and the inner loop runs contiguously over `b` and the accumulators. Sums
  * accumulate in float64 whatever the storage type, then are rounded once.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
+import { transpose2d } from './layout.js';
 import { kernelBackend, matmulF32 } from './wasm/index.js';
 
 /** Below this many multiply-adds the copies into WebAssembly memory cost more than they save. */
@@ -21,6 +23,8 @@ export function matmulKernel(
   n: number,
   k: number,
   m: number,
+  ta = false,
+  tb = false,
 ): void {
   if (
     out instanceof Float32Array &&
@@ -29,18 +33,25 @@ export function matmulKernel(
     n * k * m >= WASM_MIN_WORK &&
     kernelBackend() === 'wasm'
   ) {
+    // The SIMD kernel reads both operands row-major: a transposed one is turned first.
+    const at = ta ? new Float32Array(n * k) : null;
+    const bt = tb ? new Float32Array(k * m) : null;
     for (let t = 0; t < aOffsets.length; t++) {
-      matmulF32(
-        out.subarray(t * n * m, (t + 1) * n * m),
-        a.subarray(aOffsets[t], aOffsets[t] + n * k),
-        b.subarray(bOffsets[t], bOffsets[t] + k * m),
-        n,
-        k,
-        m,
-      );
+      let ai = a.subarray(aOffsets[t], aOffsets[t] + n * k);
+      let bi = b.subarray(bOffsets[t], bOffsets[t] + k * m);
+      if (at !== null) ai = transpose2d(at, ai, 0, k, n);
+      if (bt !== null) bi = transpose2d(bt, bi, 0, m, k);
+      matmulF32(out.subarray(t * n * m, (t + 1) * n * m), ai, bi, n, k, m);
     }
     return;
   }
+  if (tb) {
+    matmulDotKernel(out, a, b, aOffsets, bOffsets, n, k, m, ta);
+    return;
+  }
+  // Row r of op(a) starts at r·k and steps by 1, or (transposed) at r and steps by n.
+  const aRow = ta ? 1 : k;
+  const aCol = ta ? n : 1;
   const acc = new Float64Array(4 * m);
   const m2 = 2 * m;
   const m3 = 3 * m;
@@ -51,12 +62,13 @@ export function matmulKernel(
     let i = 0;
     for (; i + 4 <= n; i += 4) {
       acc.fill(0);
-      const r0 = ao + i * k;
+      const r0 = ao + i * aRow;
       for (let p = 0; p < k; p++) {
-        const a0 = a[r0 + p];
-        const a1 = a[r0 + k + p];
-        const a2 = a[r0 + 2 * k + p];
-        const a3 = a[r0 + 3 * k + p];
+        const q = r0 + p * aCol;
+        const a0 = a[q];
+        const a1 = a[q + aRow];
+        const a2 = a[q + 2 * aRow];
+        const a3 = a[q + 3 * aRow];
         const bp = bo + p * m;
         for (let j = 0; j < m; j++) {
           const bv = b[bp + j];
@@ -70,13 +82,69 @@ export function matmulKernel(
     }
     for (; i < n; i++) {
       acc.fill(0, 0, m);
-      const ri = ao + i * k;
+      const ri = ao + i * aRow;
       for (let p = 0; p < k; p++) {
-        const av = a[ri + p];
+        const av = a[ri + p * aCol];
         const bp = bo + p * m;
         for (let j = 0; j < m; j++) acc[j] += av * b[bp + j];
       }
       out.set(acc.subarray(0, m), oo + i * m);
+    }
+  }
+}
+
+/**
+ * `op(a) · bᵀ` with `b` stored `[m, k]`: every output element is a dot product of two rows read
+ * contiguously, summed over p in order in float64 as the kernel above does, so the result is
+ * the same bit for bit as transposing `b` first.
+ */
+function matmulDotKernel(
+  out: FloatStorage,
+  a: FloatStorage,
+  b: FloatStorage,
+  aOffsets: readonly number[],
+  bOffsets: readonly number[],
+  n: number,
+  k: number,
+  m: number,
+  ta: boolean,
+): void {
+  const aRow = ta ? 1 : k;
+  const aCol = ta ? n : 1;
+  // A transposed a is gathered into one contiguous row at a time.
+  const row = new Float64Array(k);
+  for (let t = 0; t < aOffsets.length; t++) {
+    const ao = aOffsets[t];
+    const bo = bOffsets[t];
+    const oo = t * n * m;
+    for (let i = 0; i < n; i++) {
+      const ri = ao + i * aRow;
+      for (let p = 0; p < k; p++) row[p] = a[ri + p * aCol];
+      let j = 0;
+      for (; j + 4 <= m; j += 4) {
+        const b0 = bo + j * k;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let p = 0; p < k; p++) {
+          const av = row[p];
+          s0 += av * b[b0 + p];
+          s1 += av * b[b0 + k + p];
+          s2 += av * b[b0 + 2 * k + p];
+          s3 += av * b[b0 + 3 * k + p];
+        }
+        out[oo + i * m + j] = s0;
+        out[oo + i * m + j + 1] = s1;
+        out[oo + i * m + j + 2] = s2;
+        out[oo + i * m + j + 3] = s3;
+      }
+      for (; j < m; j++) {
+        const bj = bo + j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += row[p] * b[bj + p];
+        out[oo + i * m + j] = s;
+      }
     }
   }
 }

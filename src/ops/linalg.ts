@@ -35,13 +35,28 @@ function batchOffsets(
   return out;
 }
 
+/** Which operands of a matrix product are read transposed (their last two dims swapped). */
+interface Transposes {
+  ta: boolean;
+  tb: boolean;
+}
+
+/**
+ * `op(a)·op(b)` where op transposes the last two dims of an operand whose flag is set. The
+ * flags let `linear` and the product's own VJP read a transposed operand in place instead of
+ * copying it. With C = A′·B′ (A′ = op(A), B′ = op(B)): dA′ = g·B′ᵀ and dB′ = A′ᵀ·g, so
+ *
+ *     dA = ta ? B′·gᵀ : g·B′ᵀ,    dB = tb ? gᵀ·A′ : A′ᵀ·g,
+ *
+ * each again one flagged product, summed over broadcast batch dims.
+ */
 const matmulP = definePrimitive({
   name: 'matmul',
   backwardName: 'MmBackward0',
-  forward([a, b], _: null, needs) {
-    const n = a.shape[a.ndim - 2];
-    const k = a.shape[a.ndim - 1];
-    const m = b.shape[b.ndim - 1];
+  forward([a, b], { ta, tb }: Transposes, needs) {
+    const n = a.shape[a.ndim - (ta ? 1 : 2)];
+    const k = a.shape[a.ndim - (ta ? 2 : 1)];
+    const m = b.shape[b.ndim - (tb ? 2 : 1)];
     const aBatch = a.shape.slice(0, -2);
     const bBatch = b.shape.slice(0, -2);
     const batch = broadcastShapes(aBatch, bBatch, 'matmul');
@@ -55,23 +70,35 @@ const matmulP = definePrimitive({
       n,
       k,
       m,
+      ta,
+      tb,
     );
     // Each operand is saved only for the other's gradient.
     const saved = [needs[1] ? a : null, needs[0] ? b : null] as const;
     return { out: new Tensor(out, [...batch, n, m]), saved };
   },
-  // dA = g·Bᵀ, dB = Aᵀ·g, summed over broadcast batch dims.
-  vjp: ({ g, saved: [a, b], needs, inputs }) => [
-    needs[0] ? unbroadcast(matmul(g, transpose(b!, -2, -1)), inputs[0].shape) : null,
-    needs[1] ? unbroadcast(matmul(transpose(a!, -2, -1), g), inputs[1].shape) : null,
+  vjp: ({ g, saved: [a, b], needs, params: { ta, tb }, inputs }) => [
+    needs[0]
+      ? unbroadcast(ta ? mm(b!, g, tb, true) : mm(g, b!, false, !tb), inputs[0].shape)
+      : null,
+    needs[1]
+      ? unbroadcast(tb ? mm(g, a!, true, ta) : mm(a!, g, !ta, false), inputs[1].shape)
+      : null,
   ],
 });
 
-/**
- * Matrix product as `torch.matmul`: dot, matrix-vector, matrix-matrix and batched.
- * @example matmul(x, w.T)
- */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+function mm(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  return apply(matmulP, [a, b], { ta, tb });
+}
+
+/** `[n, k]`, the last two dims of a matrix operand as read (transposed when `t`). */
+function matrixDims(x: Tensor, t: boolean): [number, number] {
+  const r = x.shape[x.ndim - 2];
+  const c = x.shape[x.ndim - 1];
+  return t ? [c, r] : [r, c];
+}
+
+function checkMatmul(a: Tensor, b: Tensor, ta: boolean, tb: boolean): void {
   const da = floatDtype(a, 'matmul');
   const db = floatDtype(b, 'matmul');
   if (da !== db) {
@@ -79,6 +106,35 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: expected m1 and m2 to have the same dtype, but got: ${da === 'float32' ? 'float' : 'double'} != ${db === 'float32' ? 'float' : 'double'}`,
     );
   }
+  if (a.ndim < 2 || b.ndim < 2) return;
+  const [an, ak] = matrixDims(a, ta);
+  const [bk, bm] = matrixDims(b, tb);
+  if (bk !== ak) {
+    const shapeOf = (x: Tensor, r: number, c: number): string =>
+      fmtShape([...x.shape.slice(0, -2), r, c]);
+    throw new ShapeError(
+      `matmul: mat1 and mat2 shapes cannot be multiplied (${an}x${ak} and ${bk}x${bm}; ` +
+        `shapes ${shapeOf(a, an, ak)} and ${shapeOf(b, bk, bm)})`,
+    );
+  }
+}
+
+/**
+ * `a · bᵀ` over the last two dims (batch dims broadcast), without copying `bᵀ`: `torch.matmul(a,
+ * b.mT)` for `a` of `[..., n, k]` and `b` of `[..., m, k]`. `linear` is built on it.
+ */
+export function matmulNT(a: Tensor, b: Tensor): Tensor {
+  checkMatmul(a, b, false, true);
+  if (a.ndim < 2 || b.ndim < 2) return matmul(a, transpose(b, -2, -1));
+  return mm(a, b, false, true);
+}
+
+/**
+ * Matrix product as `torch.matmul`: dot, matrix-vector, matrix-matrix and batched.
+ * @example matmul(x, w.T)
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkMatmul(a, b, false, false);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(
       `matmul: both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`,
@@ -87,13 +143,5 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1 && b.ndim === 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-  const k = a.shape[a.ndim - 1];
-  if (b.shape[b.ndim - 2] !== k) {
-    const mat = (s: readonly number[]): string => `${s[s.length - 2]}x${s[s.length - 1]}`;
-    throw new ShapeError(
-      `matmul: mat1 and mat2 shapes cannot be multiplied (${mat(a.shape)} and ${mat(b.shape)}; ` +
-        `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`,
-    );
-  }
-  return apply(matmulP, [a, b], null);
+  return mm(a, b, false, false);
 }

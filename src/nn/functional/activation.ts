@@ -18,7 +18,7 @@ import { floatDtype, Tensor } from '../../tensor/tensor.js';
 import { random } from '../../tensor/random.js';
 import { add, div, exp, lt, mul, tanh, toDtype } from '../../ops/elementwise.js';
 import { square } from '../../ops/composite.js';
-import { matmul } from '../../ops/linalg.js';
+import { matmul, matmulNT } from '../../ops/linalg.js';
 
 export { relu } from '../../ops/elementwise.js';
 
@@ -286,6 +286,6 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
  * @example linear(x, weight, bias)
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = matmul(x, weight.T);
+  const y = weight.ndim === 2 ? matmulNT(x, weight) : matmul(x, weight.T);
   return bias === undefined || bias === null ? y : add(y, bias);
 }
