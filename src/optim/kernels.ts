@@ -16,6 +16,8 @@
  * multiply-add is `fmaf`, rounded once to float32.
  */
 import { fma } from '../tensor/glibc-log.js';
+import { kernelBackend } from '../kernels/wasm/index.js';
+import { sgdF32 } from '../kernels/wasm/sgd.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 
 const TINY = 2 ** -900;
@@ -57,7 +59,7 @@ export function fmaf(a: number, b: number, c: number): number {
   const bb = s - p;
   const e = p - (s - bb) + (c - bb);
   const r = Math.fround(s);
-  if (e === 0 || !Number.isFinite(s)) return r;
+  if (e === 0 || !Number.isFinite(r)) return r;
   // s is a float32 midpoint exactly when the point mirrored through it, 2s − r (exact in float64),
   // is the neighbouring float32; otherwise it lies strictly between two float32 values.
   const mirror = 2 * s - r;
@@ -79,6 +81,9 @@ const F32: Arith = { round: Math.fround, fma: fmaf };
 function arith(data: FloatStorage): Arith {
   return data instanceof Float32Array ? F32 : F64;
 }
+
+/** Below this many elements the copies into WebAssembly memory cost more than they save. */
+const WASM_MIN_SGD = 64;
 
 export interface SgdScalars {
   lr: number;
@@ -115,7 +120,22 @@ export function sgdKernel(
   const step = round(-h.lr);
   const { nesterov, maximize } = h;
   const useWd = h.weightDecay !== 0;
-  for (let i = 0; i < p.length; i++) {
+  let start = 0;
+  if (p instanceof Float32Array && p.length >= WASM_MIN_SGD && kernelBackend() === 'wasm') {
+    // The SIMD kernel does pairs of elements with the same roundings; an odd last one is left.
+    start = p.length & ~1;
+    const b = buf as Float32Array | null;
+    sgdF32(p, g as Float32Array, b, fresh, start, {
+      wd,
+      mom,
+      keep,
+      step,
+      maximize,
+      useWd,
+      nesterov,
+    });
+  }
+  for (let i = start; i < p.length; i++) {
     let d = maximize ? -g[i] : g[i];
     if (useWd) d = fmaT(wd, p[i], d);
     if (buf !== null) {

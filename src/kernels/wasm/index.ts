@@ -26,7 +26,7 @@ export function kernelBackend(): KernelBackend {
 
 // The lib this project compiles against (ES2022, no DOM) has no WebAssembly types: the little
 // that is used is declared here.
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -41,22 +41,39 @@ interface MatmulExports {
   matmul_f32: (a: number, b: number, c: number, n: number, k: number, m: number) => void;
 }
 
-let matmulModule: MatmulExports | null = null;
-
 function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
-function isMatmulExports(e: Record<string, unknown>): e is Record<string, unknown> & MatmulExports {
-  return typeof e.memory === 'object' && e.memory !== null && typeof e.matmul_f32 === 'function';
+/**
+ * Compiles and instantiates one assembled module (base64, from generated.ts) and checks that
+ * its exports include `memory` and the named functions.
+ */
+export function instantiate<E extends { memory: WasmMemory }>(
+  base64: string,
+  name: string,
+  functions: readonly (keyof E & string)[],
+): E {
+  const instance = new wasmApi.Instance(new wasmApi.Module(decode(base64)));
+  const e = instance.exports;
+  const ok = (x: Record<string, unknown>): x is Record<string, unknown> & E =>
+    typeof x.memory === 'object' &&
+    x.memory !== null &&
+    functions.every((f) => typeof x[f] === 'function');
+  if (!ok(e)) throw new Error(`${name}: unexpected exports`);
+  return e;
 }
 
+/** Grows `memory` to hold at least `bytes` bytes. */
+export function reserve(memory: WasmMemory, bytes: number): void {
+  const pages = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
+  if (pages > 0) memory.grow(pages);
+}
+
+let matmulModule: MatmulExports | null = null;
+
 function matmulExports(): MatmulExports {
-  if (matmulModule === null) {
-    const instance = new wasmApi.Instance(new wasmApi.Module(decode(MATMUL_WASM)));
-    if (!isMatmulExports(instance.exports)) throw new Error('matmul.wasm: unexpected exports');
-    matmulModule = instance.exports;
-  }
+  matmulModule ??= instantiate<MatmulExports>(MATMUL_WASM, 'matmul.wasm', ['matmul_f32']);
   return matmulModule;
 }
 
@@ -73,9 +90,7 @@ export function matmulF32(
   m: number,
 ): void {
   const wasm = matmulExports();
-  const bytes = 4 * (a.length + b.length + out.length);
-  const pages = Math.ceil(bytes / 65536) - wasm.memory.buffer.byteLength / 65536;
-  if (pages > 0) wasm.memory.grow(pages);
+  reserve(wasm.memory, 4 * (a.length + b.length + out.length));
   const heap = new Float32Array(wasm.memory.buffer);
   heap.set(a, 0);
   heap.set(b, a.length);
