@@ -87,6 +87,28 @@ describe('gradient accumulation and graph shapes', () => {
     );
   });
 
+  it('accumulates into the existing .grad in place, as PyTorch does, but not under createGraph', () => {
+    const x = rnd(1, [4], true);
+    const v1 = rnd(2, [4]);
+    const v2 = rnd(3, [4]);
+    const v1Values = Array.from(v1.data);
+    x.mul(3).backward(v1);
+    const first = x.grad!;
+    const version = first._version.value;
+    // The first gradient is a copy: accumulating into it must not touch the caller's v1.
+    expect(first).not.toBe(v1);
+    x.mul(3).backward(v2);
+    expect(x.grad).toBe(first);
+    expect(first._version.value).toBe(version + 1);
+    expectClose(
+      first,
+      zipMap([v1, v2], (a, b) => 3 * a + 3 * b),
+    );
+    expect(Array.from(v1.data)).toEqual(v1Values);
+    x.mul(3).backward(v1, { createGraph: true });
+    expect(x.grad).not.toBe(first);
+  });
+
   it('adds up the gradients of a tensor used twice in a diamond (y = x·x + exp(x))', () => {
     const x = rnd(4, [5], true);
     const v = rnd(5, [5]);

@@ -8,6 +8,7 @@ import { AutogradError, ShapeError } from '../errors.js';
 import { fmtShape, numelOf, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/elementwise.js';
+import { add_ } from '../ops/inplace.js';
 import { toDtype } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
 import { enableGrad, noGrad } from './grad-mode.js';
@@ -198,12 +199,20 @@ function runEngine(
   return { leaves, nodes };
 }
 
-/** Adds `g` into `t.grad`: a detached copy normally, a graph-connected sum under createGraph. */
+/**
+ * Adds `g` into `t.grad`: under createGraph a graph-connected sum; otherwise, as PyTorch's
+ * AccumulateGrad does, a detached copy the first time and then in place (`grad += g`), so
+ * a zeroed gradient is reused step after step instead of reallocated.
+ */
 function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (createGraph) {
     t.grad = t.grad === null ? g : enableGrad(() => add(t.grad!, g));
+  } else if (t.grad === null) {
+    t.grad = g.detach().clone();
+  } else if (t.grad.requiresGrad) {
+    t.grad = noGrad(() => add(t.grad!.detach(), g.detach()));
   } else {
-    t.grad = t.grad === null ? g.detach().clone() : noGrad(() => add(t.grad!.detach(), g.detach()));
+    noGrad(() => add_(t.grad!, g.detach()));
   }
 }
 

@@ -12,6 +12,7 @@ import { apply, definePrimitive } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { binaryKernel } from '../kernels/elementwise.js';
 import { add, mul, sub, toDtype } from './elementwise.js';
 import type { Operand } from './operand.js';
 import { expand } from './shape.js';
@@ -55,11 +56,13 @@ function snapshot(t: Tensor): Tensor {
  * @example w.add_(g, -0.1)
  */
 export function add_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
+  if (alpha === undefined && direct(self, other, 'x + y', 'add_')) return self;
   return commit(self, 'add_', (old) => add(old, other, alpha), other);
 }
 
 /** `self -= alpha·other`. */
 export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
+  if (alpha === undefined && direct(self, other, 'x - y', 'sub_')) return self;
   return commit(self, 'sub_', (old) => sub(old, other, alpha), other);
 }
 
@@ -68,7 +71,30 @@ export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number):
  * @example buf.mul_(0.9)
  */
 export function mul_<T extends Tensor>(self: T, other: Operand): T {
+  if (direct(self, other, 'x * y', 'mul_')) return self;
   return commit(self, 'mul_', (old) => mul(old, other), other);
+}
+
+/**
+ * The common case of a binary in-place op, off the tape with an operand of the same shape and
+ * dtype: the kernel writes straight into `self`'s storage (each element is read before it is
+ * written, so `other` may share it), the same values as the out-of-place op without allocating.
+ * Returns false when the general path is needed.
+ */
+function direct(self: Tensor, other: Operand, expr: string, op: string): boolean {
+  if (
+    !(other instanceof Tensor) ||
+    other.dtype !== self.dtype ||
+    self.dtype === 'int32' ||
+    !shapesEqual(other.shape, self.shape) ||
+    (isGradEnabled() && (self.requiresGrad || other.requiresGrad))
+  ) {
+    return false;
+  }
+  self._checkInplace(op);
+  binaryKernel(expr)(self.data, self.data, other.data, [self.size], [1], [1], 0);
+  self._version.value++;
+  return true;
 }
 
 const copyP = definePrimitive({
