@@ -97,6 +97,24 @@ export function binaryKernel(expr: string): BinaryKernel {
   return k;
 }
 
+export /** out = c ? x : y elementwise, where a flagged operand is one element standing for all. */
+function whereKernel(
+  out: Storage,
+  c: Storage,
+  c1: boolean,
+  x: Storage,
+  x1: boolean,
+  y: Storage,
+  y1: boolean,
+): void {
+  const c0 = c[0];
+  const x0 = x[0];
+  const y0 = y[0];
+  for (let i = 0; i < out.length; i++) {
+    out[i] = (c1 ? c0 : c[i]) !== 0 ? (x1 ? x0 : x[i]) : y1 ? y0 : y[i];
+  }
+}
+
 /**
  * Strides of an operand of shape `inShape` read over the broadcast `outShape`
  * (0 where the operand is broadcast), then adjacent dimensions merged where both operands allow,

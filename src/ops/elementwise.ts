@@ -5,9 +5,9 @@
  */
 import { DTypeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
-import { binaryKernel, broadcastLayout, unaryKernel } from '../kernels/elementwise.js';
-import { allocate, isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
-import { broadcastShapes, numelOf } from '../tensor/shape.js';
+import { binaryKernel, broadcastLayout, unaryKernel, whereKernel } from '../kernels/elementwise.js';
+import { allocate, isFloat, promoteTypes, type DType, type Storage } from '../tensor/dtype.js';
+import { broadcastShapes, numelOf, shapesEqual } from '../tensor/shape.js';
 import { floatDtype, Tensor } from '../tensor/tensor.js';
 import { operands, type Operand } from './operand.js';
 import { broadcastTo } from './shape.js';
@@ -116,12 +116,24 @@ const whereP = definePrimitive({
   forward([cond, a, b]) {
     floatPair(a, b, 'where');
     const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'where'), b.shape, 'where');
-    const c = broadcastTo(cond, shape).data;
-    const dtype = promoteTypes(a.dtype, b.dtype);
-    const x = broadcastTo(a, shape).data;
-    const y = broadcastTo(b, shape).data;
-    const out = allocate(dtype, c.length);
-    for (let i = 0; i < c.length; i++) out[i] = c[i] !== 0 ? x[i] : y[i];
+    const n = numelOf(shape);
+    // Operands already at the output shape are read in place, one-element ones as a constant;
+    // only the others are materialised at the broadcast shape.
+    const at = (t: Tensor): Storage =>
+      t.size === 1 || shapesEqual(t.shape, shape) ? t.data : broadcastTo(t, shape).data;
+    const c = at(cond);
+    const x = at(a);
+    const y = at(b);
+    const out = allocate(promoteTypes(a.dtype, b.dtype), n);
+    whereKernel(
+      out,
+      c,
+      c.length === 1 && n !== 1,
+      x,
+      x.length === 1 && n !== 1,
+      y,
+      y.length === 1 && n !== 1,
+    );
     return { out: new Tensor(out, shape), saved: [cond] as const };
   },
   vjp: ({ g, saved: [cond], inputs: [, a, b], needs }) => [
