@@ -26,7 +26,7 @@ export function kernelBackend(): KernelBackend {
 
 // The lib this project compiles against (ES2022, no DOM) has no WebAssembly types: the little
 // that is used is declared here.
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -34,7 +34,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
-const wasmApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
+export const wasmApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 interface MatmulExports {
   memory: WasmMemory;
@@ -43,7 +43,7 @@ interface MatmulExports {
 
 let matmulModule: MatmulExports | null = null;
 
-function decode(base64: string): Uint8Array {
+export function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
