@@ -97,549 +97,888 @@
     (call $next (local.get $ch) (local.get $c)))
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; [N, C], f32 storage: four channels per step (one f32x4 → two f64x2), the rest one by one.
+  ;; [N, C], f32 and f64 storage, in blocks of up to 4 rows. For four channels at a time (two
+  ;; 64-bit loads of two f32 each, or two f64x2 loads, per row: each lane a channel) the channels'
+  ;; accumulators and constants stay in registers while the block's rows go by in order, so each
+  ;; channel still sees its rows in order; the last C mod 4 channels go one by one the same way.
+  ;; (Blocks of 4 rows of 4 channels measured best: wider groups gained nothing, taller blocks of
+  ;; rows 4 KiB apart thrash the L1 sets.)
 
-  ;; acc[ch] += x[i, ch], rows in order.
+  ;; acc[ch] += x[i, ch]
   (func $sum2d_f32 (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
-    (local $i i32) (local $p i32) (local $a i32) (local $vend i32) (local $end i32) (local $v v128)
-    (local.set $p (local.get $x))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $a (local.get $acc))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $c) (i32.const 2))))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
-            (local.set $v (v128.load (local.get $p)))
-            (v128.store (local.get $a)
-              (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $v))))
-            (v128.store offset=16 (local.get $a)
-              (f64x2.add (v128.load offset=16 (local.get $a))
-                (f64x2.promote_low_f32x4
-                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $a (i32.add (local.get $a) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-            (f64.store (local.get $a)
-              (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (local.get $p)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $a (i32.add (local.get $a) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  ;; d = x − mean; sd += d; ss += d·d.
-  (func $dev2d_f32 (param $x i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $sd i32) (param $ss i32)
-    (local $i i32) (local $p i32) (local $o i32) (local $vend i32) (local $end i32)
-    (local $v v128) (local $d v128) (local $e f64)
-    (local.set $p (local.get $x))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32)
+    (local $acclo v128) (local $acchi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $sacc f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
-      (loop $row
+      (loop $rows
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
         (local.set $o (i32.const 0))
-        (block $vd
+        (block $v4d
           (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $d
-              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
-                (v128.load (i32.add (local.get $mean) (local.get $o)))))
-            (v128.store (i32.add (local.get $sd) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $sd) (local.get $o))) (local.get $d)))
-            (v128.store (i32.add (local.get $ss) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $ss) (local.get $o)))
-                (f64x2.mul (local.get $d) (local.get $d))))
-            (local.set $d
-              (f64x2.sub
-                (f64x2.promote_low_f32x4
-                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-                (v128.load offset=16 (i32.add (local.get $mean) (local.get $o)))))
-            (v128.store offset=16 (i32.add (local.get $sd) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $sd) (local.get $o))) (local.get $d)))
-            (v128.store offset=16 (i32.add (local.get $ss) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $ss) (local.get $o)))
-                (f64x2.mul (local.get $d) (local.get $d))))
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $acclo (v128.load (i32.add (local.get $acc) (local.get $o))))
+            (local.set $acchi (v128.load offset=16 (i32.add (local.get $acc) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (local.set $acclo
+                (f64x2.add
+                  (local.get $acclo)
+                  (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))))
+              (local.set $acchi
+                (f64x2.add
+                  (local.get $acchi)
+                  (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (v128.store (i32.add (local.get $acc) (local.get $o)) (local.get $acclo))
+            (v128.store offset=16 (i32.add (local.get $acc) (local.get $o)) (local.get $acchi))
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
           (loop $t
             (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $e
-              (f64.sub (f64.promote_f32 (f32.load (local.get $p)))
-                (f64.load (i32.add (local.get $mean) (local.get $o)))))
-            (f64.store (i32.add (local.get $sd) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $sd) (local.get $o))) (local.get $e)))
-            (f64.store (i32.add (local.get $ss) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $ss) (local.get $o)))
-                (f64.mul (local.get $e) (local.get $e))))
+            (local.set $sacc (f64.load (i32.add (local.get $acc) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (local.set $sacc
+                (f64.add (local.get $sacc) (f64.promote_f32 (f32.load (local.get $q)))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (f64.store (i32.add (local.get $acc) (local.get $o)) (local.get $sacc))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
 
-  ;; y = (x − mean)·scale + shift (y may be x).
-  (func $norm2d_f32 (param $x i32) (param $y i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $scale i32) (param $shift i32)
-    (local $i i32) (local $p i32) (local $q i32) (local $o i32) (local $vend i32) (local $end i32)
-    (local $v v128) (local $lo v128) (local $hi v128)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $y))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+  ;; d = x − mean; sd[ch] += d; ss[ch] += d·d
+  (func $dev2d_f32 (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
+    (param $ss i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32)
+    (local $sdlo v128) (local $sdhi v128) (local $sslo v128) (local $sshi v128) (local $meanlo v128)
+    (local $meanhi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $ssd f64) (local $sss f64) (local $smean f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
-      (loop $row
+      (loop $rows
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
         (local.set $o (i32.const 0))
-        (block $vd
+        (block $v4d
           (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $lo
-              (f64x2.add
-                (f64x2.mul
-                  (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
-                    (v128.load (i32.add (local.get $mean) (local.get $o))))
-                  (v128.load (i32.add (local.get $scale) (local.get $o))))
-                (v128.load (i32.add (local.get $shift) (local.get $o)))))
-            (local.set $hi
-              (f64x2.add
-                (f64x2.mul
-                  (f64x2.sub
-                    (f64x2.promote_low_f32x4
-                      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-                    (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-                  (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
-                (v128.load offset=16 (i32.add (local.get $shift) (local.get $o)))))
-            (v128.store (local.get $q)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (f32.store (local.get $q)
-              (f32.demote_f64
-                (f64.add
-                  (f64.mul
-                    (f64.sub (f64.promote_f32 (f32.load (local.get $p)))
-                      (f64.load (i32.add (local.get $mean) (local.get $o))))
-                    (f64.load (i32.add (local.get $scale) (local.get $o))))
-                  (f64.load (i32.add (local.get $shift) (local.get $o))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  ;; sdy += g; sdyx += g·(x − mean)·invstd.
-  (func $grad2d_f32 (param $x i32) (param $dy i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $invstd i32) (param $sdy i32) (param $sdyx i32)
-    (local $i i32) (local $p i32) (local $q i32) (local $o i32) (local $vend i32) (local $end i32)
-    (local $v v128) (local $w v128) (local $g v128) (local $e f64)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $dy))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $o (i32.const 0))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $w (v128.load (local.get $q)))
-            (local.set $g (f64x2.promote_low_f32x4 (local.get $w)))
-            (v128.store (i32.add (local.get $sdy) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $sdy) (local.get $o))) (local.get $g)))
-            (v128.store (i32.add (local.get $sdyx) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $sdyx) (local.get $o)))
-                (f64x2.mul
-                  (f64x2.mul (local.get $g)
-                    (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
-                      (v128.load (i32.add (local.get $mean) (local.get $o)))))
-                  (v128.load (i32.add (local.get $invstd) (local.get $o))))))
-            (local.set $g
-              (f64x2.promote_low_f32x4
-                (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))))
-            (v128.store offset=16 (i32.add (local.get $sdy) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $sdy) (local.get $o))) (local.get $g)))
-            (v128.store offset=16 (i32.add (local.get $sdyx) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $sdyx) (local.get $o)))
-                (f64x2.mul
-                  (f64x2.mul (local.get $g)
-                    (f64x2.sub
-                      (f64x2.promote_low_f32x4
-                        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-                      (v128.load offset=16 (i32.add (local.get $mean) (local.get $o)))))
-                  (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $e (f64.promote_f32 (f32.load (local.get $q))))
-            (f64.store (i32.add (local.get $sdy) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $sdy) (local.get $o))) (local.get $e)))
-            (f64.store (i32.add (local.get $sdyx) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $sdyx) (local.get $o)))
-                (f64.mul
-                  (f64.mul (local.get $e)
-                    (f64.sub (f64.promote_f32 (f32.load (local.get $p)))
-                      (f64.load (i32.add (local.get $mean) (local.get $o)))))
-                  (f64.load (i32.add (local.get $invstd) (local.get $o))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy).
-  (func $dx2d_f32 (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
-    (local $i i32) (local $p i32) (local $q i32) (local $r i32) (local $o i32) (local $vend i32)
-    (local $end i32) (local $v v128) (local $w v128) (local $lo v128) (local $hi v128)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $dy))
-    (local.set $r (local.get $dx))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $o (i32.const 0))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $w (v128.load (local.get $q)))
-            (local.set $lo
-              (f64x2.mul (v128.load (i32.add (local.get $scale) (local.get $o)))
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $sdlo (v128.load (i32.add (local.get $sd) (local.get $o))))
+            (local.set $sdhi (v128.load offset=16 (i32.add (local.get $sd) (local.get $o))))
+            (local.set $sslo (v128.load (i32.add (local.get $ss) (local.get $o))))
+            (local.set $sshi (v128.load offset=16 (i32.add (local.get $ss) (local.get $o))))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (local.set $t
                 (f64x2.sub
-                  (f64x2.sub (f64x2.promote_low_f32x4 (local.get $w))
-                    (v128.load (i32.add (local.get $mdy) (local.get $o))))
-                  (f64x2.mul
-                    (f64x2.mul
-                      (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
-                        (v128.load (i32.add (local.get $mean) (local.get $o))))
-                      (v128.load (i32.add (local.get $invstd) (local.get $o))))
-                    (v128.load (i32.add (local.get $mdyx) (local.get $o)))))))
-            (local.set $hi
-              (f64x2.mul (v128.load offset=16 (i32.add (local.get $scale) (local.get $o)))
+                  (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
+                  (local.get $meanlo)))
+              (local.set $sdlo (f64x2.add (local.get $sdlo) (local.get $t)))
+              (local.set $sslo
+                (f64x2.add (local.get $sslo) (f64x2.mul (local.get $t) (local.get $t))))
+              (local.set $t
                 (f64x2.sub
-                  (f64x2.sub
-                    (f64x2.promote_low_f32x4
-                      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w)))
-                    (v128.load offset=16 (i32.add (local.get $mdy) (local.get $o))))
-                  (f64x2.mul
+                  (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
+                  (local.get $meanhi)))
+              (local.set $sdhi (f64x2.add (local.get $sdhi) (local.get $t)))
+              (local.set $sshi
+                (f64x2.add (local.get $sshi) (f64x2.mul (local.get $t) (local.get $t))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (v128.store (i32.add (local.get $sd) (local.get $o)) (local.get $sdlo))
+            (v128.store offset=16 (i32.add (local.get $sd) (local.get $o)) (local.get $sdhi))
+            (v128.store (i32.add (local.get $ss) (local.get $o)) (local.get $sslo))
+            (v128.store offset=16 (i32.add (local.get $ss) (local.get $o)) (local.get $sshi))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $ssd (f64.load (i32.add (local.get $sd) (local.get $o))))
+            (local.set $sss (f64.load (i32.add (local.get $ss) (local.get $o))))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (local.set $e
+                (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean)))
+              (local.set $ssd (f64.add (local.get $ssd) (local.get $e)))
+              (local.set $sss (f64.add (local.get $sss) (f64.mul (local.get $e) (local.get $e))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (f64.store (i32.add (local.get $sd) (local.get $o)) (local.get $ssd))
+            (f64.store (i32.add (local.get $ss) (local.get $o)) (local.get $sss))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; y = (x − mean)·scale + shift (y may be x)
+  (func $norm2d_f32 (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
+    (param $scale i32) (param $shift i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32) (local $w i32) (local $u i32)
+    (local $meanlo v128) (local $meanhi v128) (local $scalelo v128) (local $scalehi v128)
+    (local $shiftlo v128) (local $shifthi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $smean f64) (local $sscale f64) (local $sshift f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $w (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $scalelo (v128.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $scalehi (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
+            (local.set $shiftlo (v128.load (i32.add (local.get $shift) (local.get $o))))
+            (local.set $shifthi (v128.load offset=16 (i32.add (local.get $shift) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (v128.store64_lane 0
+                (local.get $u)
+                (f32x4.demote_f64x2_zero
+                  (f64x2.add
                     (f64x2.mul
                       (f64x2.sub
-                        (f64x2.promote_low_f32x4
-                          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-                        (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-                      (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
-                    (v128.load offset=16 (i32.add (local.get $mdyx) (local.get $o)))))))
-            (v128.store (local.get $r)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+                        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
+                        (local.get $meanlo))
+                      (local.get $scalelo))
+                    (local.get $shiftlo))))
+              (v128.store64_lane offset=8 0
+                (local.get $u)
+                (f32x4.demote_f64x2_zero
+                  (f64x2.add
+                    (f64x2.mul
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
+                        (local.get $meanhi))
+                      (local.get $scalehi))
+                    (local.get $shifthi))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (local.set $r (i32.add (local.get $r) (i32.const 16)))
+            (local.set $w (i32.add (local.get $w) (i32.const 16)))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
           (loop $t
             (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (f32.store (local.get $r)
-              (f32.demote_f64
-                (f64.mul (f64.load (i32.add (local.get $scale) (local.get $o)))
-                  (f64.sub
-                    (f64.sub (f64.promote_f32 (f32.load (local.get $q)))
-                      (f64.load (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $sscale (f64.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $sshift (f64.load (i32.add (local.get $shift) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (f32.store
+                (local.get $u)
+                (f32.demote_f64
+                  (f64.add
                     (f64.mul
-                      (f64.mul
-                        (f64.sub (f64.promote_f32 (f32.load (local.get $p)))
-                          (f64.load (i32.add (local.get $mean) (local.get $o))))
-                        (f64.load (i32.add (local.get $invstd) (local.get $o))))
-                      (f64.load (i32.add (local.get $mdyx) (local.get $o))))))))
+                      (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean))
+                      (local.get $sscale))
+                    (local.get $sshift))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
-            (local.set $r (i32.add (local.get $r) (i32.const 4)))
+            (local.set $w (i32.add (local.get $w) (i32.const 4)))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
 
-  ;; ---------------------------------------------------------------------------------------------
-  ;; [N, C], f64 storage: the same passes, four channels (two f64x2) per step.
-
-  (func $sum2d_f64 (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
-    (local $i i32) (local $p i32) (local $a i32) (local $vend i32) (local $end i32)
-    (local.set $p (local.get $x))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $a (local.get $acc))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $c) (i32.const 3))))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
-            (v128.store (local.get $a)
-              (f64x2.add (v128.load (local.get $a)) (v128.load (local.get $p))))
-            (v128.store offset=16 (local.get $a)
-              (f64x2.add (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $p))))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $a (i32.add (local.get $a) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-            (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.load (local.get $p))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $a (i32.add (local.get $a) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  (func $dev2d_f64 (param $x i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $sd i32) (param $ss i32)
-    (local $i i32) (local $p i32) (local $o i32) (local $vend i32) (local $end i32)
-    (local $d v128) (local $e f64)
-    (local.set $p (local.get $x))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+  ;; sdy[ch] += g; sdyx[ch] += g·(x − mean)·invstd
+  (func $grad2d_f32 (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
+    (param $invstd i32) (param $sdy i32) (param $sdyx i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32)
+    (local $sdylo v128) (local $sdyhi v128) (local $sdyxlo v128) (local $sdyxhi v128)
+    (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
+    (local $v v128) (local $vg v128) (local $t v128)
+    (local $ssdy f64) (local $ssdyx f64) (local $smean f64) (local $sinvstd f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
-      (loop $row
+      (loop $rows
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $g (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rb))))
         (local.set $o (i32.const 0))
-        (block $vd
+        (block $v4d
           (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (local.set $d
-              (f64x2.sub (v128.load (local.get $p))
-                (v128.load (i32.add (local.get $mean) (local.get $o)))))
-            (v128.store (i32.add (local.get $sd) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $sd) (local.get $o))) (local.get $d)))
-            (v128.store (i32.add (local.get $ss) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $ss) (local.get $o)))
-                (f64x2.mul (local.get $d) (local.get $d))))
-            (local.set $d
-              (f64x2.sub (v128.load offset=16 (local.get $p))
-                (v128.load offset=16 (i32.add (local.get $mean) (local.get $o)))))
-            (v128.store offset=16 (i32.add (local.get $sd) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $sd) (local.get $o))) (local.get $d)))
-            (v128.store offset=16 (i32.add (local.get $ss) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $ss) (local.get $o)))
-                (f64x2.mul (local.get $d) (local.get $d))))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $e
-              (f64.sub (f64.load (local.get $p)) (f64.load (i32.add (local.get $mean) (local.get $o)))))
-            (f64.store (i32.add (local.get $sd) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $sd) (local.get $o))) (local.get $e)))
-            (f64.store (i32.add (local.get $ss) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $ss) (local.get $o)))
-                (f64.mul (local.get $e) (local.get $e))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  (func $norm2d_f64 (param $x i32) (param $y i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $scale i32) (param $shift i32)
-    (local $i i32) (local $p i32) (local $q i32) (local $o i32) (local $vend i32) (local $end i32)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $y))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $o (i32.const 0))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (v128.store (local.get $q)
-              (f64x2.add
-                (f64x2.mul
-                  (f64x2.sub (v128.load (local.get $p))
-                    (v128.load (i32.add (local.get $mean) (local.get $o))))
-                  (v128.load (i32.add (local.get $scale) (local.get $o))))
-                (v128.load (i32.add (local.get $shift) (local.get $o)))))
-            (v128.store offset=16 (local.get $q)
-              (f64x2.add
-                (f64x2.mul
-                  (f64x2.sub (v128.load offset=16 (local.get $p))
-                    (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-                  (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
-                (v128.load offset=16 (i32.add (local.get $shift) (local.get $o)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $q (i32.add (local.get $q) (i32.const 32)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (f64.store (local.get $q)
-              (f64.add
-                (f64.mul
-                  (f64.sub (f64.load (local.get $p))
-                    (f64.load (i32.add (local.get $mean) (local.get $o))))
-                  (f64.load (i32.add (local.get $scale) (local.get $o))))
-                (f64.load (i32.add (local.get $shift) (local.get $o)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  (func $grad2d_f64 (param $x i32) (param $dy i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $invstd i32) (param $sdy i32) (param $sdyx i32)
-    (local $i i32) (local $p i32) (local $q i32) (local $o i32) (local $vend i32) (local $end i32)
-    (local $g v128) (local $e f64)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $dy))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $o (i32.const 0))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (local.set $g (v128.load (local.get $q)))
-            (v128.store (i32.add (local.get $sdy) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $sdy) (local.get $o))) (local.get $g)))
-            (v128.store (i32.add (local.get $sdyx) (local.get $o))
-              (f64x2.add (v128.load (i32.add (local.get $sdyx) (local.get $o)))
-                (f64x2.mul
-                  (f64x2.mul (local.get $g)
-                    (f64x2.sub (v128.load (local.get $p))
-                      (v128.load (i32.add (local.get $mean) (local.get $o)))))
-                  (v128.load (i32.add (local.get $invstd) (local.get $o))))))
-            (local.set $g (v128.load offset=16 (local.get $q)))
-            (v128.store offset=16 (i32.add (local.get $sdy) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $sdy) (local.get $o))) (local.get $g)))
-            (v128.store offset=16 (i32.add (local.get $sdyx) (local.get $o))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $sdyx) (local.get $o)))
-                (f64x2.mul
-                  (f64x2.mul (local.get $g)
-                    (f64x2.sub (v128.load offset=16 (local.get $p))
-                      (v128.load offset=16 (i32.add (local.get $mean) (local.get $o)))))
-                  (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $q (i32.add (local.get $q) (i32.const 32)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $e (f64.load (local.get $q)))
-            (f64.store (i32.add (local.get $sdy) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $sdy) (local.get $o))) (local.get $e)))
-            (f64.store (i32.add (local.get $sdyx) (local.get $o))
-              (f64.add (f64.load (i32.add (local.get $sdyx) (local.get $o)))
-                (f64.mul
-                  (f64.mul (local.get $e)
-                    (f64.sub (f64.load (local.get $p))
-                      (f64.load (i32.add (local.get $mean) (local.get $o)))))
-                  (f64.load (i32.add (local.get $invstd) (local.get $o))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
-
-  (func $dx2d_f64 (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
-    (local $i i32) (local $p i32) (local $q i32) (local $r i32) (local $o i32) (local $vend i32)
-    (local $end i32)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $dy))
-    (local.set $r (local.get $dx))
-    (local.set $vend (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $o (i32.const 0))
-        (block $vd
-          (loop $v4
-            (br_if $vd (i32.ge_u (local.get $o) (local.get $vend)))
-            (v128.store (local.get $r)
-              (f64x2.mul (v128.load (i32.add (local.get $scale) (local.get $o)))
-                (f64x2.sub
-                  (f64x2.sub (v128.load (local.get $q))
-                    (v128.load (i32.add (local.get $mdy) (local.get $o))))
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $sdylo (v128.load (i32.add (local.get $sdy) (local.get $o))))
+            (local.set $sdyhi (v128.load offset=16 (i32.add (local.get $sdy) (local.get $o))))
+            (local.set $sdyxlo (v128.load (i32.add (local.get $sdyx) (local.get $o))))
+            (local.set $sdyxhi (v128.load offset=16 (i32.add (local.get $sdyx) (local.get $o))))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $invstdlo (v128.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $invstdhi (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $h))))
+              (local.set $sdylo (f64x2.add (local.get $sdylo) (local.get $t)))
+              (local.set $sdyxlo
+                (f64x2.add
+                  (local.get $sdyxlo)
                   (f64x2.mul
                     (f64x2.mul
-                      (f64x2.sub (v128.load (local.get $p))
-                        (v128.load (i32.add (local.get $mean) (local.get $o))))
-                      (v128.load (i32.add (local.get $invstd) (local.get $o))))
-                    (v128.load (i32.add (local.get $mdyx) (local.get $o)))))))
-            (v128.store offset=16 (local.get $r)
-              (f64x2.mul (v128.load offset=16 (i32.add (local.get $scale) (local.get $o)))
-                (f64x2.sub
-                  (f64x2.sub (v128.load offset=16 (local.get $q))
-                    (v128.load offset=16 (i32.add (local.get $mdy) (local.get $o))))
+                      (local.get $t)
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
+                        (local.get $meanlo)))
+                    (local.get $invstdlo))))
+              (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $h))))
+              (local.set $sdyhi (f64x2.add (local.get $sdyhi) (local.get $t)))
+              (local.set $sdyxhi
+                (f64x2.add
+                  (local.get $sdyxhi)
                   (f64x2.mul
                     (f64x2.mul
-                      (f64x2.sub (v128.load offset=16 (local.get $p))
-                        (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-                      (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
-                    (v128.load offset=16 (i32.add (local.get $mdyx) (local.get $o)))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $q (i32.add (local.get $q) (i32.const 32)))
-            (local.set $r (i32.add (local.get $r) (i32.const 32)))
+                      (local.get $t)
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
+                        (local.get $meanhi)))
+                    (local.get $invstdhi))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (v128.store (i32.add (local.get $sdy) (local.get $o)) (local.get $sdylo))
+            (v128.store offset=16 (i32.add (local.get $sdy) (local.get $o)) (local.get $sdyhi))
+            (v128.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxlo))
+            (v128.store offset=16 (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxhi))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
           (loop $t
             (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (f64.store (local.get $r)
-              (f64.mul (f64.load (i32.add (local.get $scale) (local.get $o)))
-                (f64.sub
-                  (f64.sub (f64.load (local.get $q))
-                    (f64.load (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $ssdy (f64.load (i32.add (local.get $sdy) (local.get $o))))
+            (local.set $ssdyx (f64.load (i32.add (local.get $sdyx) (local.get $o))))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $sinvstd (f64.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (local.set $e (f64.promote_f32 (f32.load (local.get $h))))
+              (local.set $ssdy (f64.add (local.get $ssdy) (local.get $e)))
+              (local.set $ssdyx
+                (f64.add
+                  (local.get $ssdyx)
                   (f64.mul
                     (f64.mul
-                      (f64.sub (f64.load (local.get $p))
-                        (f64.load (i32.add (local.get $mean) (local.get $o))))
-                      (f64.load (i32.add (local.get $invstd) (local.get $o))))
-                    (f64.load (i32.add (local.get $mdyx) (local.get $o)))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (local.set $r (i32.add (local.get $r) (i32.const 8)))
+                      (local.get $e)
+                      (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean)))
+                    (local.get $sinvstd))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (f64.store (i32.add (local.get $sdy) (local.get $o)) (local.get $ssdy))
+            (f64.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $ssdyx))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row))))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy)
+  (func $dx2d_f32 (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
+    (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32) (local $w i32)
+    (local $u i32)
+    (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
+    (local $scalelo v128) (local $scalehi v128) (local $mdylo v128) (local $mdyhi v128)
+    (local $mdyxlo v128) (local $mdyxhi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $smean f64) (local $sinvstd f64) (local $sscale f64) (local $smdy f64) (local $smdyx f64)
+    (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $g (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $w (i32.add (local.get $dx) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $invstdlo (v128.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $invstdhi (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $scalelo (v128.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $scalehi (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
+            (local.set $mdylo (v128.load (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $mdyhi (v128.load offset=16 (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $mdyxlo (v128.load (i32.add (local.get $mdyx) (local.get $o))))
+            (local.set $mdyxhi (v128.load offset=16 (i32.add (local.get $mdyx) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (v128.store64_lane 0
+                (local.get $u)
+                (f32x4.demote_f64x2_zero
+                  (f64x2.mul
+                    (local.get $scalelo)
+                    (f64x2.sub
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $h)))
+                        (local.get $mdylo))
+                      (f64x2.mul
+                        (f64x2.mul
+                          (f64x2.sub
+                            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
+                            (local.get $meanlo))
+                          (local.get $invstdlo))
+                        (local.get $mdyxlo))))))
+              (v128.store64_lane offset=8 0
+                (local.get $u)
+                (f32x4.demote_f64x2_zero
+                  (f64x2.mul
+                    (local.get $scalehi)
+                    (f64x2.sub
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $h)))
+                        (local.get $mdyhi))
+                      (f64x2.mul
+                        (f64x2.mul
+                          (f64x2.sub
+                            (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
+                            (local.get $meanhi))
+                          (local.get $invstdhi))
+                        (local.get $mdyxhi))))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (local.set $w (i32.add (local.get $w) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $sinvstd (f64.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $sscale (f64.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $smdy (f64.load (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $smdyx (f64.load (i32.add (local.get $mdyx) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (f32.store
+                (local.get $u)
+                (f32.demote_f64
+                  (f64.mul
+                    (local.get $sscale)
+                    (f64.sub
+                      (f64.sub (f64.promote_f32 (f32.load (local.get $h))) (local.get $smdy))
+                      (f64.mul
+                        (f64.mul
+                          (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean))
+                          (local.get $sinvstd))
+                        (local.get $smdyx))))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (local.set $w (i32.add (local.get $w) (i32.const 4)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; acc[ch] += x[i, ch]
+  (func $sum2d_f64 (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32)
+    (local $acclo v128) (local $acchi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $sacc f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $acclo (v128.load (i32.add (local.get $acc) (local.get $o))))
+            (local.set $acchi (v128.load offset=16 (i32.add (local.get $acc) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (local.set $acclo (f64x2.add (local.get $acclo) (v128.load (local.get $q))))
+              (local.set $acchi (f64x2.add (local.get $acchi) (v128.load offset=16 (local.get $q))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (v128.store (i32.add (local.get $acc) (local.get $o)) (local.get $acclo))
+            (v128.store offset=16 (i32.add (local.get $acc) (local.get $o)) (local.get $acchi))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $sacc (f64.load (i32.add (local.get $acc) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (local.set $sacc (f64.add (local.get $sacc) (f64.load (local.get $q))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (f64.store (i32.add (local.get $acc) (local.get $o)) (local.get $sacc))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; d = x − mean; sd[ch] += d; ss[ch] += d·d
+  (func $dev2d_f64 (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
+    (param $ss i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32)
+    (local $sdlo v128) (local $sdhi v128) (local $sslo v128) (local $sshi v128) (local $meanlo v128)
+    (local $meanhi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $ssd f64) (local $sss f64) (local $smean f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $sdlo (v128.load (i32.add (local.get $sd) (local.get $o))))
+            (local.set $sdhi (v128.load offset=16 (i32.add (local.get $sd) (local.get $o))))
+            (local.set $sslo (v128.load (i32.add (local.get $ss) (local.get $o))))
+            (local.set $sshi (v128.load offset=16 (i32.add (local.get $ss) (local.get $o))))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (local.set $t (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo)))
+              (local.set $sdlo (f64x2.add (local.get $sdlo) (local.get $t)))
+              (local.set $sslo
+                (f64x2.add (local.get $sslo) (f64x2.mul (local.get $t) (local.get $t))))
+              (local.set $t (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi)))
+              (local.set $sdhi (f64x2.add (local.get $sdhi) (local.get $t)))
+              (local.set $sshi
+                (f64x2.add (local.get $sshi) (f64x2.mul (local.get $t) (local.get $t))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (v128.store (i32.add (local.get $sd) (local.get $o)) (local.get $sdlo))
+            (v128.store offset=16 (i32.add (local.get $sd) (local.get $o)) (local.get $sdhi))
+            (v128.store (i32.add (local.get $ss) (local.get $o)) (local.get $sslo))
+            (v128.store offset=16 (i32.add (local.get $ss) (local.get $o)) (local.get $sshi))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $ssd (f64.load (i32.add (local.get $sd) (local.get $o))))
+            (local.set $sss (f64.load (i32.add (local.get $ss) (local.get $o))))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (local.set $e (f64.sub (f64.load (local.get $q)) (local.get $smean)))
+              (local.set $ssd (f64.add (local.get $ssd) (local.get $e)))
+              (local.set $sss (f64.add (local.get $sss) (f64.mul (local.get $e) (local.get $e))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (f64.store (i32.add (local.get $sd) (local.get $o)) (local.get $ssd))
+            (f64.store (i32.add (local.get $ss) (local.get $o)) (local.get $sss))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; y = (x − mean)·scale + shift (y may be x)
+  (func $norm2d_f64 (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
+    (param $scale i32) (param $shift i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32) (local $w i32) (local $u i32)
+    (local $meanlo v128) (local $meanhi v128) (local $scalelo v128) (local $scalehi v128)
+    (local $shiftlo v128) (local $shifthi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $smean f64) (local $sscale f64) (local $sshift f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $w (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $scalelo (v128.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $scalehi (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
+            (local.set $shiftlo (v128.load (i32.add (local.get $shift) (local.get $o))))
+            (local.set $shifthi (v128.load offset=16 (i32.add (local.get $shift) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (v128.store
+                (local.get $u)
+                (f64x2.add
+                  (f64x2.mul
+                    (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo))
+                    (local.get $scalelo))
+                  (local.get $shiftlo)))
+              (v128.store offset=16
+                (local.get $u)
+                (f64x2.add
+                  (f64x2.mul
+                    (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi))
+                    (local.get $scalehi))
+                  (local.get $shifthi)))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $w (i32.add (local.get $w) (i32.const 32)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $sscale (f64.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $sshift (f64.load (i32.add (local.get $shift) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (f64.store
+                (local.get $u)
+                (f64.add
+                  (f64.mul
+                    (f64.sub (f64.load (local.get $q)) (local.get $smean))
+                    (local.get $sscale))
+                  (local.get $sshift)))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $w (i32.add (local.get $w) (i32.const 8)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; sdy[ch] += g; sdyx[ch] += g·(x − mean)·invstd
+  (func $grad2d_f64 (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
+    (param $invstd i32) (param $sdy i32) (param $sdyx i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32)
+    (local $sdylo v128) (local $sdyhi v128) (local $sdyxlo v128) (local $sdyxhi v128)
+    (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
+    (local $v v128) (local $vg v128) (local $t v128)
+    (local $ssdy f64) (local $ssdyx f64) (local $smean f64) (local $sinvstd f64) (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $g (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $sdylo (v128.load (i32.add (local.get $sdy) (local.get $o))))
+            (local.set $sdyhi (v128.load offset=16 (i32.add (local.get $sdy) (local.get $o))))
+            (local.set $sdyxlo (v128.load (i32.add (local.get $sdyx) (local.get $o))))
+            (local.set $sdyxhi (v128.load offset=16 (i32.add (local.get $sdyx) (local.get $o))))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $invstdlo (v128.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $invstdhi (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (local.set $t (v128.load (local.get $h)))
+              (local.set $sdylo (f64x2.add (local.get $sdylo) (local.get $t)))
+              (local.set $sdyxlo
+                (f64x2.add
+                  (local.get $sdyxlo)
+                  (f64x2.mul
+                    (f64x2.mul
+                      (local.get $t)
+                      (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo)))
+                    (local.get $invstdlo))))
+              (local.set $t (v128.load offset=16 (local.get $h)))
+              (local.set $sdyhi (f64x2.add (local.get $sdyhi) (local.get $t)))
+              (local.set $sdyxhi
+                (f64x2.add
+                  (local.get $sdyxhi)
+                  (f64x2.mul
+                    (f64x2.mul
+                      (local.get $t)
+                      (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi)))
+                    (local.get $invstdhi))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (v128.store (i32.add (local.get $sdy) (local.get $o)) (local.get $sdylo))
+            (v128.store offset=16 (i32.add (local.get $sdy) (local.get $o)) (local.get $sdyhi))
+            (v128.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxlo))
+            (v128.store offset=16 (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxhi))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $g (i32.add (local.get $g) (i32.const 32)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $ssdy (f64.load (i32.add (local.get $sdy) (local.get $o))))
+            (local.set $ssdyx (f64.load (i32.add (local.get $sdyx) (local.get $o))))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $sinvstd (f64.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (local.set $e (f64.load (local.get $h)))
+              (local.set $ssdy (f64.add (local.get $ssdy) (local.get $e)))
+              (local.set $ssdyx
+                (f64.add
+                  (local.get $ssdyx)
+                  (f64.mul
+                    (f64.mul (local.get $e) (f64.sub (f64.load (local.get $q)) (local.get $smean)))
+                    (local.get $sinvstd))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (f64.store (i32.add (local.get $sdy) (local.get $o)) (local.get $ssdy))
+            (f64.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $ssdyx))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $g (i32.add (local.get $g) (i32.const 8)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
+
+  ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy)
+  (func $dx2d_f64 (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
+    (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
+    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
+    (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32) (local $w i32)
+    (local $u i32)
+    (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
+    (local $scalelo v128) (local $scalehi v128) (local $mdylo v128) (local $mdyhi v128)
+    (local $mdyxlo v128) (local $mdyxhi v128) (local $v v128) (local $vg v128) (local $t v128)
+    (local $smean f64) (local $sinvstd f64) (local $sscale f64) (local $smdy f64) (local $smdyx f64)
+    (local $e f64)
+    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; the next b ≤ 4 rows, taken in order for each channel
+        (local.set $b (i32.sub (local.get $n) (local.get $i)))
+        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
+        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $g (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $w (i32.add (local.get $dx) (i32.mul (local.get $i) (local.get $rb))))
+        (local.set $o (i32.const 0))
+        (block $v4d
+          (loop $v4
+            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
+            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
+            (local.set $invstdlo (v128.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $invstdhi (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $scalelo (v128.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $scalehi (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
+            (local.set $mdylo (v128.load (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $mdyhi (v128.load offset=16 (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $mdyxlo (v128.load (i32.add (local.get $mdyx) (local.get $o))))
+            (local.set $mdyxhi (v128.load offset=16 (i32.add (local.get $mdyx) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $v4r
+              (v128.store
+                (local.get $u)
+                (f64x2.mul
+                  (local.get $scalelo)
+                  (f64x2.sub
+                    (f64x2.sub (v128.load (local.get $h)) (local.get $mdylo))
+                    (f64x2.mul
+                      (f64x2.mul
+                        (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo))
+                        (local.get $invstdlo))
+                      (local.get $mdyxlo)))))
+              (v128.store offset=16
+                (local.get $u)
+                (f64x2.mul
+                  (local.get $scalehi)
+                  (f64x2.sub
+                    (f64x2.sub (v128.load offset=16 (local.get $h)) (local.get $mdyhi))
+                    (f64x2.mul
+                      (f64x2.mul
+                        (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi))
+                        (local.get $invstdhi))
+                      (local.get $mdyxhi)))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $v4r (local.get $r)))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $g (i32.add (local.get $g) (i32.const 32)))
+            (local.set $w (i32.add (local.get $w) (i32.const 32)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br $v4)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
+            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
+            (local.set $sinvstd (f64.load (i32.add (local.get $invstd) (local.get $o))))
+            (local.set $sscale (f64.load (i32.add (local.get $scale) (local.get $o))))
+            (local.set $smdy (f64.load (i32.add (local.get $mdy) (local.get $o))))
+            (local.set $smdyx (f64.load (i32.add (local.get $mdyx) (local.get $o))))
+            (local.set $q (local.get $p))
+            (local.set $h (local.get $g))
+            (local.set $u (local.get $w))
+            (local.set $r (local.get $b))
+            (loop $tr
+              (f64.store
+                (local.get $u)
+                (f64.mul
+                  (local.get $sscale)
+                  (f64.sub
+                    (f64.sub (f64.load (local.get $h)) (local.get $smdy))
+                    (f64.mul
+                      (f64.mul
+                        (f64.sub (f64.load (local.get $q)) (local.get $smean))
+                        (local.get $sinvstd))
+                      (local.get $smdyx)))))
+              (local.set $q (i32.add (local.get $q) (local.get $rb)))
+              (local.set $h (i32.add (local.get $h) (local.get $rb)))
+              (local.set $u (i32.add (local.get $u) (local.get $rb)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $tr (local.get $r)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $g (i32.add (local.get $g) (i32.const 8)))
+            (local.set $w (i32.add (local.get $w) (i32.const 8)))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $t)))
+        (local.set $i (i32.add (local.get $i) (local.get $b)))
+        (br $rows))))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; [N, C, L], f32 storage: rows are the N·C segments of L values; four rows at a time, one per
