@@ -77,12 +77,22 @@ const MAX_BYTES = 2 ** 31;
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** The module's memory, grown to at least `bytes`, or null when that is beyond {@link MAX_BYTES}. */
+/**
+ * The module's memory, grown to at least `bytes`, or null when that is beyond {@link MAX_BYTES} or
+ * the engine refuses to grow it (the caller then runs the reference kernels).
+ */
 function memory(bytes: number): ArrayBuffer | null {
   if (bytes > MAX_BYTES) return null;
   const wasm = exports();
   const pages = Math.ceil(bytes / 65536) - wasm.memory.buffer.byteLength / 65536;
-  if (pages > 0) wasm.memory.grow(pages);
+  if (pages > 0) {
+    try {
+      wasm.memory.grow(pages);
+    } catch (e) {
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
+  }
   return wasm.memory.buffer;
 }
 

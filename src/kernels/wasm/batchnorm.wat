@@ -7,7 +7,8 @@
 ;;    rows are added in order. [N, C, L]: each lane is a different row (one (n, c) segment of L
 ;;    values, summed sequentially from 0 as the reference's inner loop does), four rows at a time
 ;;    loaded with load_lane, and the row sums are then added to their channels in row order.
-;; Per-channel vectors are f64 arrays of C values. There is no FMA: WebAssembly SIMD has none.
+;; Per-channel vectors are f64 arrays of C values. No fused multiply-add: core WebAssembly SIMD has
+;; none and engines may not contract a·b + c, so every product is rounded as JavaScript rounds it.
 (module
   (memory (export "memory") 1)
 
