@@ -1,19 +1,27 @@
 /**
- * Fused BatchNorm1d forward + backward (training, batch statistics) through the public API, with
- * the WebAssembly kernels and with the plain TypeScript reference ones (median of the runs); then
- * the WebAssembly kernel calls alone (minimum of the runs), next to the cost of one copy of the
- * tensor into an existing array: the forward copies twice (x in, y out), the backward three times
- * (x and dy in, dx out).
+ * Fused BatchNorm1d forward + backward (training, batch statistics) through the public API, median
+ * of the runs; with the WebAssembly kernels, also the kernel calls alone (minimum of the runs) next
+ * to the cost of one copy of the tensor into an existing array: the forward copies twice (x in, y
+ * out), the backward three times (x and dy in, dx out).
  *
- *   node --import tsx bench/batchnorm-kernels.ts [--dtype float32|float64]
+ *   node --import tsx bench/batchnorm-kernels.ts [--dtype float32|float64] [--backend wasm|reference]
+ *
+ * One backend per process: after the other backend has run, the same process measured the
+ * reference path a third slower (heap and allocator state), so compare separate runs.
  */
 import { parseArgs } from 'node:util';
 import { autograd, nn, tensor, type Tensor } from '../src/index.js';
 import { batchNormBackwardKernel, batchNormForwardKernel } from '../src/kernels/batchnorm.js';
 import { setKernelBackend, type KernelBackend } from '../src/kernels/wasm/index.js';
 
-const { values: args } = parseArgs({ options: { dtype: { type: 'string', default: 'float32' } } });
+const { values: args } = parseArgs({
+  options: {
+    dtype: { type: 'string', default: 'float32' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
 const dtype = args.dtype === 'float64' ? 'float64' : 'float32';
+const backend: KernelBackend = args.backend === 'reference' ? 'reference' : 'wasm';
 
 function storage(length: number, value: () => number): Float32Array | Float64Array {
   return dtype === 'float64'
@@ -101,11 +109,14 @@ function kernels(shape: number[]): { forward: number; backward: number; copy: nu
 const fmt = (ms: number): string =>
   ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`;
 for (const shape of SHAPES) {
-  const ref = throughApi(shape, 'reference');
-  const wasm = throughApi(shape, 'wasm');
-  const k = kernels(shape);
-  console.log(
-    `${dtype} ${shape.join('×')}: API forward+backward reference ${fmt(ref)}, wasm ${fmt(wasm)}` +
-      ` | wasm kernels: forward ${fmt(k.forward)}, backward ${fmt(k.backward)}, one copy ${fmt(k.copy)}`,
-  );
+  const api = `${dtype} ${shape.join('×')}: API forward+backward (${backend}) ${fmt(throughApi(shape, backend))}`;
+  if (backend === 'reference') {
+    console.log(api);
+  } else {
+    const k = kernels(shape);
+    console.log(
+      `${api} | kernels: forward ${fmt(k.forward)}, backward ${fmt(k.backward)},` +
+        ` one copy ${fmt(k.copy)}`,
+    );
+  }
 }
