@@ -5,6 +5,8 @@
  * (n, c, l), accumulating into per-channel float64 arrays, so the inner loop is contiguous.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
+import { batchNormBackwardWasm, batchNormForwardWasm } from './wasm/batchnorm.js';
+import { kernelBackend } from './wasm/index.js';
 
 export interface BatchStats {
   mean: Float64Array;
@@ -117,6 +119,45 @@ export function normalizeKernel(
   }
 }
 
+export interface ForwardStats {
+  mean: Float64Array;
+  invstd: Float64Array;
+  /** Σ(x − mean)² per channel (batch statistics), or null under constant statistics. */
+  sumSq: Float64Array | null;
+}
+
+/**
+ * The whole forward: batch statistics from x when `constStats` is null (invstd = 1/√(Σ(x − mean)²/M
+ * + eps)), else the given ones; then y = (x − mean)·invstd·w + b. With the WebAssembly backend one
+ * call does both, x copied into its memory once.
+ */
+export function batchNormForwardKernel(
+  y: FloatStorage,
+  x: FloatStorage,
+  weight: FloatStorage | null,
+  bias: FloatStorage | null,
+  n: number,
+  c: number,
+  l: number,
+  eps: number,
+  constStats: { mean: Float64Array; invstd: Float64Array } | null,
+): ForwardStats {
+  if (kernelBackend() === 'wasm') {
+    const r = batchNormForwardWasm(y, x, weight, bias, n, c, l, eps, constStats);
+    if (r !== null) return r;
+  }
+  let stats: ForwardStats;
+  if (constStats === null) {
+    const { mean, sumSq } = batchStatsKernel(x, n, c, l);
+    const m = n * l;
+    stats = { mean, invstd: sumSq.map((s) => 1 / Math.sqrt(s / m + eps)), sumSq };
+  } else {
+    stats = { ...constStats, sumSq: null };
+  }
+  normalizeKernel(y, x, stats.mean, stats.invstd, weight, bias, n, c, l);
+  return stats;
+}
+
 export interface BatchNormGrads {
   dx: FloatStorage | null;
   dweight: Float64Array;
@@ -141,6 +182,10 @@ export function batchNormBackwardKernel(
   l: number,
   batchStats: boolean,
 ): BatchNormGrads {
+  if (kernelBackend() === 'wasm') {
+    const r = batchNormBackwardWasm(dx, dy, x, mean, invstd, weight, n, c, l, batchStats);
+    if (r !== null) return { dx, ...r };
+  }
   const dbias = new Float64Array(c);
   const dweight = new Float64Array(c);
   if (l === 1) {

@@ -20,11 +20,7 @@
  */
 import { applyWithAux, definePrimitive } from '../../autograd/function.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
-import {
-  batchNormBackwardKernel,
-  batchStatsKernel,
-  normalizeKernel,
-} from '../../kernels/batchnorm.js';
+import { batchNormBackwardKernel, batchNormForwardKernel } from '../../kernels/batchnorm.js';
 import { allocate, type FloatStorage } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
@@ -49,31 +45,20 @@ const batchNormP = definePrimitive({
     const weight = p.hasWeight ? inputs[1] : null;
     const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
     const { n, c, l } = p.layout;
-    const xs = x.data as FloatStorage;
-    let mean: Float64Array;
-    let invstd: Float64Array;
-    let varUnbiased = new Float64Array(0);
-    if (p.constStats === null) {
-      const stats = batchStatsKernel(xs, n, c, l);
-      const m = n * l;
-      mean = stats.mean;
-      invstd = stats.sumSq.map((s) => 1 / Math.sqrt(s / m + p.eps));
-      varUnbiased = stats.sumSq.map((s) => s / (m - 1));
-    } else {
-      ({ mean, invstd } = p.constStats);
-    }
     const y = allocate(x.dtype, x.size) as FloatStorage;
-    normalizeKernel(
+    const { mean, invstd, sumSq } = batchNormForwardKernel(
       y,
-      xs,
-      mean,
-      invstd,
+      x.data as FloatStorage,
       weight === null ? null : (weight.data as FloatStorage),
       bias === null ? null : (bias.data as FloatStorage),
       n,
       c,
       l,
+      p.eps,
+      p.constStats,
     );
+    const m = n * l;
+    const varUnbiased = sumSq === null ? new Float64Array(0) : sumSq.map((s) => s / (m - 1));
     const meanT = f64(mean);
     const saved: Tensor[] =
       weight === null ? [x, meanT, f64(invstd)] : [x, meanT, f64(invstd), weight];
