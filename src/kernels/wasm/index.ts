@@ -38,7 +38,18 @@ const wasmApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 interface MatmulExports {
   memory: WasmMemory;
-  matmul_f32: (a: number, b: number, c: number, n: number, k: number, m: number) => void;
+  matmul_f32: (
+    a: number,
+    b: number,
+    c: number,
+    n: number,
+    k: number,
+    m: number,
+    j0: number,
+    j1: number,
+    bp: number,
+    tmp: number,
+  ) => void;
 }
 
 let matmulModule: MatmulExports | null = null;
@@ -73,13 +84,20 @@ export function matmulF32(
   m: number,
 ): void {
   const wasm = matmulExports();
-  const bytes = 4 * (a.length + b.length + out.length);
+  const c = align(a.length + b.length);
+  const bp = align(c + out.length);
+  const tmp = align(bp + k * 8 * Math.ceil(m / 8));
+  const bytes = 4 * (tmp + 32);
   const pages = Math.ceil(bytes / 65536) - wasm.memory.buffer.byteLength / 65536;
   if (pages > 0) wasm.memory.grow(pages);
   const heap = new Float32Array(wasm.memory.buffer);
   heap.set(a, 0);
   heap.set(b, a.length);
-  const c = a.length + b.length;
-  wasm.matmul_f32(0, 4 * a.length, 4 * c, n, k, m);
+  wasm.matmul_f32(0, 4 * a.length, 4 * c, n, k, m, 0, m, 4 * bp, 4 * tmp);
   out.set(heap.subarray(c, c + out.length));
+}
+
+/** Rounds a float index up to a 64-byte boundary. */
+function align(floats: number): number {
+  return (floats + 15) & ~15;
 }
