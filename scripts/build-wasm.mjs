@@ -1,6 +1,8 @@
 // Assembles the WebAssembly kernels from their WAT source with wabt and writes them, base64
 // encoded, into src/kernels/wasm/generated.ts, so the library needs no build step at run time.
-// test/wasm.test.ts fails when the committed file is not what this script produces.
+// test/wasm.test.ts fails when the committed file is not what this script produces. A module whose
+// memory is declared `shared` (for worker threads) is also emitted with that word removed, as
+// NAME_UNSHARED_WASM, for hosts without SharedArrayBuffer.
 //
 // Run: node scripts/build-wasm.mjs            (writes the file)
 //      node scripts/build-wasm.mjs --check    (exit 1 when the file is stale)
@@ -12,6 +14,9 @@ import wabtInit from 'wabt';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'kernels', 'wasm');
 const target = path.join(dir, 'generated.ts');
 
+// Both parsing and validation take the feature set (validation otherwise rejects shared memory).
+const FEATURES = { simd: true, threads: true };
+
 export async function generate() {
   const wabt = await wabtInit();
   const lines = [
@@ -22,17 +27,25 @@ export async function generate() {
     .readdirSync(dir)
     .filter((f) => f.endsWith('.wat'))
     .sort()) {
-    const mod = wabt.parseWat(file, fs.readFileSync(path.join(dir, file), 'utf8'), { simd: true });
-    mod.validate();
-    const { buffer } = mod.toBinary({});
-    mod.destroy();
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const name = `${path
       .basename(file, '.wat')
       .toUpperCase()
-      .replace(/[^A-Z0-9]/g, '_')}_WASM`;
-    lines.push(`/** ${file}, assembled (${buffer.length} bytes). */`);
-    lines.push(`export const ${name} =`);
-    lines.push(`  '${Buffer.from(buffer).toString('base64')}';`);
+      .replace(/[^A-Z0-9]/g, '_')}`;
+    const variants = [[name, text]];
+    const unshared = text.replace(/(\(memory [^()]*) shared\)/, '$1)');
+    if (unshared !== text) variants.push([`${name}_UNSHARED`, unshared]);
+    for (const [variant, source] of variants) {
+      const mod = wabt.parseWat(file, source, FEATURES);
+      mod.validate(FEATURES);
+      const { buffer } = mod.toBinary({});
+      mod.destroy();
+      const shared = variant === name && variants.length > 1 ? ', shared memory' : '';
+      const kind = variant === name ? shared : ', unshared memory';
+      lines.push(`/** ${file}, assembled (${buffer.length} bytes${kind}). */`);
+      lines.push(`export const ${variant}_WASM =`);
+      lines.push(`  '${Buffer.from(buffer).toString('base64')}';`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

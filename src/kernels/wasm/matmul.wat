@@ -10,9 +10,11 @@
 ;; the thread or whether the element lies in a full or an edge tile.
 ;;
 ;; `matmul_f32` computes the columns [j0, j1) of C (j0 a multiple of 8), so that threads can share
-;; one product by column panels and get bit-identical results.
+;; one product by column panels and get bit-identical results. The memory is imported, shared
+;; between the instances of the main thread and the workers (scripts/build-wasm.mjs also emits a
+;; copy with an unshared memory, for hosts without SharedArrayBuffer).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; C tile (rows at stride $rowM bytes) = (load ? C tile : 0) + Σ_{p<kc} a_r[p] · panel[p, 0..8),
   ;; for the 4 rows of A starting at $a0..$a3 and the packed panel at $bp.
