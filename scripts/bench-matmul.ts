@@ -3,8 +3,14 @@
 // call by call, so that a noisy neighbour slows them alike; each cell is a median.
 //
 // Run: node --import tsx scripts/bench-matmul.ts [threads...]   (default: 1 2)
-import { loadavg } from 'node:os';
-import { matmulF32, matmulThreads, setNumThreads } from '../src/kernels/wasm/index.js';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import {
+  matmulF32,
+  matmulKernelInfo,
+  matmulThreads,
+  setNumThreads,
+} from '../src/kernels/wasm/index.js';
 
 const shapes: [number, number, number][] = [
   [1024, 1024, 1024],
@@ -24,6 +30,17 @@ function rand(len: number, seed: number): Float32Array {
   });
 }
 
+/** Busy CPU seconds of the whole machine (Linux /proc/stat), or NaN elsewhere. */
+function machineBusy(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+    const t = f.map(Number);
+    return (t[0] + t[1] + t[2] + t[5] + t[6] + t[7]) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   return s[s.length >> 1];
@@ -31,8 +48,11 @@ function median(xs: number[]): number {
 
 const args = process.argv.slice(2).map(Number);
 const threadCounts = args.length > 0 ? args : [1, 2];
-console.log(`load average ${loadavg().map((x) => x.toFixed(2))}`);
+console.log(`load average ${loadavg().map((x) => x.toFixed(2))},`, matmulKernelInfo());
 for (const [n, k, m] of shapes) {
+  const busy0 = machineBusy();
+  const own0 = process.cpuUsage();
+  const wall0 = performance.now();
   const a = rand(n * k, 1);
   const b = rand(k * m, 2);
   const out = new Float32Array(n * m);
@@ -62,5 +82,10 @@ for (const [n, k, m] of shapes) {
     const ms = median(times[i]);
     return `${t}T ${ms.toFixed(3)} ms ${(flops / ms / 1e6).toFixed(1)} GFLOP/s`;
   });
-  console.log(`${n}x${k}·${k}x${m}`.padEnd(22), cells.join('   '));
+  // The machine may be shared: the CPU time other processes took during this row, in cores.
+  const own = process.cpuUsage(own0);
+  const others =
+    (machineBusy() - busy0 - (own.user + own.system) / 1e6) / ((performance.now() - wall0) / 1e3);
+  const noise = `others ${Math.max(0, others).toFixed(2)}/${cpus().length} cores`;
+  console.log(`${n}x${k}·${k}x${m}`.padEnd(22), cells.join('   '), `  (${noise})`);
 }

@@ -13,7 +13,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { ValueError } from '../../errors.js';
-import { MATMUL_UNSHARED_WASM, MATMUL_WASM } from './generated.js';
+import { MATMUL_RELAXED_WASM, MATMUL_UNSHARED_WASM, MATMUL_WASM } from './generated.js';
 
 export type KernelBackend = 'wasm' | 'reference';
 
@@ -42,6 +42,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
 }
 const wasmApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
@@ -61,7 +62,10 @@ type MatmulF32Export = (
 interface MatmulKernel {
   readonly module: object;
   readonly memory: WasmMemory;
+  /** The memory is shared: workers can help. */
   readonly shared: boolean;
+  /** The module multiplies-and-adds with `f32x4.relaxed_madd` (an FMA where the CPU has one). */
+  readonly relaxed: boolean;
   readonly matmul: MatmulF32Export;
 }
 
@@ -80,25 +84,52 @@ function hasMatmul(e: Record<string, unknown>): e is Record<string, unknown> & {
 /** The module's maximum memory, in 64 KiB pages (4 GiB, all that 32-bit addresses reach). */
 const MAX_PAGES = 65536;
 
+/**
+ * Whether the host compiles relaxed SIMD. Node 20 (V8 11.3) has it behind a flag, which applies
+ * to modules compiled after it is set; later Nodes have it on. Checked on the module itself.
+ */
+function relaxedSimd(bytes: Uint8Array): boolean {
+  if (wasmApi.validate(bytes)) return true;
+  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') {
+    return false;
+  }
+  try {
+    process.getBuiltinModule('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return wasmApi.validate(bytes);
+}
+
 function matmulKernelInstance(): MatmulKernel {
   if (matmulKernel === null) {
     let memory: WasmMemory;
     let module: object;
     let shared = true;
+    let relaxed = false;
     try {
       memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-      module = new wasmApi.Module(decode(MATMUL_WASM));
+      const fused = decode(MATMUL_RELAXED_WASM);
+      relaxed = relaxedSimd(fused);
+      module = new wasmApi.Module(relaxed ? fused : decode(MATMUL_WASM));
     } catch {
       // No SharedArrayBuffer (e.g. a browser page that is not cross-origin isolated).
       shared = false;
+      relaxed = false;
       memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES });
       module = new wasmApi.Module(decode(MATMUL_UNSHARED_WASM));
     }
     const { exports } = new wasmApi.Instance(module, { env: { memory } });
     if (!hasMatmul(exports)) throw new Error('matmul.wasm: unexpected exports');
-    matmulKernel = { module, memory, shared, matmul: exports.matmul_f32 };
+    matmulKernel = { module, memory, shared, relaxed, matmul: exports.matmul_f32 };
   }
   return matmulKernel;
+}
+
+/** Which float32 matmul module runs: with a shared memory (threads) and with relaxed SIMD. */
+export function matmulKernelInfo(): { sharedMemory: boolean; relaxedSimd: boolean } {
+  const { shared, relaxed } = matmulKernelInstance();
+  return { sharedMemory: shared, relaxedSimd: relaxed };
 }
 
 // ---- threads ----------------------------------------------------------------------------------
@@ -246,7 +277,8 @@ function align(floats: number): number {
 
 /**
  * `out = a · b` for f32 `a` of [n, k] and `b` of [k, m], in SIMD with f32 accumulation (as
- * BLAS does): each element is within k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the
+ * BLAS does; with fused multiply-adds where relaxed SIMD gives them): each element is within
+ * k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the
  * same sequential sum whichever thread computes it, so the result does not depend on the number
  * of threads.
  */

@@ -12,7 +12,8 @@
 ;; `matmul_f32` computes the columns [j0, j1) of C (j0 a multiple of 8), so that threads can share
 ;; one product by column panels and get bit-identical results. The memory is imported, shared
 ;; between the instances of the main thread and the workers (scripts/build-wasm.mjs also emits a
-;; copy with an unshared memory, for hosts without SharedArrayBuffer).
+;; copy with an unshared memory, for hosts without SharedArrayBuffer, and one whose tile
+;; multiplies-and-adds with f32x4.relaxed_madd, an FMA where the CPU has one).
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
