@@ -185,9 +185,13 @@ function parseThreads(value: string | undefined): number | null {
   return Math.min(Number(value), MAX_THREADS);
 }
 
-function hardwareThreads(): number {
+/**
+ * The default thread count: the CPUs, at most 8. Each worker is a whole V8 isolate (~10 MB), and
+ * the split was measured on 2 cores only; `setNumThreads` goes beyond.
+ */
+function defaultThreads(): number {
   if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') return 1;
-  return process.getBuiltinModule('node:os').availableParallelism();
+  return Math.min(process.getBuiltinModule('node:os').availableParallelism(), 8);
 }
 
 let numThreads: number | null =
@@ -195,7 +199,8 @@ let numThreads: number | null =
 
 /**
  * Sets how many threads a large float32 matmul may use, the calling one included (PyTorch's
- * `torch.set_num_threads`). Defaults to `TAPEGRAD_NUM_THREADS`, else the number of CPUs.
+ * `torch.set_num_threads`), at most 64. Defaults to `TAPEGRAD_NUM_THREADS`, else the number of
+ * CPUs up to 8.
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
@@ -206,7 +211,7 @@ export function setNumThreads(n: number): void {
 
 /** The number of threads a large float32 matmul may use (PyTorch's `torch.get_num_threads`). */
 export function getNumThreads(): number {
-  numThreads ??= Math.min(hardwareThreads(), MAX_THREADS);
+  numThreads ??= defaultThreads();
   return numThreads;
 }
 
