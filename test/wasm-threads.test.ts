@@ -40,10 +40,11 @@ function product(
   return out;
 }
 
-/** Waits until products of this shape really are shared between `threads` threads. */
+/** Waits until products of this shape really are shared between up to `threads` threads. */
 async function threadsUp(threads: number, n: number, k: number, m: number): Promise<void> {
   setNumThreads(threads);
-  await vi.waitFor(() => expect(matmulThreads(n, k, m)).toBe(threads), {
+  const usable = Math.min(threads, Math.ceil(m / 8)); // one 8-column panel at least each
+  await vi.waitFor(() => expect(matmulThreads(n, k, m)).toBe(usable), {
     timeout: 20_000,
     interval: 20,
   });
@@ -58,7 +59,7 @@ describe('the threaded float32 matmul', () => {
       fc.integer({ min: 1, max: 700 }),
       fc.integer({ min: 9, max: 140 }),
     )
-    .filter(([n, k, m]) => n * k * m >= 1 << 20);
+    .filter(([n, k, m]) => n * k * m >= 1 << 19);
 
   test.prop([shape, fc.nat(1 << 30)])(
     'equals the single-thread result exactly, with 2 and with 3 threads',

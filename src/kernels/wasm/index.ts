@@ -167,7 +167,11 @@ let seq = 0;
 for (;;) {
   const idle = performance.now();
   while (Atomics.load(ctl, ${SEQ}) === seq && performance.now() - idle < ${SPIN_MS}) {}
-  Atomics.wait(ctl, ${SEQ}, seq);
+  if (Atomics.load(ctl, ${SEQ}) === seq) {
+    // Woken by a job, or by the heads-up a caller sends before copying its operands: spin again.
+    Atomics.wait(ctl, ${SEQ}, seq);
+    continue;
+  }
   seq = Atomics.load(ctl, ${SEQ});
   try {
     matmul(ctl[${ARGS}], ctl[${ARGS + 1}], ctl[${ARGS + 2}], ctl[${ARGS + 3}], ctl[${ARGS + 4}],
@@ -250,12 +254,13 @@ function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): numb
 }
 
 /**
- * Below this many multiply-adds (~100³) a product runs on one thread. Measured on 2 cores: with
- * the worker spinning, two threads win from ~40³ (64K) on; with it asleep, the ~15 µs of wake-ups
- * are repaid only from ~120³ (1.7M). At 2²⁰ a cold start loses at most ~15 µs, a warm one gains
- * ~40%, and every product of the MNIST step but the 128→10 layer is split.
+ * Below this many multiply-adds (~80³) a product runs on one thread. Measured on 2 cores: with
+ * the worker spinning (a product less than 50 µs after the last), two threads win from ~48³ on;
+ * with it asleep, its wake-up is mostly hidden behind the copies by the heads-up, and two
+ * threads break even at ~80³ and win from ~96³. Every product of the MNIST step but those of
+ * the 128→10 layer is split.
  */
-const THREAD_MIN_WORK = 1 << 20;
+const THREAD_MIN_WORK = 1 << 19;
 
 let sequence = 0;
 
@@ -298,6 +303,8 @@ export function matmulF32(
   const kernel = matmulKernelInstance();
   const panels = Math.ceil(m / 8);
   const threads = matmulThreads(n, k, m);
+  // A heads-up: a sleeping worker wakes (tens of µs) while the operands are copied in.
+  for (let t = 1; t < threads; t++) Atomics.notify(control(kernel), t * SLOT_INTS + SEQ);
 
   const base = DATA_BYTES / 4;
   const bOff = align(base + a.length);
