@@ -219,8 +219,9 @@ export function getNumThreads(): number {
   return numThreads;
 }
 
-/** Workers by slot (index 0, the calling thread, stays empty); `false` once starting one failed. */
+/** Workers by slot (index 0, the calling thread, stays empty). */
 const workers: (Worker | null)[] = [null];
+/** Cleared when a worker cannot be started, or has failed or exited: no more splitting. */
 let workersUsable = true;
 
 /** How many of the slots 1..want−1 have a worker ready, starting the missing ones. */
@@ -235,7 +236,9 @@ function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): numb
         workerData: { module: kernel.module, memory: kernel.memory, slot },
       });
       worker.unref();
-      // A worker that dies never reports ready (or is never waited for again).
+      // A worker that fails to start never reports ready. One that dies later (it catches its
+      // own errors, so only a fatal error or an outside terminate()) is not used once the event
+      // has arrived.
       worker.on('error', () => {
         workersUsable = false;
       });
@@ -288,9 +291,8 @@ function align(floats: number): number {
 /**
  * `out = a · b` for f32 `a` of [n, k] and `b` of [k, m], in SIMD with f32 accumulation (as
  * BLAS does; with fused multiply-adds where relaxed SIMD gives them): each element is within
- * k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the
- * same sequential sum whichever thread computes it, so the result does not depend on the number
- * of threads.
+ * k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the same sequential sum whichever
+ * thread computes it, so the result does not depend on the number of threads.
  */
 export function matmulF32(
   out: Float32Array,
