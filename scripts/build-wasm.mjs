@@ -2,6 +2,13 @@
 // encoded, into src/kernels/wasm/generated.ts, so the library needs no build step at run time.
 // test/wasm.test.ts fails when the committed file is not what this script produces.
 //
+// Besides NAME_WASM, two variants are derived from the source text, each only when it differs:
+// - NAME_UNSHARED_WASM: the memory without `shared`, for hosts without SharedArrayBuffer;
+// - NAME_RELAXED_WASM: every multiply-then-add of vectors, `(f32x4.add (local.get $c)
+//   (f32x4.mul (local.get $x) (local.get $y)))`, as `f32x4.relaxed_madd` (relaxed SIMD), which
+//   V8 compiles to one FMA where the CPU has it: one rounding instead of two, so within the same
+//   error bounds. The source keeps the two-rounding form, which every host runs.
+//
 // Run: node scripts/build-wasm.mjs            (writes the file)
 //      node scripts/build-wasm.mjs --check    (exit 1 when the file is stale)
 import fs from 'node:fs';
@@ -11,6 +18,12 @@ import wabtInit from 'wabt';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'kernels', 'wasm');
 const target = path.join(dir, 'generated.ts');
+
+// Both parsing and validation take the feature set (validation otherwise rejects shared memory).
+const FEATURES = { simd: true, threads: true, relaxed_simd: true };
+
+const MUL_ADD =
+  /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
 
 export async function generate() {
   const wabt = await wabtInit();
@@ -22,17 +35,28 @@ export async function generate() {
     .readdirSync(dir)
     .filter((f) => f.endsWith('.wat'))
     .sort()) {
-    const mod = wabt.parseWat(file, fs.readFileSync(path.join(dir, file), 'utf8'), { simd: true });
-    mod.validate();
-    const { buffer } = mod.toBinary({});
-    mod.destroy();
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const name = `${path
       .basename(file, '.wat')
       .toUpperCase()
-      .replace(/[^A-Z0-9]/g, '_')}_WASM`;
-    lines.push(`/** ${file}, assembled (${buffer.length} bytes). */`);
-    lines.push(`export const ${name} =`);
-    lines.push(`  '${Buffer.from(buffer).toString('base64')}';`);
+      .replace(/[^A-Z0-9]/g, '_')}`;
+    const variants = [[name, text, '']];
+    const unshared = text.replace(/(\(memory [^()]*) shared\)/, '$1)');
+    if (unshared !== text) variants.push([`${name}_UNSHARED`, unshared, ', unshared memory']);
+    const relaxed = text.replace(
+      MUL_ADD,
+      '(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))',
+    );
+    if (relaxed !== text) variants.push([`${name}_RELAXED`, relaxed, ', relaxed_madd']);
+    for (const [variant, source, kind] of variants) {
+      const mod = wabt.parseWat(file, source, FEATURES);
+      mod.validate(FEATURES);
+      const { buffer } = mod.toBinary({});
+      mod.destroy();
+      lines.push(`/** ${file}, assembled (${buffer.length} bytes${kind}). */`);
+      lines.push(`export const ${variant}_WASM =`);
+      lines.push(`  '${Buffer.from(buffer).toString('base64')}';`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

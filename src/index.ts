@@ -64,6 +64,7 @@ export {
   indexAdd,
 } from './ops/shape.js';
 export { matmul } from './ops/linalg.js';
+export { setNumThreads, getNumThreads } from './kernels/wasm/index.js';
 export {
   square,
   variance,

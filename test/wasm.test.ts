@@ -5,9 +5,64 @@
 import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { MATMUL_UNSHARED_WASM, MATMUL_WASM } from '../src/kernels/wasm/generated.js';
 import { matmulF32 } from '../src/kernels/wasm/index.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { generate } from '../scripts/build-wasm.mjs';
+
+type Matmul = (
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  n: number,
+  k: number,
+  m: number,
+) => void;
+
+// The lib this project compiles against has no WebAssembly types (see src/kernels/wasm/index.ts).
+interface Wasm {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => {
+    readonly buffer: ArrayBufferLike;
+    grow(pages: number): number;
+  };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm: Wasm = Reflect.get(globalThis, 'WebAssembly');
+
+type MatmulExport = (...args: number[]) => void;
+function hasMatmul(e: Record<string, unknown>): e is { matmul_f32: MatmulExport } {
+  return typeof e.matmul_f32 === 'function';
+}
+
+/**
+ * A matmul on one of the committed modules, instantiated directly: the library picks the
+ * relaxed-SIMD module where the host has it, and these are its fallbacks.
+ */
+function moduleMatmul(base64: string, shared: boolean): Matmul {
+  const memory = new wasm.Memory({ initial: 1, maximum: 65536, shared });
+  const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+  const { exports } = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
+  if (!hasMatmul(exports)) throw new Error('no matmul_f32 export');
+  const matmul = exports.matmul_f32;
+  return (out, a, b, n, k, m) => {
+    const floats = a.length + b.length + out.length + 8 * k * Math.ceil(m / 8) + 32;
+    memory.grow(Math.max(0, Math.ceil((4 * floats) / 65536) - memory.buffer.byteLength / 65536));
+    const heap = new Float32Array(memory.buffer);
+    heap.set(a, 0);
+    heap.set(b, a.length);
+    const c = a.length + b.length;
+    const bp = c + out.length;
+    matmul(0, 4 * a.length, 4 * c, n, k, m, 0, m, 4 * bp, 4 * (bp + 8 * k * Math.ceil(m / 8)));
+    out.set(heap.subarray(c, c + out.length));
+  };
+}
+
+const kernels: [string, Matmul][] = [
+  ['matmul', matmulF32],
+  ['the two-rounding matmul module', moduleMatmul(MATMUL_WASM, true)],
+  ['the matmul module with an unshared memory', moduleMatmul(MATMUL_UNSHARED_WASM, false)],
+];
 
 describe('the WebAssembly kernels', () => {
   it('are exactly what scripts/build-wasm.mjs assembles from the .wat sources', async () => {
@@ -19,18 +74,17 @@ describe('the WebAssembly kernels', () => {
   });
 
   // f32 accumulation of k products: |c − exact| ≤ γ_k·Σ|a||b| with γ_k = k·u/(1 − k·u), u = 2⁻²⁴.
-  test.prop([
-    fc.integer({ min: 1, max: 37 }),
-    fc.integer({ min: 1, max: 70 }),
-    fc.integer({ min: 1, max: 37 }),
-    fc.nat(1000),
-  ])(
-    'matmul agrees with the float64 reference within the f32 accumulation bound',
-    (n, k, m, seed) => {
+  describe.each(kernels)('%s', (_, matmul) => {
+    test.prop([
+      fc.integer({ min: 1, max: 37 }),
+      fc.integer({ min: 1, max: 70 }),
+      fc.integer({ min: 1, max: 37 }),
+      fc.nat(1000),
+    ])('agrees with the float64 reference within the f32 accumulation bound', (n, k, m, seed) => {
       const a = Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 1.3 + seed) * 3);
       const b = Float32Array.from({ length: k * m }, (_, i) => Math.cos(i * 0.7 - seed));
       const out = new Float32Array(n * m);
-      matmulF32(out, a, b, n, k, m);
+      matmul(out, a, b, n, k, m);
       const u = 2 ** -24;
       const gamma = (k * u) / (1 - k * u);
       for (let i = 0; i < n; i++) {
@@ -47,8 +101,8 @@ describe('the WebAssembly kernels', () => {
           );
         }
       }
-    },
-  );
+    });
+  });
 
   it('handles operands larger than the initial WebAssembly memory', () => {
     const n = 300;

@@ -9,7 +9,7 @@
  */
 import type { FloatStorage } from '../../tensor/dtype.js';
 import { BATCHNORM_WASM } from './generated.js';
-import { instantiate, type WasmMemory } from './index.js';
+import { instantiate, reserve, type WasmMemory } from './index.js';
 
 interface BatchNormExports {
   memory: WasmMemory;
@@ -68,23 +68,20 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * The module's memory, grown to at least `bytes`, or null when that is beyond {@link MAX_BYTES} or
  * the engine refuses to grow it (the caller then runs the reference kernels).
  */
-function memory(bytes: number): ArrayBuffer | null {
+function memory(bytes: number): ArrayBufferLike | null {
   if (bytes > MAX_BYTES) return null;
   const wasm = exports();
-  const pages = Math.ceil(bytes / 65536) - wasm.memory.buffer.byteLength / 65536;
-  if (pages > 0) {
-    try {
-      wasm.memory.grow(pages);
-    } catch (e) {
-      if (e instanceof RangeError) return null;
-      throw e;
-    }
+  try {
+    reserve(wasm.memory, bytes);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
   }
   return wasm.memory.buffer;
 }
 
 function view(
-  buffer: ArrayBuffer,
+  buffer: ArrayBufferLike,
   like: FloatStorage,
   offset: number,
   length: number,
@@ -94,7 +91,7 @@ function view(
     : new Float64Array(buffer, offset, length);
 }
 
-function channels(buffer: ArrayBuffer, offset: number, c: number): Float64Array {
+function channels(buffer: ArrayBufferLike, offset: number, c: number): Float64Array {
   return new Float64Array(buffer, offset, c);
 }
 

@@ -4,8 +4,16 @@
  * module's memory, runs, and copies the result out, so nothing needs `dispose()`. The plain
  * TypeScript kernels remain the reference: `TAPEGRAD_KERNELS=reference` (or
  * `setKernelBackend('reference')`) turns the fast paths off, and the test suite runs both ways.
+ *
+ * Large products are shared with worker threads (Node's `worker_threads`) over one shared
+ * WebAssembly memory: the calling thread signals each worker through `Atomics`, computes its own
+ * share, and waits for the others, so the API stays synchronous. Workers start lazily on first
+ * need, are `unref()`ed (they never keep the process alive), and a call made before they are up,
+ * or on a host without workers or SharedArrayBuffer, runs on the calling thread alone.
  */
-import { MATMUL_WASM } from './generated.js';
+import type { Worker } from 'node:worker_threads';
+import { ValueError } from '../../errors.js';
+import { MATMUL_RELAXED_WASM, MATMUL_UNSHARED_WASM, MATMUL_WASM } from './generated.js';
 
 export type KernelBackend = 'wasm' | 'reference';
 
@@ -27,34 +35,56 @@ export function kernelBackend(): KernelBackend {
 // The lib this project compiles against (ES2022, no DOM) has no WebAssembly types: the little
 // that is used is declared here.
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
 }
 const wasmApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
-interface MatmulExports {
-  memory: WasmMemory;
-  matmul_f32: (a: number, b: number, c: number, n: number, k: number, m: number) => void;
+type MatmulF32Export = (
+  a: number,
+  b: number,
+  c: number,
+  n: number,
+  k: number,
+  m: number,
+  j0: number,
+  j1: number,
+  bp: number,
+  tmp: number,
+) => void;
+
+interface MatmulKernel {
+  readonly module: object;
+  readonly memory: WasmMemory;
+  /** The memory is shared: workers can help. */
+  readonly shared: boolean;
+  /** The module multiplies-and-adds with `f32x4.relaxed_madd` (an FMA where the CPU has one). */
+  readonly relaxed: boolean;
+  readonly matmul: MatmulF32Export;
 }
+
+let matmulKernel: MatmulKernel | null = null;
 
 function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
 /**
- * Compiles and instantiates one assembled module (base64, from generated.ts) and checks that
- * its exports include `memory` and the named functions.
+ * Compiles and instantiates one assembled module (base64, from generated.ts) that has its own
+ * memory, and checks that its exports include `memory` and the named functions.
  */
 export function instantiate<E extends { memory: WasmMemory }>(
   base64: string,
   name: string,
   functions: readonly (keyof E & string)[],
 ): E {
-  const instance = new wasmApi.Instance(new wasmApi.Module(decode(base64)));
+  const instance = new wasmApi.Instance(new wasmApi.Module(decode(base64)), {});
   const e = instance.exports;
   const ok = (x: Record<string, unknown>): x is Record<string, unknown> & E =>
     typeof x.memory === 'object' &&
@@ -70,16 +100,224 @@ export function reserve(memory: WasmMemory, bytes: number): void {
   if (pages > 0) memory.grow(pages);
 }
 
-let matmulModule: MatmulExports | null = null;
+function hasMatmul(e: Record<string, unknown>): e is Record<string, unknown> & {
+  matmul_f32: MatmulF32Export;
+} {
+  return typeof e.matmul_f32 === 'function';
+}
 
-function matmulExports(): MatmulExports {
-  matmulModule ??= instantiate<MatmulExports>(MATMUL_WASM, 'matmul.wasm', ['matmul_f32']);
-  return matmulModule;
+/** The module's maximum memory, in 64 KiB pages (4 GiB, all that 32-bit addresses reach). */
+const MAX_PAGES = 65536;
+
+/**
+ * Whether the host compiles relaxed SIMD. Node 20 (V8 11.3) has it behind a flag, which applies
+ * to modules compiled after it is set; later Nodes have it on. Checked on the module itself.
+ */
+function relaxedSimd(bytes: Uint8Array): boolean {
+  if (wasmApi.validate(bytes)) return true;
+  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') {
+    return false;
+  }
+  try {
+    process.getBuiltinModule('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return wasmApi.validate(bytes);
+}
+
+function matmulKernelInstance(): MatmulKernel {
+  if (matmulKernel === null) {
+    let memory: WasmMemory;
+    let module: object;
+    let shared = true;
+    let relaxed = false;
+    try {
+      memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      const fused = decode(MATMUL_RELAXED_WASM);
+      relaxed = relaxedSimd(fused);
+      module = new wasmApi.Module(relaxed ? fused : decode(MATMUL_WASM));
+    } catch {
+      // No SharedArrayBuffer (e.g. a browser page that is not cross-origin isolated).
+      shared = false;
+      relaxed = false;
+      memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES });
+      module = new wasmApi.Module(decode(MATMUL_UNSHARED_WASM));
+    }
+    const { exports } = new wasmApi.Instance(module, { env: { memory } });
+    if (!hasMatmul(exports)) throw new Error('matmul.wasm: unexpected exports');
+    matmulKernel = { module, memory, shared, relaxed, matmul: exports.matmul_f32 };
+  }
+  return matmulKernel;
+}
+
+/** Which float32 matmul module runs: with a shared memory (threads) and with relaxed SIMD. */
+export function matmulKernelInfo(): { sharedMemory: boolean; relaxedSimd: boolean } {
+  const { shared, relaxed } = matmulKernelInstance();
+  return { sharedMemory: shared, relaxedSimd: relaxed };
+}
+
+// ---- threads ----------------------------------------------------------------------------------
+
+/**
+ * The first bytes of the memory hold one 16-int control slot per worker (slot w for worker w,
+ * w ≥ 1): the job's sequence number, the last one done, a ready flag, an error flag, and the ten
+ * arguments of `matmul_f32`. The operands start after them.
+ */
+const SLOT_INTS = 16;
+const MAX_THREADS = 64;
+const DATA_BYTES = SLOT_INTS * 4 * MAX_THREADS;
+const SEQ = 0;
+const DONE = 1;
+const READY = 2;
+const FAILED = 3;
+const ARGS = 4;
+
+/**
+ * How long (ms) a thread spins before it sleeps, waiting for a job or for a worker's share.
+ * Products come in bursts (a training step): a spinning worker takes a job in ~1 µs, a sleeping
+ * one in ~15 µs (futex wake-up, measured on a 2-core VM).
+ */
+const SPIN_MS = 0.05;
+
+// Runs in each worker. An eval'd worker inherits the parent's flags, so it is a script or a module
+// (under --input-type=module) and can use neither `require` nor `import` everywhere.
+const WORKER_SOURCE = `
+const { workerData } = process.getBuiltinModule('node:worker_threads');
+const { module, memory, slot } = workerData;
+const matmul = new WebAssembly.Instance(module, { env: { memory } }).exports.matmul_f32;
+const ctl = new Int32Array(memory.buffer, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
+Atomics.store(ctl, ${READY}, 1);
+let seq = 0;
+for (;;) {
+  const idle = performance.now();
+  while (Atomics.load(ctl, ${SEQ}) === seq && performance.now() - idle < ${SPIN_MS}) {}
+  if (Atomics.load(ctl, ${SEQ}) === seq) {
+    // Woken by a job, or by the heads-up a caller sends before copying its operands: spin again.
+    Atomics.wait(ctl, ${SEQ}, seq);
+    continue;
+  }
+  seq = Atomics.load(ctl, ${SEQ});
+  try {
+    matmul(ctl[${ARGS}], ctl[${ARGS + 1}], ctl[${ARGS + 2}], ctl[${ARGS + 3}], ctl[${ARGS + 4}],
+      ctl[${ARGS + 5}], ctl[${ARGS + 6}], ctl[${ARGS + 7}], ctl[${ARGS + 8}], ctl[${ARGS + 9}]);
+  } catch {
+    Atomics.store(ctl, ${FAILED}, 1);
+  }
+  Atomics.store(ctl, ${DONE}, seq);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+function parseThreads(value: string | undefined): number | null {
+  if (value === undefined || !/^[1-9][0-9]*$/.test(value.trim())) return null;
+  return Math.min(Number(value), MAX_THREADS);
+}
+
+/**
+ * The default thread count: the CPUs, at most 8. Each worker is a whole V8 isolate (~10 MB), and
+ * the split was measured on 2 cores only; `setNumThreads` goes beyond.
+ */
+function defaultThreads(): number {
+  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') return 1;
+  return Math.min(process.getBuiltinModule('node:os').availableParallelism(), 8);
+}
+
+let numThreads: number | null =
+  typeof process === 'undefined' ? null : parseThreads(process.env.TAPEGRAD_NUM_THREADS);
+
+/**
+ * Sets how many threads a large float32 matmul may use, the calling one included (PyTorch's
+ * `torch.set_num_threads`), at most 64. Defaults to `TAPEGRAD_NUM_THREADS`, else the number of
+ * CPUs up to 8.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValueError(`setNumThreads: expected a positive integer, got ${n}`);
+  }
+  numThreads = Math.min(n, MAX_THREADS);
+}
+
+/** The number of threads a large float32 matmul may use (PyTorch's `torch.get_num_threads`). */
+export function getNumThreads(): number {
+  numThreads ??= defaultThreads();
+  return numThreads;
+}
+
+/** Workers by slot (index 0, the calling thread, stays empty). */
+const workers: (Worker | null)[] = [null];
+/** Cleared when a worker cannot be started, or has failed or exited: no more splitting. */
+let workersUsable = true;
+
+/** How many of the slots 1..want−1 have a worker ready, starting the missing ones. */
+function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): number {
+  if (!kernel.shared || !workersUsable) return 0;
+  while (workers.length < want) {
+    const slot = workers.length;
+    try {
+      const { Worker } = process.getBuiltinModule('node:worker_threads');
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: kernel.module, memory: kernel.memory, slot },
+      });
+      worker.unref();
+      // A worker that fails to start never reports ready. One that dies later (it catches its
+      // own errors, so only a fatal error or an outside terminate()) is not used once the event
+      // has arrived.
+      worker.on('error', () => {
+        workersUsable = false;
+      });
+      worker.on('exit', () => {
+        workersUsable = false;
+      });
+      workers.push(worker);
+    } catch {
+      workersUsable = false;
+      return 0;
+    }
+  }
+  let ready = 0;
+  while (ready + 1 < want && Atomics.load(ctl, (ready + 1) * SLOT_INTS + READY) === 1) ready++;
+  return ready;
+}
+
+/**
+ * Below this many multiply-adds (~80³) a product runs on one thread. Measured on 2 cores: with
+ * the worker spinning (a product less than 50 µs after the last), two threads win from ~48³ on;
+ * with it asleep, its wake-up is mostly hidden behind the copies by the heads-up, and two
+ * threads break even at ~80³ and win from ~96³. Every product of the MNIST step but those of
+ * the 128→10 layer is split.
+ */
+const THREAD_MIN_WORK = 1 << 19;
+
+let sequence = 0;
+
+/**
+ * How many threads an [n, k]·[k, m] product would use now: 1 below the size where sharing pays,
+ * else up to `getNumThreads()` (at most one per 8-column panel) of which the workers are ready.
+ * Starts the missing workers, which come up while the calling thread goes on alone.
+ */
+export function matmulThreads(n: number, k: number, m: number): number {
+  const want = n * k * m >= THREAD_MIN_WORK ? Math.min(getNumThreads(), Math.ceil(m / 8)) : 1;
+  if (want === 1) return 1;
+  const kernel = matmulKernelInstance();
+  return 1 + readyWorkers(kernel, control(kernel), want);
+}
+
+function control(kernel: MatmulKernel): Int32Array {
+  return new Int32Array(kernel.memory.buffer, 0, SLOT_INTS * MAX_THREADS);
+}
+
+/** Rounds a float index up to a 64-byte boundary. */
+function align(floats: number): number {
+  return (floats + 15) & ~15;
 }
 
 /**
  * `out = a · b` for f32 `a` of [n, k] and `b` of [k, m], in SIMD with f32 accumulation (as
- * BLAS does): each element is within k·2⁻²⁴·Σ|a||b| of the exact product.
+ * BLAS does; with fused multiply-adds where relaxed SIMD gives them): each element is within
+ * k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the same sequential sum whichever
+ * thread computes it, so the result does not depend on the number of threads.
  */
 export function matmulF32(
   out: Float32Array,
@@ -89,12 +327,71 @@ export function matmulF32(
   k: number,
   m: number,
 ): void {
-  const wasm = matmulExports();
-  reserve(wasm.memory, 4 * (a.length + b.length + out.length));
-  const heap = new Float32Array(wasm.memory.buffer);
-  heap.set(a, 0);
-  heap.set(b, a.length);
-  const c = a.length + b.length;
-  wasm.matmul_f32(0, 4 * a.length, 4 * c, n, k, m);
+  const kernel = matmulKernelInstance();
+  const panels = Math.ceil(m / 8);
+  const threads = matmulThreads(n, k, m);
+  // A heads-up: a sleeping worker wakes (tens of µs) while the operands are copied in.
+  for (let t = 1; t < threads; t++) Atomics.notify(control(kernel), t * SLOT_INTS + SEQ);
+
+  const base = DATA_BYTES / 4;
+  const bOff = align(base + a.length);
+  const c = align(bOff + b.length);
+  const bp = align(c + out.length);
+  const tmp = align(bp + k * 8 * panels);
+  reserve(kernel.memory, 4 * (tmp + 32 * threads));
+  const heap = new Float32Array(kernel.memory.buffer);
+  heap.set(a, base);
+  heap.set(b, bOff);
+  const ctl = control(kernel);
+
+  // Thread t computes the column panels [p(t), p(t+1)), p(t) = ⌊panels·t/threads⌋, and packs
+  // them into its own part of the panel scratch.
+  sequence = (sequence + 1) | 0;
+  const job = sequence;
+  for (let t = 1; t < threads; t++) {
+    const s = t * SLOT_INTS;
+    const p0 = Math.floor((panels * t) / threads);
+    const p1 = Math.floor((panels * (t + 1)) / threads);
+    ctl.set(
+      [
+        4 * base,
+        4 * bOff,
+        4 * c,
+        n,
+        k,
+        m,
+        8 * p0,
+        Math.min(m, 8 * p1),
+        4 * (bp + 8 * k * p0),
+        4 * (tmp + 32 * t),
+      ],
+      s + ARGS,
+    );
+    Atomics.store(ctl, s + SEQ, job);
+    Atomics.notify(ctl, s + SEQ);
+  }
+  kernel.matmul(
+    4 * base,
+    4 * bOff,
+    4 * c,
+    n,
+    k,
+    m,
+    0,
+    Math.min(m, 8 * Math.floor(panels / threads)),
+    4 * bp,
+    4 * tmp,
+  );
+  let failed = false;
+  for (let t = 1; t < threads; t++) {
+    const s = t * SLOT_INTS;
+    const start = performance.now();
+    while (Atomics.load(ctl, s + DONE) !== job && performance.now() - start < SPIN_MS);
+    for (let done = Atomics.load(ctl, s + DONE); done !== job; done = Atomics.load(ctl, s + DONE)) {
+      Atomics.wait(ctl, s + DONE, done);
+    }
+    if (Atomics.exchange(ctl, s + FAILED, 0) !== 0) failed = true;
+  }
+  if (failed) throw new Error('matmul.wasm: a worker thread failed');
   out.set(heap.subarray(c, c + out.length));
 }

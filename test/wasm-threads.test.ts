@@ -1,0 +1,141 @@
+/**
+ * The float32 matmul shared between threads: the result is bit-identical to the single-thread
+ * kernel whatever the number of threads, within the f32 accumulation bound of the float64
+ * reference, and the workers never keep the process alive.
+ */
+import { execFileSync } from 'node:child_process';
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ValueError } from '../src/errors.js';
+import {
+  getNumThreads,
+  matmulF32,
+  matmulThreads,
+  setNumThreads,
+} from '../src/kernels/wasm/index.js';
+
+const initialThreads = getNumThreads();
+afterAll(() => setNumThreads(initialThreads));
+
+/** Uniform in [−2, 2) from a seeded linear congruential generator: random, reproducible. */
+function randomF32(length: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 4 - 2;
+  });
+}
+
+function product(
+  threads: number,
+  a: Float32Array,
+  b: Float32Array,
+  n: number,
+  k: number,
+  m: number,
+) {
+  setNumThreads(threads);
+  const out = new Float32Array(n * m);
+  matmulF32(out, a, b, n, k, m);
+  return out;
+}
+
+/** Waits until products of this shape really are shared between up to `threads` threads. */
+async function threadsUp(threads: number, n: number, k: number, m: number): Promise<void> {
+  setNumThreads(threads);
+  const usable = Math.min(threads, Math.ceil(m / 8)); // one 8-column panel at least each
+  await vi.waitFor(() => expect(matmulThreads(n, k, m)).toBe(usable), {
+    timeout: 20_000,
+    interval: 20,
+  });
+}
+
+describe('the threaded float32 matmul', () => {
+  // Shapes above the size where a product is shared: odd sizes, row and column tails, k across
+  // several k blocks of 256.
+  const shape = fc
+    .tuple(
+      fc.integer({ min: 1, max: 70 }),
+      fc.integer({ min: 1, max: 700 }),
+      fc.integer({ min: 9, max: 140 }),
+    )
+    .filter(([n, k, m]) => n * k * m >= 1 << 19);
+
+  test.prop([shape, fc.nat(1 << 30)])(
+    'equals the single-thread result exactly, with 2 and with 3 threads',
+    async ([n, k, m], seed) => {
+      await threadsUp(3, n, k, m);
+      const a = randomF32(n * k, seed);
+      const b = randomF32(k * m, seed + 1);
+      const one = product(1, a, b, n, k, m);
+      expect(matmulThreads(n, k, m)).toBe(1);
+      for (const threads of [2, 3]) {
+        setNumThreads(threads);
+        expect(matmulThreads(n, k, m)).toBe(Math.min(threads, Math.ceil(m / 8)));
+        const out = product(threads, a, b, n, k, m);
+        expect(Buffer.from(out.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+      }
+    },
+  );
+
+  // f32 accumulation of k products: |c − exact| ≤ γ_k·Σ|a||b| with γ_k = k·u/(1 − k·u), u = 2⁻²⁴.
+  test.prop([shape, fc.nat(1 << 30)], { numRuns: 10 })(
+    'agrees with the float64 reference within the f32 accumulation bound',
+    async ([n, k, m], seed) => {
+      await threadsUp(2, n, k, m);
+      const a = randomF32(n * k, seed);
+      const b = randomF32(k * m, seed + 1);
+      const out = product(2, a, b, n, k, m);
+      const u = 2 ** -24;
+      const gamma = (k * u) / (1 - k * u);
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          let exact = 0;
+          let magnitude = 0;
+          for (let p = 0; p < k; p++) {
+            exact += a[i * k + p] * b[p * m + j];
+            magnitude += Math.abs(a[i * k + p] * b[p * m + j]);
+          }
+          // One more rounding: the float64 reference itself and the final store.
+          const excess =
+            Math.abs(out[i * m + j] - exact) - (gamma * magnitude + u * Math.abs(exact));
+          worst = Math.max(worst, excess);
+        }
+      }
+      expect(worst).toBeLessThanOrEqual(0);
+    },
+  );
+
+  it('keeps small products on the calling thread', () => {
+    setNumThreads(2);
+    expect(matmulThreads(16, 16, 16)).toBe(1);
+    expect(matmulThreads(1024, 1024, 8)).toBe(1);
+  });
+
+  it('rejects a thread count that is not a positive integer', () => {
+    expect(() => setNumThreads(0)).toThrow(ValueError);
+    expect(() => setNumThreads(1.5)).toThrow(ValueError);
+  });
+
+  it('takes its thread count from TAPEGRAD_NUM_THREADS and never keeps the process alive', () => {
+    // A child process that starts a worker, uses it, and must then exit on its own.
+    const script = `
+      import { getNumThreads, matmulF32, matmulThreads } from './src/kernels/wasm/index.ts';
+      const n = 64, k = 784, m = 256;
+      const a = new Float32Array(n * k).map((_, i) => Math.sin(i));
+      const b = new Float32Array(k * m).map((_, i) => Math.cos(i));
+      const start = Date.now();
+      while (matmulThreads(n, k, m) < 3 && Date.now() - start < 20000) {
+        matmulF32(new Float32Array(n * m), a, b, n, k, m);
+      }
+      console.log(getNumThreads(), matmulThreads(n, k, m));
+    `;
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { env: { ...process.env, TAPEGRAD_NUM_THREADS: '3' }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(output.trim()).toBe('3 3');
+  });
+});
