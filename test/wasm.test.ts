@@ -53,7 +53,7 @@ function moduleMatmul(base64: string, shared: boolean): Matmul {
     heap.set(b, a.length);
     const c = a.length + b.length;
     const bp = c + out.length;
-    matmul(0, 4 * a.length, 4 * c, n, k, m, 0, m, 4 * bp, 4 * (bp + 8 * k * Math.ceil(m / 8)));
+    matmul(0, 4 * a.length, 4 * c, n, k, m, 0, m, 4 * bp, 4 * (bp + 8 * k * Math.ceil(m / 8)), 0);
     out.set(heap.subarray(c, c + out.length));
   };
 }
@@ -102,6 +102,48 @@ describe('the WebAssembly kernels', () => {
         }
       }
     });
+  });
+
+  test.prop([
+    fc.integer({ min: 1, max: 37 }),
+    fc.integer({ min: 1, max: 300 }),
+    fc.integer({ min: 1, max: 37 }),
+    fc.boolean(),
+    fc.boolean(),
+    fc.nat(1000),
+  ])(
+    'reads a transposed operand in place with the very sums of the row-major product',
+    (n, k, m, ta, tb, seed) => {
+      const a = Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 1.3 + seed) * 3);
+      const b = Float32Array.from({ length: k * m }, (_, i) => Math.cos(i * 0.7 - seed));
+      // aT is a stored as [k, n], bT is b stored as [m, k].
+      const aT = Float32Array.from({ length: n * k }, (_, q) => a[(q % n) * k + Math.floor(q / n)]);
+      const bT = Float32Array.from({ length: k * m }, (_, q) => b[(q % k) * m + Math.floor(q / k)]);
+      const expected = new Float32Array(n * m);
+      matmulF32(expected, a, b, n, k, m);
+      const out = new Float32Array(n * m);
+      matmulF32(out, ta ? aT : a, tb ? bT : b, n, k, m, ta, tb);
+      expect(Array.from(out)).toEqual(Array.from(expected));
+    },
+  );
+
+  it('passes the transposes to the worker threads of a large product', () => {
+    const [n, k, m] = [64, 300, 72]; // 1.4 M multiply-adds: shared between threads
+    const a = Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 0.37));
+    const b = Float32Array.from({ length: k * m }, (_, i) => Math.cos(i * 0.11));
+    const aT = Float32Array.from({ length: n * k }, (_, q) => a[(q % n) * k + Math.floor(q / n)]);
+    const bT = Float32Array.from({ length: k * m }, (_, q) => b[(q % k) * m + Math.floor(q / k)]);
+    const expected = new Float32Array(n * m);
+    matmulF32(expected, a, b, n, k, m);
+    for (const [ta, tb] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const out = new Float32Array(n * m);
+      matmulF32(out, ta ? aT : a, tb ? bT : b, n, k, m, ta, tb);
+      expect(Array.from(out)).toEqual(Array.from(expected));
+    }
   });
 
   it('handles operands larger than the initial WebAssembly memory', () => {

@@ -8,7 +8,6 @@
  * accumulate in float64 whatever the storage type, then are rounded once.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
-import { transpose2d } from './layout.js';
 import { kernelBackend, matmulF32 } from './wasm/index.js';
 
 /** Below this many multiply-adds the copies into WebAssembly memory cost more than they save. */
@@ -33,15 +32,17 @@ export function matmulKernel(
     n * k * m >= WASM_MIN_WORK &&
     kernelBackend() === 'wasm'
   ) {
-    // The SIMD kernel reads both operands row-major: a transposed one is turned first.
-    const at = ta ? new Float32Array(n * k) : null;
-    const bt = tb ? new Float32Array(k * m) : null;
     for (let t = 0; t < aOffsets.length; t++) {
-      let ai = a.subarray(aOffsets[t], aOffsets[t] + n * k);
-      let bi = b.subarray(bOffsets[t], bOffsets[t] + k * m);
-      if (at !== null) ai = transpose2d(at, ai, 0, k, n);
-      if (bt !== null) bi = transpose2d(bt, bi, 0, m, k);
-      matmulF32(out.subarray(t * n * m, (t + 1) * n * m), ai, bi, n, k, m);
+      matmulF32(
+        out.subarray(t * n * m, (t + 1) * n * m),
+        a.subarray(aOffsets[t], aOffsets[t] + n * k),
+        b.subarray(bOffsets[t], bOffsets[t] + k * m),
+        n,
+        k,
+        m,
+        ta,
+        tb,
+      );
     }
     return;
   }

@@ -57,6 +57,7 @@ type MatmulF32Export = (
   j1: number,
   bp: number,
   tmp: number,
+  flags: number,
 ) => void;
 
 interface MatmulKernel {
@@ -200,7 +201,8 @@ for (;;) {
   seq = Atomics.load(ctl, ${SEQ});
   try {
     matmul(ctl[${ARGS}], ctl[${ARGS + 1}], ctl[${ARGS + 2}], ctl[${ARGS + 3}], ctl[${ARGS + 4}],
-      ctl[${ARGS + 5}], ctl[${ARGS + 6}], ctl[${ARGS + 7}], ctl[${ARGS + 8}], ctl[${ARGS + 9}]);
+      ctl[${ARGS + 5}], ctl[${ARGS + 6}], ctl[${ARGS + 7}], ctl[${ARGS + 8}], ctl[${ARGS + 9}],
+      ctl[${ARGS + 10}]);
   } catch {
     Atomics.store(ctl, ${FAILED}, 1);
   }
@@ -314,7 +316,9 @@ function align(floats: number): number {
 }
 
 /**
- * `out = a · b` for f32 `a` of [n, k] and `b` of [k, m], in SIMD with f32 accumulation (as
+ * `out = op(a) · op(b)` for f32 `op(a)` of [n, k] and `op(b)` of [k, m], where `ta`/`tb` say that
+ * an operand is stored transposed (`a` as [k, n], `b` as [m, k]) and is read so in place. In SIMD
+ * with f32 accumulation (as
  * BLAS does; with fused multiply-adds where relaxed SIMD gives them): each element is within
  * k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the same sequential sum whichever
  * thread computes it, so the result does not depend on the number of threads.
@@ -326,8 +330,11 @@ export function matmulF32(
   n: number,
   k: number,
   m: number,
+  ta = false,
+  tb = false,
 ): void {
   const kernel = matmulKernelInstance();
+  const flags = (ta ? 1 : 0) | (tb ? 2 : 0);
   const panels = Math.ceil(m / 8);
   const threads = matmulThreads(n, k, m);
   // A heads-up: a sleeping worker wakes (tens of µs) while the operands are copied in.
@@ -364,6 +371,7 @@ export function matmulF32(
         Math.min(m, 8 * p1),
         4 * (bp + 8 * k * p0),
         4 * (tmp + 32 * t),
+        flags,
       ],
       s + ARGS,
     );
@@ -381,6 +389,7 @@ export function matmulF32(
     Math.min(m, 8 * Math.floor(panels / threads)),
     4 * bp,
     4 * tmp,
+    flags,
   );
   let failed = false;
   for (let t = 1; t < threads; t++) {

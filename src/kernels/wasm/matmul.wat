@@ -18,9 +18,9 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; C tile (rows at stride $rowM bytes) = (load ? C tile : 0) + Σ_{p<kc} a_r[p] · panel[p, 0..8),
-  ;; for the 4 rows of A starting at $a0..$a3 and the packed panel at $bp.
+  ;; for the 4 rows of A starting at $a0..$a3 (stepping $as bytes per p) and the packed panel at $bp.
   (func $tile
-    (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32)
+    (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $as i32)
     (param $bp i32) (param $kc i32) (param $cp i32) (param $rowM i32) (param $load i32)
     (local $end i32) (local $c i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
@@ -56,10 +56,10 @@
       (local.set $av (v128.load32_splat (local.get $a3)))
       (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
       (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
-      (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
-      (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
-      (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
-      (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
+      (local.set $a0 (i32.add (local.get $a0) (local.get $as)))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $as)))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $as)))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $as)))
       (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
       (br_if $p (i32.lt_u (local.get $bp) (local.get $end))))
     (local.set $c (local.get $cp))
@@ -76,43 +76,70 @@
     (v128.store offset=16 (local.get $c) (local.get $c31)))
 
   ;; Packs the columns [j0, j1) of B[k×m] into panels of 8 at $bp: panel q holds, for each p,
-  ;; the 8 floats B[p, j0+8q .. j0+8q+8), zeros past column m.
+  ;; the 8 floats B[p, j0+8q .. j0+8q+8), zeros past column m. With $tb, B is stored transposed
+  ;; ([m×k], B[p, j] at $b + 4(j·k + p)): each of a panel's columns is then a row read in order.
   (func $pack_b
     (param $b i32) (param $bp i32) (param $k i32) (param $m i32) (param $j0 i32) (param $j1 i32)
-    (local $j i32) (local $p i32) (local $src i32) (local $w i32) (local $t i32) (local $rowM i32)
+    (param $tb i32)
+    (local $j i32) (local $p i32) (local $src i32) (local $dst i32) (local $w i32) (local $t i32)
+    (local $rowM i32) (local $rowK i32)
     (local.set $rowM (i32.shl (local.get $m) (i32.const 2)))
+    (local.set $rowK (i32.shl (local.get $k) (i32.const 2)))
     (local.set $j (local.get $j0))
     (block $done
       (loop $panels
         (br_if $done (i32.ge_u (local.get $j) (local.get $j1)))
-        (local.set $src (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $w (i32.sub (local.get $j1) (local.get $j)))
-        (if (i32.ge_u (local.get $w) (i32.const 8))
+        (if (local.get $tb)
           (then
-            (local.set $p (i32.const 0))
-            (loop $rows
-              (v128.store (local.get $bp) (v128.load (local.get $src)))
-              (v128.store offset=16 (local.get $bp) (v128.load offset=16 (local.get $src)))
-              (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
-              (local.set $src (i32.add (local.get $src) (local.get $rowM)))
-              (local.set $p (i32.add (local.get $p) (i32.const 1)))
-              (br_if $rows (i32.lt_u (local.get $p) (local.get $k)))))
+            (if (i32.lt_u (local.get $w) (i32.const 8))
+              (then (memory.fill (local.get $bp) (i32.const 0) (i32.shl (local.get $k) (i32.const 5))))
+              (else (local.set $w (i32.const 8))))
+            ;; column t of the panel is row j + t of the stored B, read in order
+            (local.set $t (i32.const 0))
+            (loop $cols
+              (local.set $src
+                (i32.add (local.get $b)
+                  (i32.mul (i32.add (local.get $j) (local.get $t)) (local.get $rowK))))
+              (local.set $dst (i32.add (local.get $bp) (i32.shl (local.get $t) (i32.const 2))))
+              (local.set $p (i32.const 0))
+              (loop $rows
+                (i32.store (local.get $dst) (i32.load (local.get $src)))
+                (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br_if $rows (i32.lt_u (local.get $p) (local.get $k))))
+              (local.set $t (i32.add (local.get $t) (i32.const 1)))
+              (br_if $cols (i32.lt_u (local.get $t) (local.get $w))))
+            (local.set $bp (i32.add (local.get $bp) (i32.shl (local.get $k) (i32.const 5)))))
           (else
-            (local.set $p (i32.const 0))
-            (loop $rows
-              (v128.store (local.get $bp) (v128.const i32x4 0 0 0 0))
-              (v128.store offset=16 (local.get $bp) (v128.const i32x4 0 0 0 0))
-              (local.set $t (i32.const 0))
-              (loop $cols
-                (f32.store
-                  (i32.add (local.get $bp) (i32.shl (local.get $t) (i32.const 2)))
-                  (f32.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 2)))))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br_if $cols (i32.lt_u (local.get $t) (local.get $w))))
-              (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
-              (local.set $src (i32.add (local.get $src) (local.get $rowM)))
-              (local.set $p (i32.add (local.get $p) (i32.const 1)))
-              (br_if $rows (i32.lt_u (local.get $p) (local.get $k))))))
+            (local.set $src (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (if (i32.ge_u (local.get $w) (i32.const 8))
+              (then
+                (local.set $p (i32.const 0))
+                (loop $rows
+                  (v128.store (local.get $bp) (v128.load (local.get $src)))
+                  (v128.store offset=16 (local.get $bp) (v128.load offset=16 (local.get $src)))
+                  (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+                  (local.set $src (i32.add (local.get $src) (local.get $rowM)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br_if $rows (i32.lt_u (local.get $p) (local.get $k)))))
+              (else
+                (local.set $p (i32.const 0))
+                (loop $rows
+                  (v128.store (local.get $bp) (v128.const i32x4 0 0 0 0))
+                  (v128.store offset=16 (local.get $bp) (v128.const i32x4 0 0 0 0))
+                  (local.set $t (i32.const 0))
+                  (loop $cols
+                    (f32.store
+                      (i32.add (local.get $bp) (i32.shl (local.get $t) (i32.const 2)))
+                      (f32.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 2)))))
+                    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                    (br_if $cols (i32.lt_u (local.get $t) (local.get $w))))
+                  (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+                  (local.set $src (i32.add (local.get $src) (local.get $rowM)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br_if $rows (i32.lt_u (local.get $p) (local.get $k))))))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $panels))))
 
@@ -135,10 +162,12 @@
       (br_if $rows (i32.lt_u (local.get $i) (local.get $r)))))
 
   ;; C[:, j0:j1] = A · B[:, j0:j1]. $bp: scratch for the packed panels of those columns
-  ;; (k·8·⌈(j1−j0)/8⌉ floats); $tmp: a 128-byte scratch tile for the edges.
+  ;; (k·8·⌈(j1−j0)/8⌉ floats); $tmp: a 128-byte scratch tile for the edges. $flags: 1 = A is
+  ;; stored transposed ([k×n]), 2 = B is ([m×k]); the sums are the same either way.
   (func (export "matmul_f32")
     (param $a i32) (param $b i32) (param $c i32) (param $n i32) (param $k i32) (param $m i32)
-    (param $j0 i32) (param $j1 i32) (param $bp i32) (param $tmp i32)
+    (param $j0 i32) (param $j1 i32) (param $bp i32) (param $tmp i32) (param $flags i32)
+    (local $ar i32) (local $as i32)
     (local $rowK i32) (local $rowM i32) (local $pc i32) (local $kc i32) (local $jc i32)
     (local $jend i32) (local $i i32) (local $j i32) (local $r i32) (local $w i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $panel i32)
@@ -159,7 +188,16 @@
         (return)))
     (local.set $rowK (i32.shl (local.get $k) (i32.const 2)))
     (local.set $rowM (i32.shl (local.get $m) (i32.const 2)))
-    (call $pack_b (local.get $b) (local.get $bp) (local.get $k) (local.get $m) (local.get $j0) (local.get $j1))
+    ;; row r of A starts at $a + r·$ar and steps $as bytes per p
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $ar (i32.const 4))
+        (local.set $as (i32.shl (local.get $n) (i32.const 2))))
+      (else
+        (local.set $ar (local.get $rowK))
+        (local.set $as (i32.const 4))))
+    (call $pack_b (local.get $b) (local.get $bp) (local.get $k) (local.get $m) (local.get $j0) (local.get $j1)
+      (i32.and (local.get $flags) (i32.const 2)))
     (loop $kblocks
       (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
       (if (i32.gt_u (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
@@ -175,12 +213,12 @@
           ;; rows past n repeat row i: computed, never stored
           (local.set $a0
             (i32.add (local.get $a)
-              (i32.add (i32.mul (local.get $i) (local.get $rowK)) (i32.shl (local.get $pc) (i32.const 2)))))
-          (local.set $a1 (select (i32.add (local.get $a0) (local.get $rowK)) (local.get $a0)
+              (i32.add (i32.mul (local.get $i) (local.get $ar)) (i32.mul (local.get $pc) (local.get $as)))))
+          (local.set $a1 (select (i32.add (local.get $a0) (local.get $ar)) (local.get $a0)
             (i32.gt_u (local.get $r) (i32.const 1))))
-          (local.set $a2 (select (i32.add (local.get $a1) (local.get $rowK)) (local.get $a0)
+          (local.set $a2 (select (i32.add (local.get $a1) (local.get $ar)) (local.get $a0)
             (i32.gt_u (local.get $r) (i32.const 2))))
-          (local.set $a3 (select (i32.add (local.get $a2) (local.get $rowK)) (local.get $a0)
+          (local.set $a3 (select (i32.add (local.get $a2) (local.get $ar)) (local.get $a0)
             (i32.gt_u (local.get $r) (i32.const 3))))
           (local.set $j (local.get $jc))
           (loop $panels
@@ -196,14 +234,14 @@
             (local.set $w (i32.sub (local.get $m) (local.get $j)))
             (if (i32.and (i32.eq (local.get $r) (i32.const 4)) (i32.ge_u (local.get $w) (i32.const 8)))
               (then
-                (call $tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+                (call $tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $as)
                   (local.get $panel) (local.get $kc) (local.get $cp) (local.get $rowM) (local.get $load)))
               (else
                 (if (i32.gt_u (local.get $w) (i32.const 8)) (then (local.set $w (i32.const 8))))
                 (if (local.get $load)
                   (then (call $copy_block (local.get $cp) (local.get $rowM) (local.get $tmp) (i32.const 32)
                     (local.get $r) (local.get $w))))
-                (call $tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+                (call $tile (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $as)
                   (local.get $panel) (local.get $kc) (local.get $tmp) (i32.const 32) (local.get $load))
                 (call $copy_block (local.get $tmp) (i32.const 32) (local.get $cp) (local.get $rowM)
                   (local.get $r) (local.get $w))))
