@@ -280,9 +280,28 @@ const reluP = definePrimitive({
     const out = mapUnary(x, 'x <= 0 ? 0 : x', 'relu');
     return { out, saved: [out] as const };
   },
-  // threshold_backward(g, result, 0): the gradient passes where the result is positive.
-  vjp: ({ g, saved: [out] }) => [where(le(out, 0), 0, g)],
+  vjp: ({ g, saved: [out] }) => [thresholdBackward(g, out)],
 });
+
+/**
+ * PyTorch's threshold_backward(g, result, 0), ReLU's VJP in one pass: g where the result is
+ * positive (or NaN), else 0. Its own VJP (derivatives.yaml): threshold_backward again for g,
+ * and zero for the result, on which it depends only through a step.
+ */
+const thresholdBackwardP = definePrimitive({
+  name: 'threshold_backward',
+  backwardName: 'ThresholdBackwardBackward0',
+  forward([g, out]) {
+    return {
+      out: mapBinary(g, out, 'y <= 0 ? 0 : x', 'threshold_backward'),
+      saved: [out] as const,
+    };
+  },
+  vjp: ({ g, saved: [out] }) => [thresholdBackward(g, out), null],
+});
+
+const thresholdBackward = (g: Tensor, out: Tensor): Tensor =>
+  apply(thresholdBackwardP, [g, out], null);
 
 const sigmoidP = definePrimitive({
   name: 'sigmoid',
