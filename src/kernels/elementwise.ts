@@ -8,6 +8,8 @@
  * (trailing-dimension and row broadcasting are both inner loops with stride 0 or 1).
  */
 import type { Storage } from '../tensor/dtype.js';
+import { binaryWasm, type WasmBinaryOp } from './wasm/elementwise.js';
+import { kernelBackend } from './wasm/index.js';
 
 export type UnaryKernel = (out: Storage, x: Storage, n: number, p: number) => void;
 export type BinaryKernel = (
@@ -85,13 +87,14 @@ export function binaryKernel(expr: string): BinaryKernel {
           idx[d] = 0;
         }
       }`;
-    k = new Function(
+    const js = new Function(
       'same',
       'scalarB',
       'scalarA',
       'strided',
       `return function (out, A, B, shape, sa, sb, p) {${dispatch}};`,
     )(compiled.same, compiled.scalarB, compiled.scalarA, compiled.strided) as BinaryKernel;
+    k = withWasm(expr, js);
     binaryCache.set(expr, k);
   }
   return k;
@@ -113,6 +116,40 @@ function whereKernel(
   for (let i = 0; i < out.length; i++) {
     out[i] = (c1 ? c0 : c[i]) !== 0 ? (x1 ? x0 : x[i]) : y1 ? y0 : y[i];
   }
+}
+
+const WASM_OPS: Partial<Record<string, WasmBinaryOp>> = {
+  'x + y': 'add',
+  'x - y': 'sub',
+  'x * y': 'mul',
+  'x / y': 'div',
+};
+
+/** Below this many elements the copies into WebAssembly memory cost more than they save. */
+const WASM_MIN_ELEMENTS = 2048;
+
+/**
+ * `js`, except that the four arithmetic ops on same-shape float operands of one type go to the
+ * SIMD kernels of elementwise.wat (same results) when the WebAssembly backend is on.
+ */
+function withWasm(expr: string, js: BinaryKernel): BinaryKernel {
+  const op = WASM_OPS[expr];
+  if (op === undefined) return js;
+  return (out, a, b, shape, sa, sb, p) => {
+    if (
+      shape.length === 1 &&
+      sa[0] === 1 &&
+      sb[0] === 1 &&
+      out.length >= WASM_MIN_ELEMENTS &&
+      kernelBackend() === 'wasm' &&
+      ((out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) ||
+        (out instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array))
+    ) {
+      binaryWasm(op, out, a, b);
+    } else {
+      js(out, a, b, shape, sa, sb, p);
+    }
+  };
 }
 
 /**
