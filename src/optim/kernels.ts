@@ -122,8 +122,8 @@ export function sgdKernel(
   const useWd = h.weightDecay !== 0;
   let start = 0;
   if (p instanceof Float32Array && p.length >= WASM_MIN_SGD && kernelBackend() === 'wasm') {
-    // The SIMD kernel does pairs of elements with the same roundings; an odd last one is left.
-    start = p.length & ~1;
+    // The SIMD kernel does groups of four elements with the same roundings; the last few are left.
+    start = p.length & ~3;
     const b = buf as Float32Array | null;
     sgdF32(p, g as Float32Array, b, fresh, start, {
       wd,

@@ -34,7 +34,7 @@ export interface SgdF32Scalars {
 }
 
 /**
- * One SGD step on the first `n` (even) elements of `p`, `g` and `buf` (null without momentum;
+ * One SGD step on the first `n` (a multiple of 4) elements of `p`, `g` and `buf` (null without momentum;
  * `fresh`: the buffer is new and takes d).
  */
 export function sgdF32(

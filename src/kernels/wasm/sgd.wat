@@ -1,6 +1,7 @@
-;; One float32 SGD step (PyTorch 1.13's `_single_tensor_sgd`, see src/optim/kernels.ts), two
-;; elements at a time in float64 lanes, on n elements (n even) of p, g and buf at byte offsets
-;; into this module's memory. Every fused multiply-add is C's fmaf, rounded once to float32:
+;; One float32 SGD step (PyTorch 1.13's `_single_tensor_sgd`, see src/optim/kernels.ts) on n
+;; elements (n a multiple of 4) of p, g and buf at byte offsets into this module's memory, four
+;; elements per iteration as two pairs of float64 lanes (L and H). Every fused multiply-add is
+;; C's fmaf, rounded once to float32:
 ;;
 ;;   a·b is exact in float64, so s = fl64(a·b + c) rounded to float32 is fmaf(a, b, c) unless
 ;;   s is a float32 midpoint (r = f32(s) and its mirror 2s − r = s + (s − r) are neighbouring
@@ -8,10 +9,10 @@
 ;;   which side of the midpoint the exact sum lies. A midpoint in float32's normal range has
 ;;   the low 29 bits of its float64 significand equal to 1 followed by 28 zeros; the fast path
 ;;   tests that pattern (and |s| < 2⁻¹²⁶, where float32 is subnormal) with two integer ops and
-;;   sends the rare pair that matches to the exact check.
+;;   sends the rare group of four that matches to the exact check.
 ;;
 ;; flags: 1 maximize, 2 weight decay, 4 momentum buffer, 8 fresh buffer (b ← d), 16 nesterov.
-;; The hot loop spells the fma sequence out three times: V8 does not inline WebAssembly calls,
+;; The hot loop spells the fma sequence out for each use: V8 does not inline WebAssembly calls,
 ;; and a call per element costs more than the arithmetic.
 (module
   (memory (export "memory") 1)
@@ -53,8 +54,7 @@
     (param $pp i32) (param $gp i32) (param $bp i32) (param $n i32) (param $flags i32)
     (param $wd f64) (param $mom f64) (param $keep f64) (param $step f64)
     (local $end i32) (local $i i32)
-    (local $p v128) (local $d v128) (local $b v128)
-    (local $fp v128) (local $fs v128) (local $fc v128)
+    (local $pL v128) (local $pH v128) (local $dL v128) (local $dH v128) (local $bL v128) (local $bH v128) (local $fpL v128) (local $fpH v128) (local $fsL v128) (local $fsH v128) (local $fcL v128) (local $fcH v128)
     (local $wdv v128) (local $momv v128) (local $keepv v128) (local $stepv v128)
     (local $low29 v128) (local $half29 v128) (local $tiny v128)
     (local $maximize i32) (local $useWd i32) (local $hasBuf i32) (local $fresh i32)
@@ -76,91 +76,139 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $p
-          (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pp) (local.get $i)))))
-        (local.set $d
-          (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $gp) (local.get $i)))))
-        (if (local.get $maximize) (then (local.set $d (f64x2.neg (local.get $d)))))
+        (local.set $pL (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pp) (local.get $i)))))
+        (local.set $pH (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (i32.add (local.get $pp) (local.get $i)))))
+        (local.set $dL (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $gp) (local.get $i)))))
+        (local.set $dH (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (i32.add (local.get $gp) (local.get $i)))))
+        (if (local.get $maximize)
+          (then
+            (local.set $dL (f64x2.neg (local.get $dL)))
+            (local.set $dH (f64x2.neg (local.get $dH)))))
         ;; d = fmaf(wd, p, d)
         (if (local.get $useWd)
           (then
-            (local.set $fc (local.get $d))
-            (local.set $fp (f64x2.mul (local.get $wdv) (local.get $p)))
-            (local.set $fs (f64x2.add (local.get $fp) (local.get $fc)))
-            (local.set $d
-              (if (result v128)
-                (v128.any_true
+            ;; d = fmaf(wdv, p, $dL) in both halves
+            (local.set $fcL (local.get $dL))
+            (local.set $fpL (f64x2.mul (local.get $wdv) (local.get $pL)))
+            (local.set $fsL (f64x2.add (local.get $fpL) (local.get $fcL)))
+            (local.set $fcH (local.get $dH))
+            (local.set $fpH (f64x2.mul (local.get $wdv) (local.get $pH)))
+            (local.set $fsH (f64x2.add (local.get $fpH) (local.get $fcH)))
+            (if (v128.any_true
                   (v128.or
-                    (i64x2.eq (v128.and (local.get $fs) (local.get $low29)) (local.get $half29))
-                    (f64x2.lt (f64x2.abs (local.get $fs)) (local.get $tiny))))
-                (then (call $fmafSlow (local.get $fp) (local.get $fc) (local.get $fs)))
-                (else (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fs))))))
+                    (v128.or
+                      (i64x2.eq (v128.and (local.get $fsL) (local.get $low29)) (local.get $half29))
+                      (f64x2.lt (f64x2.abs (local.get $fsL)) (local.get $tiny)))
+                    (v128.or
+                      (i64x2.eq (v128.and (local.get $fsH) (local.get $low29)) (local.get $half29))
+                      (f64x2.lt (f64x2.abs (local.get $fsH)) (local.get $tiny)))))
+              (then
+                (local.set $dL (call $fmafSlow (local.get $fpL) (local.get $fcL) (local.get $fsL)))
+                (local.set $dH (call $fmafSlow (local.get $fpH) (local.get $fcH) (local.get $fsH))))
+              (else
+                (local.set $dL (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fsL))))
+                (local.set $dH (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fsH))))))
 ))
         (if (local.get $hasBuf)
           (then
             (if (local.get $fresh)
-              (then (local.set $b (local.get $d)))
+              (then
+                (local.set $bL (local.get $dL))
+                (local.set $bH (local.get $dH)))
               (else
                 ;; b = fmaf(keep, d, f32(buf·mom)); without dampening keep = 1 and the fma is a
                 ;; float32 addition, which float64 then one rounding to float32 gives exactly
-                (local.set $fc
+                (local.set $fcL
                   (f64x2.promote_low_f32x4
-                    (f32x4.demote_f64x2_zero
-                      (f64x2.mul
-                        (f64x2.promote_low_f32x4
-                          (v128.load64_zero (i32.add (local.get $bp) (local.get $i))))
-                        (local.get $momv)))))
+                    (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $bp) (local.get $i)))) (local.get $momv)))))
+                (local.set $fcH
+                  (f64x2.promote_low_f32x4
+                    (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (i32.add (local.get $bp) (local.get $i)))) (local.get $momv)))))
                 (if (local.get $keepIsOne)
                   (then
-                    (local.set $b
+                    (local.set $bL
                       (f64x2.promote_low_f32x4
-                        (f32x4.demote_f64x2_zero (f64x2.add (local.get $d) (local.get $fc))))))
+                        (f32x4.demote_f64x2_zero (f64x2.add (local.get $dL) (local.get $fcL)))))
+                    (local.set $bH
+                      (f64x2.promote_low_f32x4
+                        (f32x4.demote_f64x2_zero (f64x2.add (local.get $dH) (local.get $fcH))))))
                   (else
-                    (local.set $fc (local.get $fc))
-                    (local.set $fp (f64x2.mul (local.get $keepv) (local.get $d)))
-                    (local.set $fs (f64x2.add (local.get $fp) (local.get $fc)))
-                    (local.set $b
-                      (if (result v128)
-                        (v128.any_true
+                    ;; b = fmaf(keepv, d, $fcL) in both halves
+                    (local.set $fcL (local.get $fcL))
+                    (local.set $fpL (f64x2.mul (local.get $keepv) (local.get $dL)))
+                    (local.set $fsL (f64x2.add (local.get $fpL) (local.get $fcL)))
+                    (local.set $fcH (local.get $fcH))
+                    (local.set $fpH (f64x2.mul (local.get $keepv) (local.get $dH)))
+                    (local.set $fsH (f64x2.add (local.get $fpH) (local.get $fcH)))
+                    (if (v128.any_true
                           (v128.or
-                            (i64x2.eq (v128.and (local.get $fs) (local.get $low29)) (local.get $half29))
-                            (f64x2.lt (f64x2.abs (local.get $fs)) (local.get $tiny))))
-                        (then (call $fmafSlow (local.get $fp) (local.get $fc) (local.get $fs)))
-                        (else (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fs))))))
+                            (v128.or
+                              (i64x2.eq (v128.and (local.get $fsL) (local.get $low29)) (local.get $half29))
+                              (f64x2.lt (f64x2.abs (local.get $fsL)) (local.get $tiny)))
+                            (v128.or
+                              (i64x2.eq (v128.and (local.get $fsH) (local.get $low29)) (local.get $half29))
+                              (f64x2.lt (f64x2.abs (local.get $fsH)) (local.get $tiny)))))
+                      (then
+                        (local.set $bL (call $fmafSlow (local.get $fpL) (local.get $fcL) (local.get $fsL)))
+                        (local.set $bH (call $fmafSlow (local.get $fpH) (local.get $fcH) (local.get $fsH))))
+                      (else
+                        (local.set $bL (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fsL))))
+                        (local.set $bH (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fsH))))))
 ))))
-            (v128.store64_lane 0
-              (i32.add (local.get $bp) (local.get $i))
-              (f32x4.demote_f64x2_zero (local.get $b)))
+            (v128.store64_lane 0 (i32.add (local.get $bp) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $bL)))
+            (v128.store64_lane offset=8 0 (i32.add (local.get $bp) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $bH)))
             ;; d = nesterov ? fmaf(mom, b, d) : b
             (if (local.get $nesterov)
               (then
-                (local.set $fc (local.get $d))
-                (local.set $fp (f64x2.mul (local.get $momv) (local.get $b)))
-                (local.set $fs (f64x2.add (local.get $fp) (local.get $fc)))
-                (local.set $d
-                  (if (result v128)
-                    (v128.any_true
+                ;; d = fmaf(momv, b, $dL) in both halves
+                (local.set $fcL (local.get $dL))
+                (local.set $fpL (f64x2.mul (local.get $momv) (local.get $bL)))
+                (local.set $fsL (f64x2.add (local.get $fpL) (local.get $fcL)))
+                (local.set $fcH (local.get $dH))
+                (local.set $fpH (f64x2.mul (local.get $momv) (local.get $bH)))
+                (local.set $fsH (f64x2.add (local.get $fpH) (local.get $fcH)))
+                (if (v128.any_true
                       (v128.or
-                        (i64x2.eq (v128.and (local.get $fs) (local.get $low29)) (local.get $half29))
-                        (f64x2.lt (f64x2.abs (local.get $fs)) (local.get $tiny))))
-                    (then (call $fmafSlow (local.get $fp) (local.get $fc) (local.get $fs)))
-                    (else (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fs))))))
+                        (v128.or
+                          (i64x2.eq (v128.and (local.get $fsL) (local.get $low29)) (local.get $half29))
+                          (f64x2.lt (f64x2.abs (local.get $fsL)) (local.get $tiny)))
+                        (v128.or
+                          (i64x2.eq (v128.and (local.get $fsH) (local.get $low29)) (local.get $half29))
+                          (f64x2.lt (f64x2.abs (local.get $fsH)) (local.get $tiny)))))
+                  (then
+                    (local.set $dL (call $fmafSlow (local.get $fpL) (local.get $fcL) (local.get $fsL)))
+                    (local.set $dH (call $fmafSlow (local.get $fpH) (local.get $fcH) (local.get $fsH))))
+                  (else
+                    (local.set $dL (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fsL))))
+                    (local.set $dH (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fsH))))))
 )
-              (else (local.set $d (local.get $b))))))
+              (else
+                (local.set $dL (local.get $bL))
+                (local.set $dH (local.get $bH))))))
         ;; p = fmaf(-lr, d, p)
-        (local.set $fc (local.get $p))
-        (local.set $fp (f64x2.mul (local.get $stepv) (local.get $d)))
-        (local.set $fs (f64x2.add (local.get $fp) (local.get $fc)))
-        (local.set $p
-          (if (result v128)
-            (v128.any_true
+        ;; p = fmaf(stepv, d, $pL) in both halves
+        (local.set $fcL (local.get $pL))
+        (local.set $fpL (f64x2.mul (local.get $stepv) (local.get $dL)))
+        (local.set $fsL (f64x2.add (local.get $fpL) (local.get $fcL)))
+        (local.set $fcH (local.get $pH))
+        (local.set $fpH (f64x2.mul (local.get $stepv) (local.get $dH)))
+        (local.set $fsH (f64x2.add (local.get $fpH) (local.get $fcH)))
+        (if (v128.any_true
               (v128.or
-                (i64x2.eq (v128.and (local.get $fs) (local.get $low29)) (local.get $half29))
-                (f64x2.lt (f64x2.abs (local.get $fs)) (local.get $tiny))))
-            (then (call $fmafSlow (local.get $fp) (local.get $fc) (local.get $fs)))
-            (else (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $fs))))))
-        (v128.store64_lane 0
-          (i32.add (local.get $pp) (local.get $i))
-          (f32x4.demote_f64x2_zero (local.get $p)))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+                (v128.or
+                  (i64x2.eq (v128.and (local.get $fsL) (local.get $low29)) (local.get $half29))
+                  (f64x2.lt (f64x2.abs (local.get $fsL)) (local.get $tiny)))
+                (v128.or
+                  (i64x2.eq (v128.and (local.get $fsH) (local.get $low29)) (local.get $half29))
+                  (f64x2.lt (f64x2.abs (local.get $fsH)) (local.get $tiny)))))
+          (then
+            (local.set $pL (call $fmafSlow (local.get $fpL) (local.get $fcL) (local.get $fsL)))
+            (local.set $pH (call $fmafSlow (local.get $fpH) (local.get $fcH) (local.get $fsH))))
+          ;; only stored: the store rounds to float32
+          (else
+            (local.set $pL (local.get $fsL))
+            (local.set $pH (local.get $fsH))))
+        (v128.store64_lane 0 (i32.add (local.get $pp) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $pL)))
+        (v128.store64_lane offset=8 0 (i32.add (local.get $pp) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $pH)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))))
