@@ -8,6 +8,7 @@ import {
   nn,
   noGrad,
   optim,
+  setNumThreads,
   sum,
   tensor,
   transpose,
@@ -82,13 +83,36 @@ function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context)
   };
 }
 
+/**
+ * Thread counts measured for the products and the epoch (only the f32 matmul uses threads);
+ * each run sets its own, since the harness interleaves rows.
+ */
+const THREADS = [1, 2] as const;
+
+function onThreads(threads: number, c: Case): Case {
+  return {
+    ...c,
+    run() {
+      setNumThreads(threads);
+      return c.run();
+    },
+  };
+}
+
 export const tapegrad: Adapter = {
   id: 'tapegrad',
   async init() {
-    const { kernelBackend } = await import('../../src/kernels/wasm/index.js');
-    return kernelBackend() === 'wasm'
-      ? 'TypeScript kernels with a WebAssembly SIMD f32 matmul, 1 thread'
-      : 'plain TypeScript reference kernels (TAPEGRAD_KERNELS=reference), 1 thread';
+    const { kernelBackend, matmulKernelInfo } = await import('../../src/kernels/wasm/index.js');
+    if (kernelBackend() !== 'wasm') {
+      return 'plain TypeScript reference kernels (TAPEGRAD_KERNELS=reference), 1 thread';
+    }
+    const { sharedMemory, relaxedSimd } = matmulKernelInfo();
+    return (
+      'WebAssembly SIMD kernels for matmul (f32), BatchNorm, SGD (f32) and same-shape arithmetic, ' +
+      'TypeScript for the rest; the f32 matmul ' +
+      (relaxedSimd ? 'with relaxed-SIMD FMA, ' : 'without FMA, ') +
+      (sharedMemory ? 'on 1 or 2 threads (rows 1T, 2T; others 1 thread)' : 'on 1 thread')
+    );
   },
   offers(w, ctx): Offer[] {
     const row = { framework: 'tapegrad' } as const;
@@ -154,29 +178,32 @@ export const tapegrad: Adapter = {
           },
         ];
       case 'matmul':
-        return [
-          {
-            row,
-            async: false,
-            make: () => {
-              const a = input(w.a, w.dtype);
-              const b = input(w.b, w.dtype);
-              const f =
-                w.transpose === 'a'
-                  ? () => matmul(transpose(a, 0, 1), b)
-                  : w.transpose === 'b'
-                    ? () => matmul(a, transpose(b, 0, 1))
-                    : () => matmul(a, b);
-              return simple(() => ({ out: noGrad(f) }));
-            },
-          },
-        ];
-      case 'mnist-epoch':
-        return (['fused', 'composite'] as const).map((impl) => ({
-          row: { framework: 'tapegrad', variant: impl },
+        return THREADS.map((threads) => ({
+          row: { framework: 'tapegrad', threads },
           async: false,
-          make: () => epochCase(impl, w, ctx),
+          make: () => {
+            const a = input(w.a, w.dtype);
+            const b = input(w.b, w.dtype);
+            const f =
+              w.transpose === 'a'
+                ? () => matmul(transpose(a, 0, 1), b)
+                : w.transpose === 'b'
+                  ? () => matmul(a, transpose(b, 0, 1))
+                  : () => matmul(a, b);
+            return onThreads(
+              threads,
+              simple(() => ({ out: noGrad(f) })),
+            );
+          },
         }));
+      case 'mnist-epoch':
+        return (['fused', 'composite'] as const).flatMap((impl) =>
+          THREADS.map((threads) => ({
+            row: { framework: 'tapegrad', variant: impl, threads } as const,
+            async: false,
+            make: () => onThreads(threads, epochCase(impl, w, ctx)),
+          })),
+        );
     }
   },
 };
