@@ -109,6 +109,30 @@ describe('gradient accumulation and graph shapes', () => {
     expect(x.grad).not.toBe(first);
   });
 
+  it('copies the first gradient under createGraph, so later accumulation touches nothing shared', () => {
+    const a = rnd(6, [3], true);
+    const b = rnd(7, [3], true);
+    const v = rnd(8, [3]);
+    const vValues = Array.from(v.data);
+    // add's VJP hands the same g (here the caller's v) to both inputs.
+    a.add(b).backward(v, { createGraph: true });
+    expect(a.grad).not.toBe(b.grad);
+    expect(a.grad).not.toBe(v);
+    const w = rnd(9, [3]);
+    a.add(b).backward(w);
+    const expected = zipMap([v, w], (x, y) => x + y);
+    expectClose(a.grad, expected);
+    expectClose(b.grad, expected);
+    expect(Array.from(v.data)).toEqual(vValues);
+  });
+
+  it("gives zero, not an error, for the gradient of ReLU's gradient with respect to x", () => {
+    const x = tensor([-1, 2, 3], { requiresGrad: true, dtype: 'float64' });
+    const [g] = autograd.grad(x.relu().sum(), [x], { createGraph: true });
+    const [gg] = autograd.grad(g!.sum(), [x]);
+    expect(Array.from(gg!.data)).toEqual([0, 0, 0]);
+  });
+
   it('adds up the gradients of a tensor used twice in a diamond (y = x·x + exp(x))', () => {
     const x = rnd(4, [5], true);
     const v = rnd(5, [5]);

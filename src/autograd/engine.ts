@@ -206,7 +206,9 @@ function runEngine(
  */
 function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (createGraph) {
-    t.grad = t.grad === null ? g : enableGrad(() => add(t.grad!, g));
+    // A copy first, as PyTorch's AccumulateGrad: g may be shared by several inputs or be the
+    // caller's own upstream gradient, and a later plain backward accumulates into it in place.
+    t.grad = t.grad === null ? enableGrad(() => g.clone()) : enableGrad(() => add(t.grad!, g));
   } else if (t.grad === null) {
     t.grad = g.detach().clone();
   } else if (t.grad.requiresGrad) {

@@ -297,7 +297,10 @@ const thresholdBackwardP = definePrimitive({
       saved: [out] as const,
     };
   },
-  vjp: ({ g, saved: [out] }) => [thresholdBackward(g, out), null],
+  vjp: ({ g, saved: [out], needs }) => [
+    needs[0] ? thresholdBackward(g, out) : null,
+    needs[1] ? zerosLike(g) : null,
+  ],
 });
 
 const thresholdBackward = (g: Tensor, out: Tensor): Tensor =>
