@@ -1,11 +1,12 @@
 /**
- * The WebAssembly arithmetic kernels equal the TypeScript ones bit for bit: both do the IEEE
+ * The WebAssembly elementwise kernels equal the TypeScript ones bit for bit: both do the IEEE
  * operation of the storage type (float32 lanes give the correctly rounded float32 result that
- * a double operation and Math.fround also give), so there is no bound to state.
+ * a double operation and Math.fround also give), and the comparisons of threshold_backward
+ * and ReLU treat NaN and −0 alike, so there is no bound to state.
  */
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect } from 'vitest';
-import { binaryKernel } from '../src/kernels/elementwise.js';
+import { binaryKernel, unaryKernel } from '../src/kernels/elementwise.js';
 import { kernelBackend, setKernelBackend } from '../src/kernels/wasm/index.js';
 
 const initial = kernelBackend();
@@ -18,46 +19,76 @@ const value = fc.oneof(
   fc.integer({ min: -50, max: 50 }),
 );
 
-function run(
-  backend: 'wasm' | 'reference',
-  expr: string,
-  make: (v: number[]) => Float32Array | Float64Array,
-  a: number[],
-  b: number[],
-  inPlace: boolean,
-): number[] {
-  setKernelBackend(backend);
-  const x = make(a);
-  const y = make(b);
-  const out = inPlace ? x : make(a.map(() => 0));
-  binaryKernel(expr)(out, x, y, [out.length], [1], [1], 0);
-  const bits =
-    out instanceof Float32Array ? new Int32Array(out.buffer) : new Float64Array(out.buffer);
-  // NaN payloads are not specified; every NaN counts as one value.
-  return Array.from(bits, (v, i) => (Number.isNaN(out[i]) ? NaN : v));
+type Floats = Float32Array | Float64Array;
+
+/** The bits of a result; NaN payloads are not specified, so every NaN counts as one value. */
+function bits(out: Floats): number[] {
+  const raw = out instanceof Float32Array ? new Int32Array(out.buffer) : out;
+  return Array.from(raw, (v, i) => (Number.isNaN(out[i]) ? NaN : v));
 }
+
+const floats = (dtype: 'float32' | 'float64', v: number[]): Floats =>
+  dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v);
 
 describe('the WebAssembly elementwise kernels', () => {
   test.prop(
     [
-      fc.constantFrom('x + y', 'x - y', 'x * y', 'x / y'),
+      fc.constantFrom('x + y', 'x - y', 'x * y', 'x / y', 'y <= 0 ? 0 : x'),
       fc.constantFrom('float32', 'float64'),
+      // rows × cols with cols past a SIMD multiple; rows = 1 is the plain same-shape case
       fc
-        .integer({ min: 2048, max: 2060 })
-        .chain((n) =>
+        .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2048, max: 2055 }))
+        .chain(([rows, cols]) =>
           fc.tuple(
-            fc.array(value, { minLength: n, maxLength: n }),
-            fc.array(value, { minLength: n, maxLength: n }),
+            fc.constant([rows, cols]),
+            fc.array(value, { minLength: rows * cols, maxLength: rows * cols }),
+            fc.array(value, { minLength: rows * cols, maxLength: rows * cols }),
           ),
         ),
       fc.boolean(),
+      fc.boolean(),
     ],
     { numRuns: 40 },
-  )('equal the TypeScript kernels bit for bit', (expr, dtype, [a, b], inPlace) => {
-    const make = (v: number[]) =>
-      dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v);
-    expect(run('wasm', expr, make, a, b, inPlace)).toEqual(
-      run('reference', expr, make, a, b, inPlace),
-    );
+  )(
+    'equal the TypeScript kernels bit for bit, same-shape and with a repeated row',
+    (expr, dtype, [[rows, cols], a, b], bRow, inPlace) => {
+      const run = (backend: 'wasm' | 'reference'): number[] => {
+        setKernelBackend(backend);
+        const x = floats(dtype, a);
+        const y = floats(dtype, bRow ? b.slice(0, cols) : b);
+        const out = inPlace
+          ? x
+          : floats(
+              dtype,
+              a.map(() => 0),
+            );
+        if (bRow) binaryKernel(expr)(out, x, y, [rows, cols], [cols, 1], [0, 1], 0);
+        else binaryKernel(expr)(out, x, y, [out.length], [1], [1], 0);
+        return bits(out);
+      };
+      expect(run('wasm')).toEqual(run('reference'));
+    },
+  );
+
+  test.prop(
+    [
+      fc.constantFrom('float32', 'float64'),
+      fc
+        .integer({ min: 2048, max: 2060 })
+        .chain((n) => fc.array(value, { minLength: n, maxLength: n })),
+    ],
+    { numRuns: 20 },
+  )('compute ReLU as the TypeScript kernel does', (dtype, a) => {
+    const run = (backend: 'wasm' | 'reference'): number[] => {
+      setKernelBackend(backend);
+      const x = floats(dtype, a);
+      const out = floats(
+        dtype,
+        a.map(() => 1),
+      );
+      unaryKernel('x <= 0 ? 0 : x')(out, x, x.length, 0);
+      return bits(out);
+    };
+    expect(run('wasm')).toEqual(run('reference'));
   });
 });

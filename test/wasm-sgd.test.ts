@@ -5,7 +5,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernelBackend, setKernelBackend } from '../src/kernels/wasm/index.js';
-import { sgdKernel, type SgdScalars } from '../src/optim/kernels.js';
+import { fmaf, sgdKernel, type SgdScalars } from '../src/optim/kernels.js';
 
 const initial = kernelBackend();
 afterEach(() => setKernelBackend(initial));
@@ -87,5 +87,28 @@ describe('the WebAssembly SGD kernel', () => {
     const h = { lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
     const [pw] = step('wasm', p, g, null, false, h);
     expect(Array.from(pw)).toEqual(new Array<number>(n).fill(1 + 2 ** -23));
+  });
+
+  it('gives the largest float32, as glibc fmaf does, just below the overflow midpoint', () => {
+    // 18631 · 1801 = 2²⁵ − 1, so −lr·g = 2¹²⁸ − 2¹⁰³ and p − lr·g = 2¹²⁸ − 2¹⁰³ − 1 exactly, which
+    // float64 rounds up to the midpoint 2¹²⁸ − 2¹⁰³ (→ ∞ by ties to even) although the exact sum
+    // is below it. glibc 2.36's fmaf(18631·2⁵¹, 1801·2⁵², −1) is 3.40282347e+38.
+    const fltMax = 3.4028234663852886e38;
+    expect(fmaf(18631 * 2 ** 51, 1801 * 2 ** 52, -1)).toBe(fltMax);
+    expect(fmaf(-18631 * 2 ** 51, 1801 * 2 ** 52, 1)).toBe(-fltMax);
+    const h = {
+      lr: 18631 * 2 ** 51,
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+    };
+    const p = new Float32Array(66).fill(-1);
+    const g = new Float32Array(66).fill(-1801 * 2 ** 52);
+    for (const backend of ['wasm', 'reference'] as const) {
+      const [out] = step(backend, p, g, null, false, h);
+      expect(Array.from(out)).toEqual(new Array<number>(66).fill(fltMax));
+    }
   });
 });

@@ -8,7 +8,7 @@
  * (trailing-dimension and row broadcasting are both inner loops with stride 0 or 1).
  */
 import type { Storage } from '../tensor/dtype.js';
-import { binaryWasm, type WasmBinaryOp } from './wasm/elementwise.js';
+import { binaryWasm, reluWasm, type WasmBinaryOp } from './wasm/elementwise.js';
 import { kernelBackend } from './wasm/index.js';
 
 export type UnaryKernel = (out: Storage, x: Storage, n: number, p: number) => void;
@@ -25,6 +25,25 @@ export type BinaryKernel = (
 const unaryCache = new Map<string, UnaryKernel>();
 const binaryCache = new Map<string, BinaryKernel>();
 
+/** ReLU's expression: its kernel has a SIMD twin in elementwise.wat. */
+const RELU = 'x <= 0 ? 0 : x';
+
+function reluWithWasm(js: UnaryKernel): UnaryKernel {
+  return (out, x, n, p) => {
+    if (
+      n >= WASM_MIN_ELEMENTS &&
+      n === out.length &&
+      kernelBackend() === 'wasm' &&
+      ((out instanceof Float32Array && x instanceof Float32Array) ||
+        (out instanceof Float64Array && x instanceof Float64Array))
+    ) {
+      reluWasm(out, x);
+    } else {
+      js(out, x, n, p);
+    }
+  };
+}
+
 /** Compiles `out[i] = expr(x[i])` over contiguous storage. */
 export function unaryKernel(expr: string): UnaryKernel {
   let k = unaryCache.get(expr);
@@ -36,6 +55,7 @@ export function unaryKernel(expr: string): UnaryKernel {
       'p',
       `for (let i = 0; i < n; i++) { const x = X[i]; out[i] = ${expr}; }`,
     ) as UnaryKernel;
+    if (expr === RELU) k = reluWithWasm(k);
     unaryCache.set(expr, k);
   }
   return k;
@@ -100,8 +120,8 @@ export function binaryKernel(expr: string): BinaryKernel {
   return k;
 }
 
-export /** out = c ? x : y elementwise, where a flagged operand is one element standing for all. */
-function whereKernel(
+/** out = c ? x : y elementwise, where a flagged operand is one element standing for all. */
+export function whereKernel(
   out: Storage,
   c: Storage,
   c1: boolean,
@@ -123,32 +143,47 @@ const WASM_OPS: Partial<Record<string, WasmBinaryOp>> = {
   'x - y': 'sub',
   'x * y': 'mul',
   'x / y': 'div',
+  'y <= 0 ? 0 : x': 'thr',
 };
 
 /** Below this many elements the copies into WebAssembly memory cost more than they save. */
 const WASM_MIN_ELEMENTS = 2048;
 
+type Floats = Float32Array | Float64Array;
+
+/** The three arrays when they are floats of one type, else null. */
+function floatTriple(out: Storage, a: Storage, b: Storage): [Floats, Floats, Floats] | null {
+  if (out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
+    return [out, a, b];
+  }
+  if (out instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array) {
+    return [out, a, b];
+  }
+  return null;
+}
+
 /**
- * `js`, except that the four arithmetic ops on same-shape float operands of one type go to the
- * SIMD kernels of elementwise.wat (same results) when the WebAssembly backend is on.
+ * `js`, except that the ops of elementwise.wat on float operands of one type, either of one
+ * shape or the second one row repeated (a bias), go to the SIMD kernels (same results) when
+ * the WebAssembly backend is on.
  */
 function withWasm(expr: string, js: BinaryKernel): BinaryKernel {
   const op = WASM_OPS[expr];
   if (op === undefined) return js;
   return (out, a, b, shape, sa, sb, p) => {
-    if (
-      shape.length === 1 &&
-      sa[0] === 1 &&
-      sb[0] === 1 &&
-      out.length >= WASM_MIN_ELEMENTS &&
-      kernelBackend() === 'wasm' &&
-      ((out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) ||
-        (out instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array))
-    ) {
-      binaryWasm(op, out, a, b);
-    } else {
-      js(out, a, b, shape, sa, sb, p);
+    const f =
+      out.length >= WASM_MIN_ELEMENTS && kernelBackend() === 'wasm' ? floatTriple(out, a, b) : null;
+    if (f !== null) {
+      if (shape.length === 1 && sa[0] === 1 && sb[0] === 1) {
+        binaryWasm(op, f[0], f[1], f[2], 1, out.length, false);
+        return;
+      }
+      if (shape.length === 2 && sa[0] === shape[1] && sa[1] === 1 && sb[0] === 0 && sb[1] === 1) {
+        binaryWasm(op, f[0], f[1], f[2], shape[0], shape[1], true);
+        return;
+      }
     }
+    js(out, a, b, shape, sa, sb, p);
   };
 }
 

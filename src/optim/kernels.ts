@@ -46,6 +46,10 @@ export function fma64(a: number, b: number, c: number): number {
   return fma(a, b, c);
 }
 
+const F32_MAX = 3.4028234663852886e38;
+/** 2¹²⁸ − 2¹⁰³, halfway between the largest float32 and 2¹²⁸: ties to even round it to ∞. */
+const F32_OVERFLOW_MIDPOINT = 2 ** 128 - 2 ** 103;
+
 /**
  * a·b + c rounded once to float32 (C's `fmaf`), for float32 operands.
  *
@@ -59,7 +63,11 @@ export function fmaf(a: number, b: number, c: number): number {
   const bb = s - p;
   const e = p - (s - bb) + (c - bb);
   const r = Math.fround(s);
-  if (e === 0 || !Number.isFinite(r)) return r;
+  if (e === 0 || !Number.isFinite(s)) return r;
+  // s rounds to ±Infinity: wrong only at the overflow midpoint with the exact sum below it.
+  if (!Number.isFinite(r)) {
+    return Math.abs(s) === F32_OVERFLOW_MIDPOINT && e > 0 !== s > 0 ? Math.sign(s) * F32_MAX : r;
+  }
   // s is a float32 midpoint exactly when the point mirrored through it, 2s − r (exact in float64),
   // is the neighbouring float32; otherwise it lies strictly between two float32 values.
   const mirror = 2 * s - r;
@@ -121,19 +129,16 @@ export function sgdKernel(
   const { nesterov, maximize } = h;
   const useWd = h.weightDecay !== 0;
   let start = 0;
-  if (p instanceof Float32Array && p.length >= WASM_MIN_SGD && kernelBackend() === 'wasm') {
+  if (
+    p instanceof Float32Array &&
+    g instanceof Float32Array &&
+    (buf === null || buf instanceof Float32Array) &&
+    p.length >= WASM_MIN_SGD &&
+    kernelBackend() === 'wasm'
+  ) {
     // The SIMD kernel does groups of four elements with the same roundings; the last few are left.
     start = p.length & ~3;
-    const b = buf as Float32Array | null;
-    sgdF32(p, g as Float32Array, b, fresh, start, {
-      wd,
-      mom,
-      keep,
-      step,
-      maximize,
-      useWd,
-      nesterov,
-    });
+    sgdF32(p, g, buf, fresh, start, { wd, mom, keep, step, maximize, useWd, nesterov });
   }
   for (let i = start; i < p.length; i++) {
     let d = maximize ? -g[i] : g[i];

@@ -1,45 +1,66 @@
 /**
- * Same-shape binary elementwise ops in WebAssembly SIMD (elementwise.wat): the operands are
- * copied into the module's memory, combined four (float32) or two (float64) at a time, and the
- * result copied out. Bit-identical to the TypeScript kernels; faster from a few thousand
- * elements on, where the plain loop is bound by converting every float32 to a double and back.
+ * Elementwise ops in WebAssembly SIMD (elementwise.wat): the operands are copied into the
+ * module's memory, combined four (float32) or two (float64) at a time, and the result copied
+ * out. Bit-identical to the TypeScript kernels; faster from a few thousand elements on, where
+ * the plain loop is bound by converting every float32 to a double and back.
  */
 import { ELEMENTWISE_WASM } from './generated.js';
 import { instantiate, reserve, type WasmMemory } from './index.js';
 
-/** The ops of elementwise.wat. */
-export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/** The binary ops of elementwise.wat: arithmetic, and PyTorch's threshold_backward. */
+export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'thr';
 
-type Fn = (out: number, a: number, b: number, n: number) => void;
+type Suffix = 'f32' | 'f64';
+type Binary = (out: number, a: number, b: number, rows: number, cols: number, bRow: number) => void;
+type Unary = (out: number, a: number, n: number) => void;
 
-type ElementwiseExports = { memory: WasmMemory } & Record<`${WasmBinaryOp}_${'f32' | 'f64'}`, Fn>;
+type ElementwiseExports = { memory: WasmMemory } & Record<`${WasmBinaryOp}_${Suffix}`, Binary> &
+  Record<`relu_${Suffix}`, Unary>;
+
+const NAMES = (['add', 'sub', 'mul', 'div', 'thr', 'relu'] as const).flatMap(
+  (op) => [`${op}_f32`, `${op}_f64`] as const,
+);
 
 let module: ElementwiseExports | null = null;
 
-const NAMES = ['add', 'sub', 'mul', 'div'].flatMap((op) => [
-  `${op}_f32`,
-  `${op}_f64`,
-]) as (keyof ElementwiseExports & string)[];
+type Floats = Float32Array | Float64Array;
+
+/** The module's memory as `like`'s element type, grown to hold `length` elements. */
+function heapOf(like: Floats, length: number): Floats {
+  module ??= instantiate<ElementwiseExports>(ELEMENTWISE_WASM, 'elementwise.wasm', NAMES);
+  reserve(module.memory, length * like.BYTES_PER_ELEMENT);
+  return like instanceof Float32Array
+    ? new Float32Array(module.memory.buffer, 0, length)
+    : new Float64Array(module.memory.buffer, 0, length);
+}
 
 /**
- * `out = a ∘ b` over whole arrays of one length and one float type (`out` may be `a` or `b`).
+ * `out = a ∘ b` for `a` and `out` of `rows × cols` elements of one float type and `b` either
+ * the same size or, with `bRow`, one row of `cols` repeated (`out` may be `a` or `b`).
  */
 export function binaryWasm(
   op: WasmBinaryOp,
-  out: Float32Array | Float64Array,
-  a: Float32Array | Float64Array,
-  b: Float32Array | Float64Array,
+  out: Floats,
+  a: Floats,
+  b: Floats,
+  rows: number,
+  cols: number,
+  bRow: boolean,
 ): void {
-  module ??= instantiate<ElementwiseExports>(ELEMENTWISE_WASM, 'elementwise.wasm', NAMES);
   const n = out.length;
-  const bytes = out.BYTES_PER_ELEMENT;
-  reserve(module.memory, 2 * n * bytes);
-  const heap =
-    out instanceof Float32Array
-      ? new Float32Array(module.memory.buffer, 0, 2 * n)
-      : new Float64Array(module.memory.buffer, 0, 2 * n);
+  const heap = heapOf(out, n + b.length);
   heap.set(a, 0);
   heap.set(b, n);
-  module[`${op}_${bytes === 4 ? 'f32' : 'f64'}`](0, 0, n * bytes, n);
+  const bytes = out.BYTES_PER_ELEMENT;
+  module![`${op}_${bytes === 4 ? 'f32' : 'f64'}`](0, 0, n * bytes, rows, cols, bRow ? 1 : 0);
+  out.set(heap.subarray(0, n));
+}
+
+/** `out = max(x, 0)` elementwise, NaN kept (ReLU), for arrays of one float type. */
+export function reluWasm(out: Floats, x: Floats): void {
+  const n = out.length;
+  const heap = heapOf(out, n);
+  heap.set(x, 0);
+  module![`relu_${out.BYTES_PER_ELEMENT === 4 ? 'f32' : 'f64'}`](0, 0, n);
   out.set(heap.subarray(0, n));
 }

@@ -40,15 +40,30 @@
         (f64x2.sub (local.get $p) (f64x2.sub (local.get $s) (local.get $bb)))
         (f64x2.sub (local.get $c) (local.get $bb))))
     ;; take the mirror when e ≠ 0 points at it: (e > 0) == (m > r)
+    (local.set $r
+      (v128.bitselect
+        (local.get $m)
+        (local.get $r)
+        (v128.and
+          (v128.and (local.get $mid) (f64x2.ne (local.get $e) (f64x2.splat (f64.const 0))))
+          (v128.not
+            (v128.xor
+              (f64x2.gt (local.get $e) (f64x2.splat (f64.const 0)))
+              (f64x2.gt (local.get $m) (local.get $r)))))))
+    ;; |s| = 2¹²⁸ − 2¹⁰³, the midpoint above the largest float32, rounds to ±∞ (ties to even);
+    ;; when e points back toward zero the exact sum is below it: ±FLT_MAX
     (v128.bitselect
-      (local.get $m)
+      (v128.or
+        (v128.and (local.get $s) (i64x2.splat (i64.const 0x8000000000000000)))
+        (f64x2.splat (f64.const 0x1.fffffep127)))
       (local.get $r)
       (v128.and
-        (v128.and (local.get $mid) (f64x2.ne (local.get $e) (f64x2.splat (f64.const 0))))
-        (v128.not
-          (v128.xor
-            (f64x2.gt (local.get $e) (f64x2.splat (f64.const 0)))
-            (f64x2.gt (local.get $m) (local.get $r)))))))
+        (v128.and
+          (f64x2.eq (f64x2.abs (local.get $s)) (f64x2.splat (f64.const 0x1.ffffffp127)))
+          (f64x2.ne (local.get $e) (f64x2.splat (f64.const 0))))
+        (v128.xor
+          (f64x2.gt (local.get $e) (f64x2.splat (f64.const 0)))
+          (f64x2.gt (local.get $s) (f64x2.splat (f64.const 0)))))))
 
   (func (export "sgd_f32")
     (param $pp i32) (param $gp i32) (param $bp i32) (param $n i32) (param $flags i32)
