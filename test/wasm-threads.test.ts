@@ -107,6 +107,28 @@ describe('the threaded float32 matmul', () => {
     },
   );
 
+  it('passes the transposes to the worker threads of a large product', async () => {
+    const [n, k, m] = [64, 300, 72]; // 1.4 M multiply-adds: shared between threads
+    await threadsUp(2, n, k, m);
+    const a = randomF32(n * k, 5);
+    const b = randomF32(k * m, 6);
+    // aT is a stored as [k, n], bT is b stored as [m, k].
+    const aT = Float32Array.from({ length: n * k }, (_, q) => a[(q % n) * k + Math.floor(q / n)]);
+    const bT = Float32Array.from({ length: k * m }, (_, q) => b[(q % k) * m + Math.floor(q / k)]);
+    const expected = product(1, a, b, n, k, m);
+    setNumThreads(2);
+    expect(matmulThreads(n, k, m)).toBe(2);
+    for (const [ta, tb] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const out = new Float32Array(n * m);
+      matmulF32(out, ta ? aT : a, tb ? bT : b, n, k, m, ta, tb);
+      expect(Array.from(out)).toEqual(Array.from(expected));
+    }
+  });
+
   it('keeps small products on the calling thread', () => {
     setNumThreads(2);
     expect(matmulThreads(16, 16, 16)).toBe(1);

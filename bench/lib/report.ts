@@ -140,7 +140,7 @@ function cellOf(
 const isTg = (variant?: string, threads?: number) => (c: Cell) =>
   c.row.framework === 'tapegrad' &&
   (variant === undefined || c.row.variant === variant) &&
-  (threads === undefined || c.row.threads === undefined || c.row.threads === threads);
+  (threads === undefined || c.row.threads === threads);
 const isPt = (threads: number, variant?: string) => (c: Cell) =>
   c.row.framework === 'pytorch' &&
   c.row.threads === threads &&
@@ -239,7 +239,8 @@ function targets(r: Results, soak: SoakResult | null): string[] {
   }
   {
     const id = 'mnist/epoch';
-    // The default configuration: as many threads as CPUs (2 here); the 1-thread row is noted.
+    // The default configuration on this 2-core machine (as many threads as CPUs, at most 8) is
+    // the 2-thread row; the 1-thread row is noted.
     const tg = cellOf(r, id, isTg('fused', 2));
     const tg1 = cellOf(r, id, isTg('fused', 1));
     const pt = cellOf(r, id, isPt(1));

@@ -3,9 +3,13 @@
  * `[k, m]`, batch offsets given per operand (broadcast batches repeat an offset). `ta`/`tb` say
  * that an operand is stored transposed (`a` as `[k, n]`, `b` as `[m, k]`).
  *
- * Four rows of the output are computed together: each row of `b` is read once for four
- * multiply-adds, and the inner loop runs contiguously over `b` and the accumulators. Sums
- * accumulate in float64 whatever the storage type, then are rounded once.
+ * float32 products of 4096 multiply-adds or more go to the WebAssembly kernel (packed panels,
+ * f32 accumulation, worker threads; see wasm/matmul.wat), which reads transposed operands in
+ * place. Everything else, and every product under `TAPEGRAD_KERNELS=reference`, runs the
+ * TypeScript kernels here, which accumulate in float64 whatever the storage type and round once:
+ * four output rows at a time, each row of `b` read once for four multiply-adds with the inner
+ * loop contiguous over `b` and the accumulators; a `b` stored transposed goes through dot
+ * products of two contiguous rows instead, with the same sums in the same order.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
 import { kernelBackend, matmulF32 } from './wasm/index.js';
