@@ -284,13 +284,14 @@ function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): numb
 }
 
 /**
- * Below this many multiply-adds (~80³) a product runs on one thread. Measured on 2 cores: with
- * the worker spinning (a product less than 50 µs after the last), two threads win from ~48³ on;
- * with it asleep, its wake-up is mostly hidden behind the copies by the heads-up, and two
- * threads break even at ~80³ and win from ~96³. Every product of the MNIST step but those of
- * the 128→10 layer is split.
+ * Below this many multiply-adds (2²⁴, ~256³) a product runs on one thread. In isolation two
+ * threads win on 2 cores from ~96³ (the worker asleep) or ~48³ (still spinning). But in a
+ * training step, with the worker asleep at every product and V8's own background threads on the
+ * second core, splitting the MNIST step's products (64×784·784×256 and its gradients, ~2²³·⁶)
+ * made `npm run bench`'s epoch 17% slower (583 vs 499 ms), while 256×784·784×256 (2²⁵·⁶) and
+ * 1024³ ran 1.8× and 2.0× faster. So only products from the size where it paid are split.
  */
-const THREAD_MIN_WORK = 1 << 19;
+export const THREAD_MIN_WORK = 1 << 24;
 
 let sequence = 0;
 
