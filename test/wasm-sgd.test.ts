@@ -5,7 +5,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernelBackend, setKernelBackend } from '../src/kernels/wasm/index.js';
-import { fmaf, sgdKernel, type SgdScalars } from '../src/optim/kernels.js';
+import { fmaf, sgdKernel } from '../src/optim/kernels.js';
+import type { SGDHyper } from '../src/optim/sgd.js';
 
 const initial = kernelBackend();
 afterEach(() => setKernelBackend(initial));
@@ -28,7 +29,7 @@ function step(
   g: Float32Array,
   buf0: Float32Array | null,
   fresh: boolean,
-  h: SgdScalars,
+  h: SGDHyper,
 ): [Float32Array, Float32Array | null] {
   setKernelBackend(backend);
   const p = p0.slice();

@@ -30,14 +30,12 @@ const RELU = 'x <= 0 ? 0 : x';
 
 function reluWithWasm(js: UnaryKernel): UnaryKernel {
   return (out, x, n, p) => {
-    if (
-      n >= WASM_MIN_ELEMENTS &&
-      n === out.length &&
-      kernelBackend() === 'wasm' &&
-      ((out instanceof Float32Array && x instanceof Float32Array) ||
-        (out instanceof Float64Array && x instanceof Float64Array))
-    ) {
-      reluWasm(out, x);
+    const f =
+      n >= WASM_MIN_ELEMENTS && n === out.length && kernelBackend() === 'wasm'
+        ? floatTriple(out, x, x)
+        : null;
+    if (f !== null) {
+      reluWasm(f[0], f[1]);
     } else {
       js(out, x, n, p);
     }

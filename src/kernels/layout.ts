@@ -70,7 +70,7 @@ const TILE = 32;
  * `out` (`[cols, rows]`) = the transpose of the `[rows, cols]` matrix at `src[offset…]`, in
  * square tiles so that both the reads and the writes stay in cache. Returns `out`.
  */
-export function transpose2d<T extends Storage>(
+function transpose2d<T extends Storage>(
   out: T,
   src: Storage,
   offset: number,

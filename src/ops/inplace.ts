@@ -19,15 +19,34 @@ import { expand } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
 import { zerosLike, full } from './creation.js';
 
+/**
+ * `self ← compute(self)`. `expr`, when given, is the op's elementwise kernel expression: off the
+ * tape with a float operand of `self`'s shape and dtype, the kernel writes straight into
+ * `self`'s storage (each element is read before it is written, so `other` may share it), the
+ * same values as the out-of-place op without allocating a result.
+ */
 function commit<T extends Tensor>(
   self: T,
   op: string,
   compute: (old: Tensor) => Tensor,
   other?: Operand,
+  expr?: string,
 ): T {
   self._checkInplace(op);
   const recording =
     isGradEnabled() && (self.requiresGrad || (other instanceof Tensor && other.requiresGrad));
+  if (
+    !recording &&
+    expr !== undefined &&
+    other instanceof Tensor &&
+    other.dtype === self.dtype &&
+    self.dtype !== 'int32' &&
+    shapesEqual(other.shape, self.shape)
+  ) {
+    binaryKernel(expr)(self.data, self.data, other.data, [self.size], [1], [1], 0);
+    self._version.value++;
+    return self;
+  }
   // The snapshot stands for the value before the op: a copy that keeps the tensor's history.
   const old = recording ? snapshot(self) : self.detach();
   const result = compute(old);
@@ -56,14 +75,14 @@ function snapshot(t: Tensor): Tensor {
  * @example w.add_(g, -0.1)
  */
 export function add_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
-  if (alpha === undefined && direct(self, other, 'x + y', 'add_')) return self;
-  return commit(self, 'add_', (old) => add(old, other, alpha), other);
+  const expr = alpha === undefined ? 'x + y' : undefined;
+  return commit(self, 'add_', (old) => add(old, other, alpha), other, expr);
 }
 
 /** `self -= alpha·other`. */
 export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
-  if (alpha === undefined && direct(self, other, 'x - y', 'sub_')) return self;
-  return commit(self, 'sub_', (old) => sub(old, other, alpha), other);
+  const expr = alpha === undefined ? 'x - y' : undefined;
+  return commit(self, 'sub_', (old) => sub(old, other, alpha), other, expr);
 }
 
 /**
@@ -71,30 +90,7 @@ export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number):
  * @example buf.mul_(0.9)
  */
 export function mul_<T extends Tensor>(self: T, other: Operand): T {
-  if (direct(self, other, 'x * y', 'mul_')) return self;
-  return commit(self, 'mul_', (old) => mul(old, other), other);
-}
-
-/**
- * The common case of a binary in-place op, off the tape with an operand of the same shape and
- * dtype: the kernel writes straight into `self`'s storage (each element is read before it is
- * written, so `other` may share it), the same values as the out-of-place op without allocating.
- * Returns false when the general path is needed.
- */
-function direct(self: Tensor, other: Operand, expr: string, op: string): boolean {
-  if (
-    !(other instanceof Tensor) ||
-    other.dtype !== self.dtype ||
-    self.dtype === 'int32' ||
-    !shapesEqual(other.shape, self.shape) ||
-    (isGradEnabled() && (self.requiresGrad || other.requiresGrad))
-  ) {
-    return false;
-  }
-  self._checkInplace(op);
-  binaryKernel(expr)(self.data, self.data, other.data, [self.size], [1], [1], 0);
-  self._version.value++;
-  return true;
+  return commit(self, 'mul_', (old) => mul(old, other), other, 'x * y');
 }
 
 const copyP = definePrimitive({

@@ -19,6 +19,7 @@ import { fma } from '../tensor/glibc-log.js';
 import { kernelBackend } from '../kernels/wasm/index.js';
 import { sgdF32 } from '../kernels/wasm/sgd.js';
 import type { FloatStorage } from '../tensor/dtype.js';
+import type { SGDHyper } from './sgd.js';
 
 const TINY = 2 ** -900;
 const HUGE = 2 ** 995;
@@ -93,15 +94,6 @@ function arith(data: FloatStorage): Arith {
 /** Below this many elements the copies into WebAssembly memory cost more than they save. */
 const WASM_MIN_SGD = 64;
 
-export interface SgdScalars {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-}
-
 /**
  * One SGD step on one parameter (torch/optim/sgd.py, `_single_tensor_sgd`):
  *
@@ -119,7 +111,7 @@ export function sgdKernel(
   g: FloatStorage,
   buf: FloatStorage | null,
   fresh: boolean,
-  h: SgdScalars,
+  h: SGDHyper,
 ): void {
   const { round, fma: fmaT } = arith(p);
   const wd = round(h.weightDecay);
