@@ -284,14 +284,12 @@ function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): numb
 }
 
 /**
- * Below this many multiply-adds (2²⁴, ~256³) a product runs on one thread. In isolation two
- * threads win on 2 cores from ~96³ (the worker asleep) or ~48³ (still spinning). But in a
- * training step, with the worker asleep at every product and V8's own background threads on the
- * second core, splitting the MNIST step's products (64×784·784×256 and its gradients, ~2²³·⁶)
- * made `npm run bench`'s epoch 17% slower (583 vs 499 ms), while 256×784·784×256 (2²⁵·⁶) and
- * 1024³ ran 1.8× and 2.0× faster. So only products from the size where it paid are split.
+ * Below this many multiply-adds (2²⁰, ~100³) a product runs on one thread. On 2 cores, with the
+ * worker asleep between products, `scripts/bench-matmul.ts` times every product of the MNIST
+ * step (64×784·784×256 and its gradients, 2²³·⁶; 64×256·256×128, 2²¹) 1.7–1.8× faster on two
+ * threads, and the demo epoch went from about 450 to 375 ms (`npm run bench` has both rows).
  */
-export const THREAD_MIN_WORK = 1 << 24;
+export const THREAD_MIN_WORK = 1 << 20;
 
 let sequence = 0;
 
