@@ -1,15 +1,32 @@
 /**
  * The WebAssembly SGD step equals the TypeScript reference kernel bit for bit: both compute
- * PyTorch's float32 operations with an exactly rounded fmaf, so there is no bound to state.
+ * PyTorch's float32 operations with an exactly rounded fmaf, so there is no bound to state. Both
+ * WebAssembly kernels are held to it: the relaxed-SIMD one with hardware fused multiply-adds
+ * (where this host has them) and the float64 emulation.
  */
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelBackend, setKernelBackend } from '../src/kernels/wasm/index.js';
+import { SGD_FMA_WASM } from '../src/kernels/wasm/generated.js';
+import {
+  decode,
+  instanceExports,
+  kernelBackend,
+  relaxedSimd,
+  setKernelBackend,
+} from '../src/kernels/wasm/index.js';
+import { sgdKernelInfo } from '../src/kernels/wasm/sgd.js';
 import { fmaf, sgdKernel } from '../src/optim/kernels.js';
 import type { SGDHyper } from '../src/optim/sgd.js';
 
 const initial = kernelBackend();
-afterEach(() => setKernelBackend(initial));
+afterEach(() => {
+  setKernelBackend(initial);
+  sgdKernelInfo(true);
+});
+
+/** The kernels this host runs: the fused one only where relaxed SIMD fuses. */
+const kernels =
+  sgdKernelInfo(true) === 'fma' ? (['fma', 'emulated'] as const) : (['emulated'] as const);
 
 /** float32 values, half of them short (few significant bits) so that fmaf meets midpoints. */
 const f32 = fc.oneof(
@@ -24,14 +41,15 @@ const f32 = fc.oneof(
 );
 
 function step(
-  backend: 'wasm' | 'reference',
+  backend: 'fma' | 'emulated' | 'reference',
   p0: Float32Array,
   g: Float32Array,
   buf0: Float32Array | null,
   fresh: boolean,
   h: SGDHyper,
 ): [Float32Array, Float32Array | null] {
-  setKernelBackend(backend);
+  setKernelBackend(backend === 'reference' ? 'reference' : 'wasm');
+  expect(sgdKernelInfo(backend === 'fma')).toBe(backend === 'fma' ? 'fma' : 'emulated');
   const p = p0.slice();
   const buf = buf0 === null ? null : buf0.slice();
   sgdKernel(p, g, buf, fresh, h);
@@ -41,7 +59,7 @@ function step(
 const bits = (a: Float32Array | null): number[] =>
   a === null ? [] : Array.from(new Int32Array(a.buffer, a.byteOffset, a.length));
 
-describe('the WebAssembly SGD kernel', () => {
+describe.each(kernels)('the WebAssembly SGD kernel (%s)', (kernel) => {
   test.prop([
     fc
       .integer({ min: 64, max: 300 })
@@ -70,7 +88,7 @@ describe('the WebAssembly SGD kernel', () => {
       hasBuf && fresh,
       h,
     ] as const;
-    const [pw, bw] = step('wasm', ...args);
+    const [pw, bw] = step(kernel, ...args);
     const [pr, br] = step('reference', ...args);
     expect(bits(pw)).toEqual(bits(pr));
     expect(bits(bw)).toEqual(bits(br));
@@ -86,7 +104,7 @@ describe('the WebAssembly SGD kernel', () => {
     const g = new Float32Array(n).fill(-13325 * 2 ** -37);
     expect(Math.fround(-lr * g[0] + 1)).toBe(1);
     const h = { lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
-    const [pw] = step('wasm', p, g, null, false, h);
+    const [pw] = step(kernel, p, g, null, false, h);
     expect(Array.from(pw)).toEqual(new Array<number>(n).fill(1 + 2 ** -23));
   });
 
@@ -107,9 +125,36 @@ describe('the WebAssembly SGD kernel', () => {
     };
     const p = new Float32Array(66).fill(-1);
     const g = new Float32Array(66).fill(-1801 * 2 ** 52);
-    for (const backend of ['wasm', 'reference'] as const) {
+    for (const backend of [kernel, 'reference'] as const) {
       const [out] = step(backend, p, g, null, false, h);
       expect(Array.from(out)).toEqual(new Array<number>(66).fill(fltMax));
     }
+  });
+});
+
+describe('the fused SGD kernel’s witness', () => {
+  const bytes = decode(SGD_FMA_WASM);
+  it.skipIf(!relaxedSimd(bytes))('runs the step only when its multiply-add is fused', () => {
+    const Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } = Reflect.get(
+      Reflect.get(globalThis, 'WebAssembly') as object,
+      'Memory',
+    );
+    const memory = new Memory({ initial: 1 });
+    const f = instanceExports(bytes, { env: { memory } }).sgd_f32_fma as (
+      ...args: number[]
+    ) => number;
+    const heap = new Float32Array(memory.buffer);
+    heap.set([1, 2, 3, 4], 0);
+    heap.set([0.5, 0.5, 0.5, 0.5], 4);
+    const a = 1 + 2 ** -12;
+    const step = Math.fround(-0.1);
+    // What an unfused multiply-add gives for the witness: the kernel must refuse and write nothing.
+    expect(f(0, 16, 32, 4, 0, 0, 0, 1, step, a, -1, 2 ** -11)).toBe(0);
+    expect(Array.from(heap.subarray(0, 4))).toEqual([1, 2, 3, 4]);
+    // The fused value: the step is done.
+    expect(f(0, 16, 32, 4, 0, 0, 0, 1, step, a, -1, 2 ** -11 + 2 ** -24)).toBe(1);
+    expect(Array.from(heap.subarray(0, 4))).toEqual(
+      [1, 2, 3, 4].map((x) => Math.fround(x + step * 0.5)),
+    );
   });
 });

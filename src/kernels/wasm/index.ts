@@ -72,7 +72,7 @@ interface MatmulKernel {
 
 let matmulKernel: MatmulKernel | null = null;
 
-function decode(base64: string): Uint8Array {
+export function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
@@ -95,6 +95,11 @@ export function instantiate<E extends { memory: WasmMemory }>(
   return e;
 }
 
+/** The exports of a new instance of `bytes`, with `imports`. */
+export function instanceExports(bytes: Uint8Array, imports: object): Record<string, unknown> {
+  return new wasmApi.Instance(new wasmApi.Module(bytes), imports).exports;
+}
+
 /** Grows `memory` to hold at least `bytes` bytes. */
 export function reserve(memory: WasmMemory, bytes: number): void {
   const pages = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
@@ -114,7 +119,7 @@ const MAX_PAGES = 65536;
  * Whether the host compiles relaxed SIMD. Node 20 (V8 11.3) has it behind a flag, which applies
  * to modules compiled after it is set; later Nodes have it on. Checked on the module itself.
  */
-function relaxedSimd(bytes: Uint8Array): boolean {
+export function relaxedSimd(bytes: Uint8Array): boolean {
   if (wasmApi.validate(bytes)) return true;
   if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') {
     return false;

@@ -1,26 +1,78 @@
 /**
- * The float32 SGD step in WebAssembly SIMD (sgd.wat): the same operations and roundings as
- * `sgdKernel` in src/optim/kernels.ts, so the result is the same bit for bit.
+ * The float32 SGD step in WebAssembly SIMD: the same operations and roundings as `sgdKernel` in
+ * src/optim/kernels.ts, so the result is the same bit for bit. Two kernels compute it:
+ * sgd-fma.wat, with relaxed SIMD's fused multiply-add (one instruction per fmaf, used where the
+ * host has relaxed SIMD and its witness shows the multiply-add fused), and sgd.wat, which
+ * emulates fmaf in float64 everywhere else.
  */
-import { SGD_WASM } from './generated.js';
-import { instantiate, reserve, type WasmMemory } from './index.js';
+import { SGD_FMA_WASM, SGD_WASM } from './generated.js';
+import {
+  decode,
+  instanceExports,
+  instantiate,
+  relaxedSimd,
+  reserve,
+  type WasmMemory,
+} from './index.js';
+
+type SgdArgs = [
+  p: number,
+  g: number,
+  buf: number,
+  n: number,
+  flags: number,
+  wd: number,
+  mom: number,
+  keep: number,
+  step: number,
+];
 
 interface SgdExports {
   memory: WasmMemory;
-  sgd_f32: (
-    p: number,
-    g: number,
-    buf: number,
-    n: number,
-    flags: number,
-    wd: number,
-    mom: number,
-    keep: number,
-    step: number,
-  ) => void;
+  sgd_f32: (...args: SgdArgs) => void;
 }
 
+type SgdFma = (...args: [...SgdArgs, wa: number, wc: number, fused: number]) => number;
+
 let sgdModule: SgdExports | null = null;
+/** The fused kernel: undefined before the first step, null where it is not available. */
+let sgdFma: SgdFma | null | undefined;
+let fusedAllowed = true;
+
+/** The fmaf witness of sgd-fma.wat: a·a + c for a = 1 + 2⁻¹², c = −1 is 2⁻¹¹ + 2⁻²⁴ fused. */
+const WITNESS_A = 1 + 2 ** -12;
+const WITNESS_C = -1;
+const WITNESS_FUSED = 2 ** -11 + 2 ** -24;
+
+function fusedKernel(memory: WasmMemory): SgdFma | null {
+  if (sgdFma !== undefined) return sgdFma;
+  sgdFma = null;
+  try {
+    const bytes = decode(SGD_FMA_WASM);
+    if (relaxedSimd(bytes)) {
+      const f = instanceExports(bytes, { env: { memory } }).sgd_f32_fma;
+      if (typeof f === 'function') sgdFma = f as SgdFma;
+    }
+  } catch {
+    sgdFma = null;
+  }
+  return sgdFma;
+}
+
+/**
+ * Which float32 SGD kernel runs: `'fma'` (relaxed SIMD, fused) or `'emulated'` (float64
+ * emulation of fmaf). `allowFused(false)` forces the emulation (the tests cover both).
+ */
+export function sgdKernelInfo(allowFused?: boolean): 'fma' | 'emulated' {
+  if (allowFused !== undefined) fusedAllowed = allowFused;
+  const wasm = sgdInstance();
+  return fusedAllowed && fusedKernel(wasm.memory) !== null ? 'fma' : 'emulated';
+}
+
+function sgdInstance(): SgdExports {
+  sgdModule ??= instantiate<SgdExports>(SGD_WASM, 'sgd.wasm', ['sgd_f32']);
+  return sgdModule;
+}
 
 /** The scalars of one step, already rounded to float32. */
 export interface SgdF32Scalars {
@@ -45,8 +97,7 @@ export function sgdF32(
   n: number,
   h: SgdF32Scalars,
 ): void {
-  sgdModule ??= instantiate<SgdExports>(SGD_WASM, 'sgd.wasm', ['sgd_f32']);
-  const wasm = sgdModule;
+  const wasm = sgdInstance();
   reserve(wasm.memory, 12 * n);
   const heap = new Float32Array(wasm.memory.buffer);
   heap.set(p.subarray(0, n), 0);
@@ -58,7 +109,13 @@ export function sgdF32(
     (buf !== null ? 4 : 0) |
     (fresh ? 8 : 0) |
     (h.nesterov ? 16 : 0);
-  wasm.sgd_f32(0, 4 * n, 8 * n, n, flags, h.wd, h.mom, h.keep, h.step);
+  const args: SgdArgs = [0, 4 * n, 8 * n, n, flags, h.wd, h.mom, h.keep, h.step];
+  const fma = fusedAllowed ? fusedKernel(wasm.memory) : null;
+  if (fma === null || fma(...args, WITNESS_A, WITNESS_C, WITNESS_FUSED) === 0) {
+    // Not fused here (the witness failed: nothing was written): emulate from now on.
+    if (fma !== null) sgdFma = null;
+    wasm.sgd_f32(...args);
+  }
   p.set(heap.subarray(0, n));
   if (buf !== null) buf.set(heap.subarray(2 * n, 3 * n));
 }
