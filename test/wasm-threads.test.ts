@@ -13,6 +13,7 @@ import {
   matmulThreads,
   setNumThreads,
   THREAD_MIN_WORK,
+  workerChunks,
 } from '../src/kernels/wasm/index.js';
 import { worstExcessOverF32Bound } from './helpers/matmul-bound.js';
 
@@ -108,14 +109,22 @@ describe('the threaded float32 matmul', () => {
     const expected = product(1, a, b, n, k, m);
     setNumThreads(2);
     expect(matmulThreads(n, k, m)).toBe(2);
+    const workerTotal = () => workerChunks().reduce((x, y) => x + y, 0);
     for (const [ta, tb] of [
       [true, false],
       [false, true],
       [true, true],
     ] as const) {
-      const out = new Float32Array(n * m);
-      matmulF32(out, ta ? aT : a, tb ? bT : b, n, k, m, ta, tb);
-      expect(Array.from(out)).toEqual(Array.from(expected));
+      // The threads claim chunks as they come: repeat until a worker has computed some of them.
+      let shared = false;
+      for (let i = 0; i < 200 && !shared; i++) {
+        const before = workerTotal();
+        const out = new Float32Array(n * m);
+        matmulF32(out, ta ? aT : a, tb ? bT : b, n, k, m, ta, tb);
+        expect(Array.from(out)).toEqual(Array.from(expected));
+        shared = workerTotal() > before;
+      }
+      expect(shared).toBe(true);
     }
   });
 

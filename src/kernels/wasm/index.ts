@@ -166,53 +166,83 @@ export function matmulKernelInfo(): { sharedMemory: boolean; relaxedSimd: boolea
 // ---- threads ----------------------------------------------------------------------------------
 
 /**
- * The first bytes of the memory hold one 16-int control slot per worker (slot w for worker w,
- * w ≥ 1): the job's sequence number, the last one done, a ready flag, an error flag, and the ten
- * arguments of `matmul_f32`. The operands start after them.
+ * The first bytes of the memory hold 16-int control slots. Slot 0 describes the current job: its
+ * sequence number, the claim word, the count of finished chunks, an error flag and the arguments.
+ * Slot w (w ≥ 1) belongs to worker w: a ready flag and a count of the chunks it has computed. The
+ * operands start after the slots.
+ *
+ * A job is the product's column panels cut into chunks, which the threads claim one at a time
+ * until none is left, so a worker that wakes late or runs on a busy core takes less. The claim
+ * word is the job's tag (its sequence number, 21 bits) times 1024 plus the next chunk; a thread
+ * claims with a compare-and-exchange that succeeds only while the tag is its job's, so a worker
+ * that is late for one job can never compute a chunk of the next. The arguments are written and
+ * read with `Atomics`, after the claim word is closed (chunk 1023) and before it is opened: a
+ * claim that succeeds has read its own job's arguments.
  */
 const SLOT_INTS = 16;
 const MAX_THREADS = 64;
 const DATA_BYTES = SLOT_INTS * 4 * MAX_THREADS;
+// slot 0
 const SEQ = 0;
-const DONE = 1;
-const READY = 2;
+const CLAIM = 1;
+const FINISHED = 2;
 const FAILED = 3;
+/** a, b, c, n, k, m, panel scratch, thread scratch, flags, panels per chunk, chunks (bytes). */
 const ARGS = 4;
+// slot w ≥ 1
+const READY = 0;
+const CHUNKS_DONE = 1;
+/** Sequence numbers (tags) run over [1, 2²¹); chunks are at most 1023 (1023 closes the word). */
+const TAG_LIMIT = 1 << 21;
+const CLOSED = 1023;
+/** Chunks per thread: enough to even out a late start, few enough that each packs a few panels. */
+const CHUNKS_PER_THREAD = 4;
 
 /**
- * How long (ms) a thread spins before it sleeps, waiting for a job or for a worker's share.
+ * How long (ms) a thread spins before it sleeps, waiting for a job or for the last chunks.
  * Products come in bursts (a training step): a spinning worker takes a job in ~1 µs, a sleeping
  * one in ~15 µs (futex wake-up, measured on a 2-core VM).
  */
 const SPIN_MS = 0.05;
 
 // Runs in each worker. An eval'd worker inherits the parent's flags, so it is a script or a module
-// (under --input-type=module) and can use neither `require` nor `import` everywhere.
+// (under --input-type=module) and can use neither `require` nor `import` everywhere. Its chunk
+// loop is the one in `runChunks` below.
 const WORKER_SOURCE = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
 const { module, memory, slot } = workerData;
 const matmul = new WebAssembly.Instance(module, { env: { memory } }).exports.matmul_f32;
-const ctl = new Int32Array(memory.buffer, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
-Atomics.store(ctl, ${READY}, 1);
+const job = new Int32Array(memory.buffer, 0, ${SLOT_INTS});
+const mine = new Int32Array(memory.buffer, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
+Atomics.store(mine, ${READY}, 1);
 let seq = 0;
 for (;;) {
   const idle = performance.now();
-  while (Atomics.load(ctl, ${SEQ}) === seq && performance.now() - idle < ${SPIN_MS}) {}
-  if (Atomics.load(ctl, ${SEQ}) === seq) {
+  while (Atomics.load(job, ${SEQ}) === seq && performance.now() - idle < ${SPIN_MS}) {}
+  if (Atomics.load(job, ${SEQ}) === seq) {
     // Woken by a job, or by the heads-up a caller sends before copying its operands: spin again.
-    Atomics.wait(ctl, ${SEQ}, seq);
+    Atomics.wait(job, ${SEQ}, seq);
     continue;
   }
-  seq = Atomics.load(ctl, ${SEQ});
-  try {
-    matmul(ctl[${ARGS}], ctl[${ARGS + 1}], ctl[${ARGS + 2}], ctl[${ARGS + 3}], ctl[${ARGS + 4}],
-      ctl[${ARGS + 5}], ctl[${ARGS + 6}], ctl[${ARGS + 7}], ctl[${ARGS + 8}], ctl[${ARGS + 9}],
-      ctl[${ARGS + 10}]);
-  } catch {
-    Atomics.store(ctl, ${FAILED}, 1);
+  seq = Atomics.load(job, ${SEQ});
+  const x = [];
+  for (let i = 0; i < 11; i++) x.push(Atomics.load(job, ${ARGS} + i));
+  const [a, b, c, n, k, m, bp, tmp, flags, per, chunks] = x;
+  for (;;) {
+    const v = Atomics.load(job, ${CLAIM});
+    const chunk = v & 1023;
+    if (v >>> 10 !== seq || chunk >= chunks) break;
+    if (Atomics.compareExchange(job, ${CLAIM}, v, v + 1) !== v) continue;
+    try {
+      const j0 = 8 * per * chunk;
+      matmul(a, b, c, n, k, m, j0, Math.min(m, j0 + 8 * per), bp + 4 * k * j0, tmp + 128 * slot,
+        flags);
+      Atomics.add(mine, ${CHUNKS_DONE}, 1);
+    } catch {
+      Atomics.store(job, ${FAILED}, 1);
+    }
+    if (Atomics.add(job, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(job, ${FINISHED});
   }
-  Atomics.store(ctl, ${DONE}, seq);
-  Atomics.notify(ctl, ${DONE});
 }
 `;
 
@@ -341,70 +371,70 @@ export function matmulF32(
   const flags = (ta ? 1 : 0) | (tb ? 2 : 0);
   const panels = Math.ceil(m / 8);
   const threads = matmulThreads(n, k, m);
+  const ctl = control(kernel);
   // A heads-up: a sleeping worker wakes (tens of µs) while the operands are copied in.
-  for (let t = 1; t < threads; t++) Atomics.notify(control(kernel), t * SLOT_INTS + SEQ);
+  if (threads > 1) Atomics.notify(ctl, SEQ);
 
   const base = DATA_BYTES / 4;
   const bOff = align(base + a.length);
   const c = align(bOff + b.length);
   const bp = align(c + out.length);
   const tmp = align(bp + k * 8 * panels);
-  reserve(kernel.memory, 4 * (tmp + 32 * threads));
+  reserve(kernel.memory, 4 * (tmp + 32 * MAX_THREADS));
   const heap = new Float32Array(kernel.memory.buffer);
   heap.set(a, base);
   heap.set(b, bOff);
-  const ctl = control(kernel);
-
-  // Thread t computes the column panels [p(t), p(t+1)), p(t) = ⌊panels·t/threads⌋, and packs
-  // them into its own part of the panel scratch.
-  sequence = (sequence + 1) | 0;
-  const job = sequence;
-  for (let t = 1; t < threads; t++) {
-    const s = t * SLOT_INTS;
-    const p0 = Math.floor((panels * t) / threads);
-    const p1 = Math.floor((panels * (t + 1)) / threads);
-    ctl.set(
-      [
-        4 * base,
-        4 * bOff,
-        4 * c,
-        n,
-        k,
-        m,
-        8 * p0,
-        Math.min(m, 8 * p1),
-        4 * (bp + 8 * k * p0),
-        4 * (tmp + 32 * t),
-        flags,
-      ],
-      s + ARGS,
-    );
-    Atomics.store(ctl, s + SEQ, job);
-    Atomics.notify(ctl, s + SEQ);
+  if (threads === 1) {
+    kernel.matmul(4 * base, 4 * bOff, 4 * c, n, k, m, 0, m, 4 * bp, 4 * tmp, flags);
+  } else {
+    const per = Math.ceil(panels / Math.min(CLOSED, CHUNKS_PER_THREAD * threads));
+    const args = [4 * base, 4 * bOff, 4 * c, n, k, m, 4 * bp, 4 * tmp, flags, per];
+    runChunks(kernel, ctl, args, Math.ceil(panels / per));
   }
-  kernel.matmul(
-    4 * base,
-    4 * bOff,
-    4 * c,
-    n,
-    k,
-    m,
-    0,
-    Math.min(m, 8 * Math.floor(panels / threads)),
-    4 * bp,
-    4 * tmp,
-    flags,
-  );
-  let failed = false;
-  for (let t = 1; t < threads; t++) {
-    const s = t * SLOT_INTS;
-    const start = performance.now();
-    while (Atomics.load(ctl, s + DONE) !== job && performance.now() - start < SPIN_MS);
-    for (let done = Atomics.load(ctl, s + DONE); done !== job; done = Atomics.load(ctl, s + DONE)) {
-      Atomics.wait(ctl, s + DONE, done);
-    }
-    if (Atomics.exchange(ctl, s + FAILED, 0) !== 0) failed = true;
-  }
-  if (failed) throw new Error('matmul.wasm: a worker thread failed');
   out.set(heap.subarray(c, c + out.length));
+}
+
+/**
+ * Publishes a job (`args` as in the worker's list, without the chunk count) and computes chunks
+ * on the calling thread until none is left to claim, then waits for those the workers took.
+ */
+function runChunks(kernel: MatmulKernel, job: Int32Array, args: number[], chunks: number): void {
+  sequence = (sequence % (TAG_LIMIT - 1)) + 1;
+  const seq = sequence;
+  Atomics.store(job, CLAIM, seq * 1024 + CLOSED);
+  Atomics.store(job, FINISHED, 0);
+  [...args, chunks].forEach((v, i) => Atomics.store(job, ARGS + i, v));
+  Atomics.store(job, CLAIM, seq * 1024);
+  Atomics.store(job, SEQ, seq);
+  Atomics.notify(job, SEQ);
+  const [a, b, c, n, k, m, bp, tmp, flags, per] = args;
+  // An error here still waits for the chunks the workers took: they write into this memory.
+  let error: unknown = null;
+  for (;;) {
+    const v = Atomics.load(job, CLAIM);
+    const chunk = v & 1023;
+    if (chunk >= chunks) break;
+    if (Atomics.compareExchange(job, CLAIM, v, v + 1) !== v) continue;
+    try {
+      const j0 = 8 * per * chunk;
+      kernel.matmul(a, b, c, n, k, m, j0, Math.min(m, j0 + 8 * per), bp + 4 * k * j0, tmp, flags);
+    } catch (e) {
+      error ??= e;
+    }
+    Atomics.add(job, FINISHED, 1);
+  }
+  const start = performance.now();
+  while (Atomics.load(job, FINISHED) < chunks && performance.now() - start < SPIN_MS);
+  for (let f = Atomics.load(job, FINISHED); f < chunks; f = Atomics.load(job, FINISHED)) {
+    Atomics.wait(job, FINISHED, f);
+  }
+  if (error !== null) throw error;
+  if (Atomics.exchange(job, FAILED, 0) !== 0)
+    throw new Error('matmul.wasm: a worker thread failed');
+}
+
+/** How many chunks of shared products each worker has computed (slot w − 1 for worker w). */
+export function workerChunks(): number[] {
+  const ctl = control(matmulKernelInstance());
+  return workers.slice(1).map((_, i) => Atomics.load(ctl, (i + 1) * SLOT_INTS + CHUNKS_DONE));
 }
