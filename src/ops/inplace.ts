@@ -20,30 +20,21 @@ import { unbroadcast } from './unbroadcast.js';
 import { zerosLike, full } from './creation.js';
 
 /**
- * `self ← compute(self)`. `expr`, when given, is the op's elementwise kernel expression: off the
- * tape with a float operand of `self`'s shape and dtype, the kernel writes straight into
- * `self`'s storage (each element is read before it is written, so `other` may share it), the
- * same values as the out-of-place op without allocating a result.
+ * `self ← compute(self)`. `direct`, when given, writes the same values straight into `self`'s
+ * storage off the tape without allocating a result, and says whether it could (see `kernelInto`
+ * and `fill_`).
  */
 function commit<T extends Tensor>(
   self: T,
   op: string,
   compute: (old: Tensor) => Tensor,
   other?: Operand,
-  expr?: string,
+  direct?: () => boolean,
 ): T {
   self._checkInplace(op);
   const recording =
     isGradEnabled() && (self.requiresGrad || (other instanceof Tensor && other.requiresGrad));
-  if (
-    !recording &&
-    expr !== undefined &&
-    other instanceof Tensor &&
-    other.dtype === self.dtype &&
-    self.dtype !== 'int32' &&
-    shapesEqual(other.shape, self.shape)
-  ) {
-    binaryKernel(expr)(self.data, self.data, other.data, [self.size], [1], [1], 0);
+  if (!recording && direct !== undefined && direct()) {
     self._version.value++;
     return self;
   }
@@ -63,6 +54,26 @@ function commit<T extends Tensor>(
   return self;
 }
 
+/**
+ * The elementwise kernel `expr` (`x` the tensor, `y` the operand) run into `self`'s storage, when
+ * `other` is a float tensor of `self`'s shape and dtype: each element is read before it is
+ * written, so `other` may share the storage.
+ */
+function kernelInto(self: Tensor, other: Operand, expr: string): () => boolean {
+  return () => {
+    if (
+      !(other instanceof Tensor) ||
+      other.dtype !== self.dtype ||
+      self.dtype === 'int32' ||
+      !shapesEqual(other.shape, self.shape)
+    ) {
+      return false;
+    }
+    binaryKernel(expr)(self.data, self.data, other.data, [self.size], [1], [1], 0);
+    return true;
+  };
+}
+
 function snapshot(t: Tensor): Tensor {
   const copy = new Tensor(t.data.slice(), t.shape);
   // A leaf that requires grad cannot get here (checked before): only non-leaf history is kept.
@@ -75,14 +86,14 @@ function snapshot(t: Tensor): Tensor {
  * @example w.add_(g, -0.1)
  */
 export function add_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
-  const expr = alpha === undefined ? 'x + y' : undefined;
-  return commit(self, 'add_', (old) => add(old, other, alpha), other, expr);
+  const direct = alpha === undefined ? kernelInto(self, other, 'x + y') : undefined;
+  return commit(self, 'add_', (old) => add(old, other, alpha), other, direct);
 }
 
 /** `self -= alpha·other`. */
 export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
-  const expr = alpha === undefined ? 'x - y' : undefined;
-  return commit(self, 'sub_', (old) => sub(old, other, alpha), other, expr);
+  const direct = alpha === undefined ? kernelInto(self, other, 'x - y') : undefined;
+  return commit(self, 'sub_', (old) => sub(old, other, alpha), other, direct);
 }
 
 /**
@@ -90,7 +101,7 @@ export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number):
  * @example buf.mul_(0.9)
  */
 export function mul_<T extends Tensor>(self: T, other: Operand): T {
-  return commit(self, 'mul_', (old) => mul(old, other), other, 'x * y');
+  return commit(self, 'mul_', (old) => mul(old, other), other, kernelInto(self, other, 'x * y'));
 }
 
 const copyP = definePrimitive({
@@ -125,5 +136,15 @@ const fillP = definePrimitive({
  * @example buf.fill_(1)
  */
 export function fill_<T extends Tensor>(self: T, value: number): T {
-  return commit(self, 'fill_', (old) => apply(fillP, [old], value));
+  // Off the tape the typed array fills itself, rounding `value` to the dtype as `full` does.
+  return commit(
+    self,
+    'fill_',
+    (old) => apply(fillP, [old], value),
+    undefined,
+    () => {
+      self.data.fill(value);
+      return true;
+    },
+  );
 }
