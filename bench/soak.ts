@@ -63,8 +63,17 @@ const loader = new data.DataLoader(
 );
 
 const samples: SoakResult['samples'] = [];
-function sample(step: number): void {
-  gc?.();
+/**
+ * V8 frees the backing stores of dead ArrayBuffers on a background thread after a collection, so
+ * `arrayBuffers` read right after `gc()` still counts some of them: collect, let the sweeper
+ * finish, and collect again before reading.
+ */
+async function sample(step: number): Promise<void> {
+  if (gc !== null) {
+    gc();
+    await new Promise((done) => setTimeout(done, 20));
+    gc();
+  }
   const m = process.memoryUsage();
   samples.push({ step, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss });
   const mb = (b: number): string => (b / 2 ** 20).toFixed(2).padStart(8);
@@ -75,7 +84,7 @@ function sample(step: number): void {
 
 const t0 = performance.now();
 model.train();
-sample(0);
+await sample(0);
 let step = 0;
 let lastLoss = NaN;
 while (step < steps) {
@@ -86,7 +95,7 @@ while (step < steps) {
     optimizer.step();
     lastLoss = loss.item();
     step++;
-    if (step % every === 0) sample(step);
+    if (step % every === 0) await sample(step);
     if (step >= steps) break;
   }
 }
