@@ -1,0 +1,108 @@
+/**
+ * Where an epoch of the demo network goes: trains `--epochs` epochs (the first is warm-up) of the
+ * benchmark's MNIST epoch (batch 64, SGD with momentum) under V8's CPU profiler and splits the
+ * calling thread's time by the innermost category each sample is in: the float32 matmul (copies
+ * and the calling thread's share), the SGD step, gradient accumulation, BatchNorm, cross-entropy,
+ * bias gradients (sums over the batch), data loading, zeroGrad and the garbage collector; the
+ * rest is the tape and the other ops. Worker threads' shares of the matmul are not in it.
+ *
+ *   node --import tsx bench/profile-epoch.ts [--epochs 4] [--threads 2]
+ */
+import { Session, type Profiler } from 'node:inspector';
+import { parseArgs } from 'node:util';
+import { data, nn, optim, setNumThreads, tensor } from '../src/index.js';
+import { mnistData, mnistModel } from './lib/inputs.js';
+
+const { values: args } = parseArgs({
+  options: { epochs: { type: 'string', default: '4' }, threads: { type: 'string', default: '2' } },
+});
+const epochs = Math.max(2, Number(args.epochs));
+setNumThreads(Number(args.threads));
+
+const mnist = mnistData();
+const model = mnistModel('fused');
+const optimizer = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+const lossFn = new nn.CrossEntropyLoss();
+const loader = new data.DataLoader(
+  new data.TensorDataset(
+    tensor(mnist.images, { shape: [mnist.count, 784], dtype: 'float32' }),
+    tensor(mnist.labels, { shape: [mnist.count], dtype: 'int32' }),
+  ),
+  { batchSize: 64 },
+);
+
+function epoch(): number {
+  const t0 = performance.now();
+  model.train();
+  for (const [x, y] of loader) {
+    optimizer.zeroGrad();
+    const loss = lossFn.forward(model.forward(x), y);
+    loss.backward();
+    optimizer.step();
+    loss.item();
+  }
+  return performance.now() - t0;
+}
+
+const session = new Session();
+session.connect();
+const post = (method: string, params?: object): Promise<unknown> =>
+  new Promise((resolve, reject) =>
+    session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+
+epoch(); // warm-up, not profiled
+await post('Profiler.enable');
+await post('Profiler.setSamplingInterval', { interval: 100 });
+await post('Profiler.start');
+const times: number[] = [];
+for (let e = 1; e < epochs; e++) times.push(epoch());
+const { profile } = (await post('Profiler.stop')) as { profile: Profiler.Profile };
+session.disconnect();
+
+/** Categories by the function names that start them, innermost first. */
+const CATEGORIES: [string, RegExp][] = [
+  ['matmul (calling thread)', /^matmulF32$/],
+  ['SGD step', /^sgdKernel$/],
+  ['gradient accumulation', /^accumulateGrad$/],
+  ['BatchNorm (fused)', /^batchNormFused$/],
+  ['cross-entropy', /^crossEntropy$/],
+  ['bias gradients (sum over the batch)', /^unbroadcast$/],
+  ['data loading', /^batches$/],
+  ['zeroGrad', /^zeroGrad$/],
+  ['garbage collector', /^\(garbage collector\)$/],
+];
+const parent = new Map<number, number>();
+const byId = new Map<number, Profiler.ProfileNode>();
+for (const node of profile.nodes) {
+  byId.set(node.id, node);
+  for (const c of node.children ?? []) parent.set(c, node.id);
+}
+const selfMs = new Map<number, number>();
+profile.samples!.forEach((id, i) => {
+  selfMs.set(id, (selfMs.get(id) ?? 0) + profile.timeDeltas![i] / 1000);
+});
+const totals = new Map<string, number>();
+let all = 0;
+for (const [id, ms] of selfMs) {
+  if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+  all += ms;
+  let category = 'tape, tensor layer and other ops';
+  for (let q: number | undefined = id; q !== undefined; q = parent.get(q)) {
+    const name = byId.get(q)!.callFrame.functionName;
+    const hit = CATEGORIES.find(([, re]) => re.test(name));
+    if (hit) {
+      category = hit[0];
+      break;
+    }
+  }
+  totals.set(category, (totals.get(category) ?? 0) + ms);
+}
+const per = (ms: number): string => `${(ms / times.length).toFixed(1).padStart(6)} ms`;
+console.log(
+  `epochs (ms): ${times.map((t) => t.toFixed(0)).join(', ')}; per epoch, by category ` +
+    `(${args.threads} thread(s)):`,
+);
+for (const [name, ms] of [...totals].sort((a, b) => b[1] - a[1])) {
+  console.log(`${per(ms)}  ${((100 * ms) / all).toFixed(0).padStart(3)} %  ${name}`);
+}
