@@ -5,13 +5,21 @@
  * bit-identical: no tolerance, and ±0 told apart.
  */
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   batchNormBackwardKernel,
   batchNormForwardKernel,
   type ForwardStats,
 } from '../src/kernels/batchnorm.js';
-import { kernelBackend, setKernelBackend, type KernelBackend } from '../src/kernels/wasm/index.js';
+import {
+  getNumThreads,
+  kernelBackend,
+  setKernelBackend,
+  setNumThreads,
+  workerChunks,
+  type KernelBackend,
+} from '../src/kernels/wasm/index.js';
+import { BN_THREAD_MIN, batchNormThreads } from '../src/kernels/wasm/batchnorm.js';
 import type { FloatStorage } from '../src/tensor/dtype.js';
 
 type Dtype = 'float32' | 'float64';
@@ -225,6 +233,51 @@ describe('the WebAssembly BatchNorm kernels', () => {
       const { y } = run('wasm', k);
       for (let i = 0; i < k.n; i++) {
         for (let j = 0; j < k.l; j++) expect(y[(i * k.c + 2) * k.l + j]).toBe(k.bias![2]);
+      }
+    }
+  });
+});
+
+describe('the WebAssembly BatchNorm kernels on threads', () => {
+  const initialThreads = getNumThreads();
+  afterEach(() => setNumThreads(initialThreads));
+
+  it('share a large [N, C] call by channels and still equal the reference bit for bit', async () => {
+    // Odd channel counts (ranges of 4 with a short last one), both dtypes, with and without
+    // batch statistics; each case is repeated until a worker has computed some of its channels.
+    const workerTotal = (): number => workerChunks().reduce((x, y) => x + y, 0);
+    for (const [n, c] of [
+      [Math.ceil(BN_THREAD_MIN / 517), 517],
+      [Math.ceil(BN_THREAD_MIN / 1030) + 3, 1030],
+    ]) {
+      setNumThreads(2);
+      await vi.waitFor(() => expect(batchNormThreads(n, c, 1)).toBe(2), {
+        timeout: 20_000,
+        interval: 20,
+      });
+      expect(batchNormThreads(n, c, 3)).toBe(1); // [N, C, L] stays on one thread
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const batch of [true, false]) {
+          let shared = false;
+          for (let i = 0; i < 50 && !shared; i++) {
+            const before = workerTotal();
+            const d: Draw = {
+              dtype,
+              n,
+              c,
+              l: 1,
+              offset: 3,
+              spread: 2,
+              affine: true,
+              batch,
+              needDx: true,
+              seed: n + c + i,
+            };
+            expectIdentical(makeCase(d));
+            shared = workerTotal() > before;
+          }
+          expect(shared, `${n}×${c} ${dtype} batch=${batch}`).toBe(true);
+        }
       }
     }
   });

@@ -84,8 +84,8 @@ function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context)
 }
 
 /**
- * Thread counts measured for the products and the epoch (only the f32 matmul uses threads);
- * each run sets its own, since the harness interleaves rows.
+ * Thread counts measured for the products, the fused BatchNorm and the epoch (the f32 matmul and
+ * large [N, C] BatchNorm use threads); each run sets its own, since the harness interleaves rows.
  */
 const THREADS = [1, 2] as const;
 
@@ -111,30 +111,43 @@ export const tapegrad: Adapter = {
       'WebAssembly SIMD kernels for matmul (f32), BatchNorm, SGD (f32) and same-shape arithmetic, ' +
       'TypeScript for the rest; the f32 matmul ' +
       (relaxedSimd ? 'with relaxed-SIMD FMA, ' : 'without FMA, ') +
-      (sharedMemory ? 'on 1 or 2 threads (rows 1T, 2T; others 1 thread)' : 'on 1 thread')
+      (sharedMemory
+        ? 'and the fused [N, C] BatchNorm on 1 or 2 threads (rows 1T, 2T; others 1 thread)'
+        : 'on 1 thread')
     );
   },
   offers(w, ctx): Offer[] {
     const row = { framework: 'tapegrad' } as const;
     switch (w.kind) {
       case 'batchnorm':
-        return (['fused', 'composite'] as const).map((impl) => ({
-          row: { framework: 'tapegrad', variant: impl },
+        // The fused op on 1 and 2 threads ([N, C] calls from 2¹⁸ elements share their channels);
+        // the composite, whose ops run on one thread, on 1.
+        return (
+          [
+            ['fused', 1],
+            ['fused', 2],
+            ['composite', 1],
+          ] as const
+        ).map(([impl, threads]) => ({
+          row: { framework: 'tapegrad', variant: impl, threads },
           async: false,
           make: () => {
             const x = input(w.x, w.dtype, true);
             const weight = input(w.weight, w.dtype, true);
             const bias = input(w.bias, w.dtype, true);
             const dy = input(w.dy, w.dtype);
-            return simple(() => {
-              const y = nn.functional.batchNorm(x, null, null, weight, bias, {
-                training: true,
-                eps: w.eps,
-                impl,
-              });
-              const [dx, dw, db] = autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
-              return { y, dx: dx!, dweight: dw!, dbias: db! };
-            });
+            return onThreads(
+              threads,
+              simple(() => {
+                const y = nn.functional.batchNorm(x, null, null, weight, bias, {
+                  training: true,
+                  eps: w.eps,
+                  impl,
+                });
+                const [dx, dw, db] = autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
+                return { y, dx: dx!, dweight: dw!, dbias: db! };
+              }),
+            );
           },
         }));
       case 'binary':

@@ -2,61 +2,65 @@
  * The BatchNorm kernels of `batchnorm.wat`: the same arithmetic, in the same order, as the
  * TypeScript kernels of `../batchnorm.ts`, so their results are bit-identical (see the .wat header).
  *
- * A call copies its operands into the module's memory, runs, and copies the result out: the
+ * A call copies its operands into the kernels' memory, runs, and copies the result out: the
  * forward copies x in once (statistics and normalisation in one call) and y out, written over x;
  * the backward copies x and dy in and dx out, written over dy. Per-channel vectors (C float64
- * values each) sit in front of the tensors.
+ * values each) sit in front of the tensors. The memory is the one the matmul shares with its
+ * worker threads: a large [N, C] call is cut into ranges of channels that the threads share
+ * (channels are independent, so the result is the same whoever computes them).
  */
 import type { FloatStorage } from '../../tensor/dtype.js';
-import { BATCHNORM_WASM } from './generated.js';
-import { instantiate, reserve, type WasmMemory } from './index.js';
+import {
+  chunkSize,
+  getNumThreads,
+  JOB_BN_BACKWARD,
+  JOB_BN_FORWARD,
+  reserve,
+  runJob,
+  sharedKernels,
+  threadsReady,
+} from './index.js';
+
+type Kernel = (...args: number[]) => void;
 
 interface BatchNormExports {
-  memory: WasmMemory;
-  forward: (
-    f32: number,
-    x: number,
-    y: number,
-    n: number,
-    c: number,
-    l: number,
-    mean: number,
-    invstd: number,
-    sumSq: number,
-    tmp: number,
-    w: number,
-    b: number,
-    eps: number,
-    batch: number,
-  ) => void;
-  backward: (
-    f32: number,
-    x: number,
-    dy: number,
-    dx: number,
-    n: number,
-    c: number,
-    l: number,
-    mean: number,
-    invstd: number,
-    w: number,
-    dbias: number,
-    dweight: number,
-    mdy: number,
-    mdyx: number,
-    batch: number,
-    needDx: number,
-  ) => void;
+  /** (ld, f32, x, y, n, c, l, mean, invstd, sumSq, tmp, w, b, eps, batch) */
+  forward: Kernel;
+  /** (ld, f32, x, dy, dx, n, c, l, mean, invstd, w, dbias, dweight, mdy, mdyx, batch, needDx) */
+  backward: Kernel;
 }
 
-let module: BatchNormExports | null = null;
-
 function exports(): BatchNormExports {
-  module ??= instantiate<BatchNormExports>(BATCHNORM_WASM, 'batchnorm.wasm', [
-    'forward',
-    'backward',
-  ]);
-  return module;
+  const { bn } = sharedKernels();
+  const { forward, backward } = bn;
+  if (typeof forward !== 'function' || typeof backward !== 'function') {
+    throw new Error('batchnorm.wasm: unexpected exports');
+  }
+  return { forward: forward as Kernel, backward: backward as Kernel };
+}
+
+/**
+ * From this many elements an [N, C] call is shared between threads: a 64×256 layer (16 K) stays
+ * on one. The kernels are bound by memory bandwidth, so two threads gain little: about 1.2× on
+ * 4096×1024 (`TAPEGRAD_NUM_THREADS=1` against 2 with `bench/batchnorm-kernels.ts`).
+ */
+export const BN_THREAD_MIN = 1 << 18;
+
+/** How many threads a BatchNorm over [n, c, l] would use now. */
+export function batchNormThreads(n: number, c: number, l: number): number {
+  if (l !== 1 || n * c < BN_THREAD_MIN) return 1;
+  return threadsReady(Math.min(getNumThreads(), Math.ceil(c / 4)));
+}
+
+/**
+ * Runs `kind` over the channels in ranges of a multiple of four channels, two ranges per thread:
+ * smaller ranges (rows of a few cache lines, 4 KiB apart) measured slower.
+ */
+function channelJob(kind: number, threads: number, c: number, args: number[], eps: number): void {
+  const per = chunkSize(c, threads, 4, 2);
+  const padded = [...args];
+  while (padded.length < 14) padded.push(0);
+  runJob(kind, [...padded, c, per], eps, Math.ceil(c / per));
 }
 
 /** Offsets are kept below 2³¹ so that they pass through i32 unchanged; larger calls fall back. */
@@ -68,16 +72,16 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * The module's memory, grown to at least `bytes`, or null when that is beyond {@link MAX_BYTES} or
  * the engine refuses to grow it (the caller then runs the reference kernels).
  */
-function memory(bytes: number): ArrayBufferLike | null {
-  if (bytes > MAX_BYTES) return null;
-  const wasm = exports();
+function memory(bytes: number): { buffer: ArrayBufferLike; base: number } | null {
+  const { memory: mem, base } = sharedKernels();
+  if (base + bytes > MAX_BYTES) return null;
   try {
-    reserve(wasm.memory, bytes);
+    reserve(mem, base + bytes);
   } catch (e) {
     if (e instanceof RangeError) return null;
     throw e;
   }
-  return wasm.memory.buffer;
+  return { buffer: mem.buffer, base };
 }
 
 function view(
@@ -120,10 +124,12 @@ export function batchNormForwardWasm(
 ): ForwardResult | null {
   if (x.constructor !== y.constructor) return null;
   const stride = align16(8 * c);
-  const [mean, invstd, sumSq, tmp, w, b, data] = [0, 1, 2, 3, 4, 5, 6].map((k) => k * stride);
-  const buffer = memory(data + x.length * x.BYTES_PER_ELEMENT);
-  if (buffer === null) return null;
-  view(buffer, x, data, x.length).set(x);
+  const data = 6 * stride;
+  const mem = memory(data + x.length * x.BYTES_PER_ELEMENT);
+  if (mem === null) return null;
+  const { buffer, base } = mem;
+  const [mean, invstd, sumSq, tmp, w, b, at] = [0, 1, 2, 3, 4, 5, 6].map((k) => base + k * stride);
+  view(buffer, x, at, x.length).set(x);
   if (constStats !== null) {
     channels(buffer, mean, c).set(constStats.mean);
     channels(buffer, invstd, c).set(constStats.invstd);
@@ -136,8 +142,14 @@ export function batchNormForwardWasm(
   else bv.set(bias);
   const f32 = x instanceof Float32Array ? 1 : 0;
   const batch = constStats === null ? 1 : 0;
-  exports().forward(f32, data, data, n, c, l, mean, invstd, sumSq, tmp, w, b, eps, batch);
-  y.set(view(buffer, x, data, x.length));
+  const threads = batchNormThreads(n, c, l);
+  if (threads > 1) {
+    const args = [f32, at, at, n, mean, invstd, sumSq, tmp, w, b, batch];
+    channelJob(JOB_BN_FORWARD, threads, c, args, eps);
+  } else {
+    exports().forward(c, f32, at, at, n, c, l, mean, invstd, sumSq, tmp, w, b, eps, batch);
+  }
+  y.set(view(buffer, x, at, x.length));
   if (constStats !== null) return { ...constStats, sumSq: null };
   return {
     mean: channels(buffer, mean, c).slice(),
@@ -167,12 +179,14 @@ export function batchNormBackwardWasm(
     return null;
   }
   const stride = align16(8 * c);
+  const xBytes = align16(x.length * x.BYTES_PER_ELEMENT);
+  const mem = memory(7 * stride + xBytes + dy.length * dy.BYTES_PER_ELEMENT);
+  if (mem === null) return null;
+  const { buffer, base } = mem;
   const [meanAt, invstdAt, w, dbias, dweight, mdy, mdyx, xAt] = [0, 1, 2, 3, 4, 5, 6, 7].map(
-    (k) => k * stride,
+    (k) => base + k * stride,
   );
-  const dyAt = xAt + align16(x.length * x.BYTES_PER_ELEMENT);
-  const buffer = memory(dyAt + dy.length * dy.BYTES_PER_ELEMENT);
-  if (buffer === null) return null;
+  const dyAt = xAt + xBytes;
   view(buffer, x, xAt, x.length).set(x);
   view(buffer, dy, dyAt, dy.length).set(dy);
   channels(buffer, meanAt, c).set(mean);
@@ -181,24 +195,15 @@ export function batchNormBackwardWasm(
   if (weight === null) wv.fill(1);
   else wv.set(weight);
   const f32 = x instanceof Float32Array ? 1 : 0;
-  exports().backward(
-    f32,
-    xAt,
-    dyAt,
-    dyAt,
-    n,
-    c,
-    l,
-    meanAt,
-    invstdAt,
-    w,
-    dbias,
-    dweight,
-    mdy,
-    mdyx,
-    batchStats ? 1 : 0,
-    dx === null ? 0 : 1,
-  );
+  const args = [f32, xAt, dyAt, dyAt, n];
+  const perChannel = [meanAt, invstdAt, w, dbias, dweight, mdy, mdyx];
+  const flags = [batchStats ? 1 : 0, dx === null ? 0 : 1];
+  const threads = batchNormThreads(n, c, l);
+  if (threads > 1) {
+    channelJob(JOB_BN_BACKWARD, threads, c, [...args, ...perChannel, ...flags], 0);
+  } else {
+    exports().backward(c, ...args, c, l, ...perChannel, ...flags);
+  }
   if (dx !== null) dx.set(view(buffer, dy, dyAt, dy.length));
   return {
     dweight: channels(buffer, dweight, c).slice(),

@@ -1,5 +1,7 @@
 ;; BatchNorm kernels over [N, C, L] (L = 1: the [N, C] layout), for f32 and f64 storage, on byte
-;; offsets into this module's memory. They are the TypeScript kernels of src/kernels/batchnorm.ts
+;; offsets into the memory they import: the matmul module's, which worker threads share (the
+;; [N, C] kernels take the row stride ld, C for a whole call and the full C for a range of
+;; channels, so that threads can split a large call by channels: see the parts at the end). They are the TypeScript kernels of src/kernels/batchnorm.ts
 ;; evaluated in the same order, so the results are bit-identical:
 ;;  - every per-element expression is evaluated in f64 (f32 storage promoted, each result rounded
 ;;    once by f32x4.demote_f64x2_zero), the same operations in the same order;
@@ -10,7 +12,7 @@
 ;; Per-channel vectors are f64 arrays of C values. No fused multiply-add: core WebAssembly SIMD has
 ;; none and engines may not contract a·b + c, so every product is rounded as JavaScript rounds it.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Per-channel scalar steps (C values, not hot).
@@ -106,12 +108,12 @@
   ;; rows 4 KiB apart thrash the L1 sets.)
 
   ;; acc[ch] += x[i, ch]
-  (func $sum2d_f32 (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
+  (func $sum2d_f32 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32)
     (local $acclo v128) (local $acchi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $sacc f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -166,14 +168,14 @@
         (br $rows))))
 
   ;; d = x − mean; sd[ch] += d; ss[ch] += d·d
-  (func $dev2d_f32 (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
+  (func $dev2d_f32 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
     (param $ss i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32)
     (local $sdlo v128) (local $sdhi v128) (local $sslo v128) (local $sshi v128) (local $meanlo v128)
     (local $meanhi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $ssd f64) (local $sss f64) (local $smean f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -245,14 +247,14 @@
         (br $rows))))
 
   ;; y = (x − mean)·scale + shift (y may be x)
-  (func $norm2d_f32 (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
+  (func $norm2d_f32 (param $ld i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
     (param $scale i32) (param $shift i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $w i32) (local $u i32)
     (local $meanlo v128) (local $meanhi v128) (local $scalelo v128) (local $scalehi v128)
     (local $shiftlo v128) (local $shifthi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $smean f64) (local $sscale f64) (local $sshift f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -335,7 +337,7 @@
         (br $rows))))
 
   ;; sdy[ch] += g; sdyx[ch] += g·(x − mean)·invstd
-  (func $grad2d_f32 (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
+  (func $grad2d_f32 (param $ld i32) (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
     (param $invstd i32) (param $sdy i32) (param $sdyx i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32)
@@ -343,7 +345,7 @@
     (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
     (local $v v128) (local $vg v128) (local $t v128)
     (local $ssdy f64) (local $ssdyx f64) (local $smean f64) (local $sinvstd f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -441,7 +443,7 @@
         (br $rows))))
 
   ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy)
-  (func $dx2d_f32 (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
+  (func $dx2d_f32 (param $ld i32) (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
     (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32) (local $w i32)
@@ -451,7 +453,7 @@
     (local $mdyxlo v128) (local $mdyxhi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $smean f64) (local $sinvstd f64) (local $sscale f64) (local $smdy f64) (local $smdyx f64)
     (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -563,12 +565,12 @@
         (br $rows))))
 
   ;; acc[ch] += x[i, ch]
-  (func $sum2d_f64 (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
+  (func $sum2d_f64 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32)
     (local $acclo v128) (local $acchi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $sacc f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -616,14 +618,14 @@
         (br $rows))))
 
   ;; d = x − mean; sd[ch] += d; ss[ch] += d·d
-  (func $dev2d_f64 (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
+  (func $dev2d_f64 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
     (param $ss i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32)
     (local $sdlo v128) (local $sdhi v128) (local $sslo v128) (local $sshi v128) (local $meanlo v128)
     (local $meanhi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $ssd f64) (local $sss f64) (local $smean f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -688,14 +690,14 @@
         (br $rows))))
 
   ;; y = (x − mean)·scale + shift (y may be x)
-  (func $norm2d_f64 (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
+  (func $norm2d_f64 (param $ld i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
     (param $scale i32) (param $shift i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $w i32) (local $u i32)
     (local $meanlo v128) (local $meanhi v128) (local $scalelo v128) (local $scalehi v128)
     (local $shiftlo v128) (local $shifthi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $smean f64) (local $sscale f64) (local $sshift f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -771,7 +773,7 @@
         (br $rows))))
 
   ;; sdy[ch] += g; sdyx[ch] += g·(x − mean)·invstd
-  (func $grad2d_f64 (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
+  (func $grad2d_f64 (param $ld i32) (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
     (param $invstd i32) (param $sdy i32) (param $sdyx i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32)
@@ -779,7 +781,7 @@
     (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
     (local $v v128) (local $vg v128) (local $t v128)
     (local $ssdy f64) (local $ssdyx f64) (local $smean f64) (local $sinvstd f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -871,7 +873,7 @@
         (br $rows))))
 
   ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy)
-  (func $dx2d_f64 (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
+  (func $dx2d_f64 (param $ld i32) (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
     (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32) (local $w i32)
@@ -881,7 +883,7 @@
     (local $mdyxlo v128) (local $mdyxhi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $smean f64) (local $sinvstd f64) (local $sscale f64) (local $smdy f64) (local $smdyx f64)
     (local $e f64)
-    (local.set $rb (i32.mul (local.get $c) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -1711,7 +1713,7 @@
   ;; Forward over x (f32 when $f32, else f64) into y (y may be x). With $batch the statistics come
   ;; from x: mean, sumSq and invstd are written, tmp is scratch. Otherwise mean and invstd are read.
   ;; w holds the weight (ones when absent) and becomes the scale invstd·w; b holds the bias (zeros).
-  (func (export "forward") (param $f32 i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32)
+  (func $forward (export "forward") (param $ld i32) (param $f32 i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32)
     (param $l i32) (param $mean i32) (param $invstd i32) (param $sumSq i32) (param $tmp i32)
     (param $w i32) (param $b i32) (param $eps f64) (param $batch i32)
     (local $cb i32) (local $rows i32) (local $m f64)
@@ -1726,8 +1728,8 @@
         (if (i32.eq (local.get $l) (i32.const 1))
           (then
             (if (local.get $f32)
-              (then (call $sum2d_f32 (local.get $x) (local.get $n) (local.get $c) (local.get $mean)))
-              (else (call $sum2d_f64 (local.get $x) (local.get $n) (local.get $c) (local.get $mean)))))
+              (then (call $sum2d_f32 (local.get $ld) (local.get $x) (local.get $n) (local.get $c) (local.get $mean)))
+              (else (call $sum2d_f64 (local.get $ld) (local.get $x) (local.get $n) (local.get $c) (local.get $mean)))))
           (else
             (if (local.get $f32)
               (then (call $sum3d_f32 (local.get $x) (local.get $rows) (local.get $c) (local.get $l) (local.get $mean)))
@@ -1736,9 +1738,9 @@
         (if (i32.eq (local.get $l) (i32.const 1))
           (then
             (if (local.get $f32)
-              (then (call $dev2d_f32 (local.get $x) (local.get $n) (local.get $c)
+              (then (call $dev2d_f32 (local.get $ld) (local.get $x) (local.get $n) (local.get $c)
                 (local.get $mean) (local.get $tmp) (local.get $sumSq)))
-              (else (call $dev2d_f64 (local.get $x) (local.get $n) (local.get $c)
+              (else (call $dev2d_f64 (local.get $ld) (local.get $x) (local.get $n) (local.get $c)
                 (local.get $mean) (local.get $tmp) (local.get $sumSq)))))
           (else
             (if (local.get $f32)
@@ -1752,9 +1754,9 @@
     (if (i32.eq (local.get $l) (i32.const 1))
       (then
         (if (local.get $f32)
-          (then (call $norm2d_f32 (local.get $x) (local.get $y) (local.get $n) (local.get $c)
+          (then (call $norm2d_f32 (local.get $ld) (local.get $x) (local.get $y) (local.get $n) (local.get $c)
             (local.get $mean) (local.get $w) (local.get $b)))
-          (else (call $norm2d_f64 (local.get $x) (local.get $y) (local.get $n) (local.get $c)
+          (else (call $norm2d_f64 (local.get $ld) (local.get $x) (local.get $y) (local.get $n) (local.get $c)
             (local.get $mean) (local.get $w) (local.get $b)))))
       (else
         (if (local.get $f32)
@@ -1778,7 +1780,7 @@
   ;; Backward: dbias = Σ dy and dweight = Σ dy·x̂ always; with $needDx also dx into $dx (which may
   ;; be dy). w holds the weight (ones when absent) and becomes the scale w·invstd; mdy and mdyx
   ;; are scratch.
-  (func (export "backward") (param $f32 i32) (param $x i32) (param $dy i32) (param $dx i32)
+  (func $backward (export "backward") (param $ld i32) (param $f32 i32) (param $x i32) (param $dy i32) (param $dx i32)
     (param $n i32) (param $c i32) (param $l i32) (param $mean i32) (param $invstd i32) (param $w i32)
     (param $dbias i32) (param $dweight i32) (param $mdy i32) (param $mdyx i32) (param $batch i32)
     (param $needDx i32)
@@ -1791,9 +1793,9 @@
     (if (i32.eq (local.get $l) (i32.const 1))
       (then
         (if (local.get $f32)
-          (then (call $grad2d_f32 (local.get $x) (local.get $dy) (local.get $n) (local.get $c)
+          (then (call $grad2d_f32 (local.get $ld) (local.get $x) (local.get $dy) (local.get $n) (local.get $c)
             (local.get $mean) (local.get $invstd) (local.get $dbias) (local.get $dweight)))
-          (else (call $grad2d_f64 (local.get $x) (local.get $dy) (local.get $n) (local.get $c)
+          (else (call $grad2d_f64 (local.get $ld) (local.get $x) (local.get $dy) (local.get $n) (local.get $c)
             (local.get $mean) (local.get $invstd) (local.get $dbias) (local.get $dweight)))))
       (else
         (if (local.get $f32)
@@ -1810,9 +1812,9 @@
         ;; The reference's [N, C] path evaluates the batch formula with zero means for constant
         ;; statistics; so does this one.
         (if (local.get $f32)
-          (then (call $dx2d_f32 (local.get $x) (local.get $dy) (local.get $dx) (local.get $n) (local.get $c)
+          (then (call $dx2d_f32 (local.get $ld) (local.get $x) (local.get $dy) (local.get $dx) (local.get $n) (local.get $c)
             (local.get $mean) (local.get $invstd) (local.get $w) (local.get $mdy) (local.get $mdyx)))
-          (else (call $dx2d_f64 (local.get $x) (local.get $dy) (local.get $dx) (local.get $n) (local.get $c)
+          (else (call $dx2d_f64 (local.get $ld) (local.get $x) (local.get $dy) (local.get $dx) (local.get $n) (local.get $c)
             (local.get $mean) (local.get $invstd) (local.get $w) (local.get $mdy) (local.get $mdyx)))))
       (else
         (if (local.get $f32)
@@ -1821,4 +1823,49 @@
             (local.get $mdyx) (local.get $batch)))
           (else (call $dx3d_f64 (local.get $x) (local.get $dy) (local.get $dx) (local.get $rows) (local.get $c)
             (local.get $l) (local.get $mean) (local.get $invstd) (local.get $w) (local.get $mdy)
-            (local.get $mdyx) (local.get $batch))))))))
+            (local.get $mdyx) (local.get $batch)))))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Parts for threads (see src/kernels/wasm/index.ts): chunk j of a [N, C] call is the channels
+  ;; [j·per, min(C, (j+1)·per)), run as the whole call on those channels alone (rows C apart).
+  ;; Channels are independent and each is computed as in the whole call, so the result does not
+  ;; depend on how the channels are cut. Arguments as for forward / backward with C last but one;
+  ;; $slot and the unused ones keep the signature common to every part.
+
+  (func (export "forward_part") (param $chunk i32) (param $slot i32) (param $f32 i32) (param $x i32)
+    (param $y i32) (param $n i32) (param $mean i32) (param $invstd i32) (param $sumSq i32)
+    (param $tmp i32) (param $w i32) (param $b i32) (param $batch i32) (param $u11 i32)
+    (param $u12 i32) (param $u13 i32) (param $C i32) (param $per i32) (param $eps f64)
+    (local $c0 i32) (local $cc i32) (local $xo i32) (local $co i32)
+    (local.set $c0 (i32.mul (local.get $chunk) (local.get $per)))
+    (local.set $cc
+      (select (local.get $per) (i32.sub (local.get $C) (local.get $c0))
+        (i32.le_u (i32.add (local.get $c0) (local.get $per)) (local.get $C))))
+    (local.set $xo (i32.shl (local.get $c0) (select (i32.const 2) (i32.const 3) (local.get $f32))))
+    (local.set $co (i32.shl (local.get $c0) (i32.const 3)))
+    (call $forward (local.get $C) (local.get $f32)
+      (i32.add (local.get $x) (local.get $xo)) (i32.add (local.get $y) (local.get $xo))
+      (local.get $n) (local.get $cc) (i32.const 1)
+      (i32.add (local.get $mean) (local.get $co)) (i32.add (local.get $invstd) (local.get $co))
+      (i32.add (local.get $sumSq) (local.get $co)) (i32.add (local.get $tmp) (local.get $co))
+      (i32.add (local.get $w) (local.get $co)) (i32.add (local.get $b) (local.get $co))
+      (local.get $eps) (local.get $batch)))
+
+  (func (export "backward_part") (param $chunk i32) (param $slot i32) (param $f32 i32) (param $x i32)
+    (param $dy i32) (param $dx i32) (param $n i32) (param $mean i32) (param $invstd i32)
+    (param $w i32) (param $dbias i32) (param $dweight i32) (param $mdy i32) (param $mdyx i32)
+    (param $batch i32) (param $needDx i32) (param $C i32) (param $per i32) (param $eps f64)
+    (local $c0 i32) (local $cc i32) (local $xo i32) (local $co i32)
+    (local.set $c0 (i32.mul (local.get $chunk) (local.get $per)))
+    (local.set $cc
+      (select (local.get $per) (i32.sub (local.get $C) (local.get $c0))
+        (i32.le_u (i32.add (local.get $c0) (local.get $per)) (local.get $C))))
+    (local.set $xo (i32.shl (local.get $c0) (select (i32.const 2) (i32.const 3) (local.get $f32))))
+    (local.set $co (i32.shl (local.get $c0) (i32.const 3)))
+    (call $backward (local.get $C) (local.get $f32)
+      (i32.add (local.get $x) (local.get $xo)) (i32.add (local.get $dy) (local.get $xo))
+      (i32.add (local.get $dx) (local.get $xo)) (local.get $n) (local.get $cc) (i32.const 1)
+      (i32.add (local.get $mean) (local.get $co)) (i32.add (local.get $invstd) (local.get $co))
+      (i32.add (local.get $w) (local.get $co)) (i32.add (local.get $dbias) (local.get $co))
+      (i32.add (local.get $dweight) (local.get $co)) (i32.add (local.get $mdy) (local.get $co))
+      (i32.add (local.get $mdyx) (local.get $co)) (local.get $batch) (local.get $needDx))))

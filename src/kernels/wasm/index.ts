@@ -13,7 +13,13 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { ValueError } from '../../errors.js';
-import { MATMUL_RELAXED_WASM, MATMUL_UNSHARED_WASM, MATMUL_WASM } from './generated.js';
+import {
+  BATCHNORM_UNSHARED_WASM,
+  BATCHNORM_WASM,
+  MATMUL_RELAXED_WASM,
+  MATMUL_UNSHARED_WASM,
+  MATMUL_WASM,
+} from './generated.js';
 
 export type KernelBackend = 'wasm' | 'reference';
 
@@ -60,14 +66,32 @@ type MatmulF32Export = (
   flags: number,
 ) => void;
 
+/**
+ * One part of a job shared by threads: chunk `chunk` on thread `slot`, with the job's 16 integer
+ * arguments and one float (see `matmul_part` in matmul.wat, `forward_part` and `backward_part`
+ * in batchnorm.wat).
+ */
+type Part = (chunk: number, slot: number, ...args: number[]) => void;
+
+/** The kinds of job, by their index in `parts`. */
+export const JOB_MATMUL = 0;
+export const JOB_BN_FORWARD = 1;
+export const JOB_BN_BACKWARD = 2;
+
 interface MatmulKernel {
   readonly module: object;
+  /** The BatchNorm module (batchnorm.wat), on the same memory. */
+  readonly bnModule: object;
   readonly memory: WasmMemory;
   /** The memory is shared: workers can help. */
   readonly shared: boolean;
   /** The module multiplies-and-adds with `f32x4.relaxed_madd` (an FMA where the CPU has one). */
   readonly relaxed: boolean;
   readonly matmul: MatmulF32Export;
+  /** The BatchNorm module's exports on this thread. */
+  readonly bn: Record<string, unknown>;
+  /** This thread's parts, by job kind. */
+  readonly parts: readonly Part[];
 }
 
 let matmulKernel: MatmulKernel | null = null;
@@ -136,6 +160,7 @@ function matmulKernelInstance(): MatmulKernel {
   if (matmulKernel === null) {
     let memory: WasmMemory;
     let module: object;
+    let bnModule: object;
     let shared = true;
     let relaxed = false;
     try {
@@ -143,18 +168,48 @@ function matmulKernelInstance(): MatmulKernel {
       const fused = decode(MATMUL_RELAXED_WASM);
       relaxed = relaxedSimd(fused);
       module = new wasmApi.Module(relaxed ? fused : decode(MATMUL_WASM));
+      bnModule = new wasmApi.Module(decode(BATCHNORM_WASM));
     } catch {
       // No SharedArrayBuffer (e.g. a browser page that is not cross-origin isolated).
       shared = false;
       relaxed = false;
       memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES });
       module = new wasmApi.Module(decode(MATMUL_UNSHARED_WASM));
+      bnModule = new wasmApi.Module(decode(BATCHNORM_UNSHARED_WASM));
     }
-    const { exports } = new wasmApi.Instance(module, { env: { memory } });
+    const imports = { env: { memory } };
+    const { exports } = new wasmApi.Instance(module, imports);
+    const bn = new wasmApi.Instance(bnModule, imports).exports;
     if (!hasMatmul(exports)) throw new Error('matmul.wasm: unexpected exports');
-    matmulKernel = { module, memory, shared, relaxed, matmul: exports.matmul_f32 };
+    const parts = [exports.matmul_part, bn.forward_part, bn.backward_part];
+    if (!parts.every((f): f is Part => typeof f === 'function')) {
+      throw new Error('matmul.wasm, batchnorm.wasm: unexpected exports');
+    }
+    matmulKernel = {
+      module,
+      bnModule,
+      memory,
+      shared,
+      relaxed,
+      matmul: exports.matmul_f32,
+      bn,
+      parts,
+    };
   }
   return matmulKernel;
+}
+
+/**
+ * The memory that the matmul and BatchNorm kernels share with the worker threads, the BatchNorm
+ * module's exports on it, and the first byte offset free for operands.
+ */
+export function sharedKernels(): {
+  memory: WasmMemory;
+  bn: Record<string, unknown>;
+  base: number;
+} {
+  const { memory, bn } = matmulKernelInstance();
+  return { memory, bn, base: DATA_BYTES };
 }
 
 /** Which float32 matmul module runs: with a shared memory (threads) and with relaxed SIMD. */
@@ -166,37 +221,39 @@ export function matmulKernelInfo(): { sharedMemory: boolean; relaxedSimd: boolea
 // ---- threads ----------------------------------------------------------------------------------
 
 /**
- * The first bytes of the memory hold 16-int control slots. Slot 0 describes the current job: its
- * sequence number, the claim word, the count of finished chunks, an error flag and the arguments.
- * Slot w (w ≥ 1) belongs to worker w: a ready flag and a count of the chunks it has computed. The
- * operands start after the slots.
+ * The first bytes of the memory hold 16-int control slots and the job's arguments. Slot 0
+ * describes the current job: its sequence number, the claim word, the count of finished chunks,
+ * an error flag, its kind and its number of chunks; its 16 integer arguments and one float follow
+ * the slots. Slot w (w ≥ 1) belongs to worker w: a ready flag and a count of the chunks it has
+ * computed. The operands start after all that.
  *
- * A job is the product's column panels cut into chunks, which the threads claim one at a time
- * until none is left, so a worker that wakes late or runs on a busy core takes less. The claim
- * word is the job's tag (its sequence number, 21 bits) times 1024 plus the next chunk; a thread
- * claims with a compare-and-exchange that succeeds only while the tag is its job's, so a worker
- * that is late for one job can never compute a chunk of the next. The arguments are written and
- * read with `Atomics`, after the claim word is closed (chunk 1023) and before it is opened: a
- * claim that succeeds has read its own job's arguments.
+ * A job (a product's column panels, or a BatchNorm's channels) is cut into chunks, which the
+ * threads claim one at a time until none is left, so a worker that wakes late or runs on a busy
+ * core takes less. The claim word is the job's tag (its sequence number, 21 bits) times 1024
+ * plus the next chunk; a thread claims with a compare-and-exchange that succeeds only while the
+ * tag is its job's, so a worker that is late for one job can never compute a chunk of the next.
+ * The arguments are written and read with `Atomics`, after the claim word is closed (chunk 1023)
+ * and before it is opened: a claim that succeeds has read its own job's arguments.
  */
 const SLOT_INTS = 16;
 const MAX_THREADS = 64;
-const DATA_BYTES = SLOT_INTS * 4 * MAX_THREADS;
 // slot 0
 const SEQ = 0;
 const CLAIM = 1;
 const FINISHED = 2;
 const FAILED = 3;
-/** a, b, c, n, k, m, panel scratch, thread scratch, flags, panels per chunk, chunks (bytes). */
-const ARGS = 4;
+const KIND = 4;
+const CHUNKS = 5;
+/** The job's 16 integer arguments, then its float as two halves. */
+const ARGS = SLOT_INTS * MAX_THREADS;
+const ARG_INTS = 16;
+const DATA_BYTES = 4 * (ARGS + 32);
 // slot w ≥ 1
 const READY = 0;
 const CHUNKS_DONE = 1;
 /** Sequence numbers (tags) run over [1, 2²¹); chunks are at most 1023 (1023 closes the word). */
 const TAG_LIMIT = 1 << 21;
 const CLOSED = 1023;
-/** Chunks per thread: enough to even out a late start, few enough that each packs a few panels. */
-const CHUNKS_PER_THREAD = 4;
 
 /**
  * How long (ms) a thread spins before it sleeps, waiting for a job or for the last chunks.
@@ -210,38 +267,45 @@ const SPIN_MS = 0.05;
 // loop is the one in `runChunks` below.
 const WORKER_SOURCE = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { module, memory, slot } = workerData;
-const matmul = new WebAssembly.Instance(module, { env: { memory } }).exports.matmul_f32;
-const job = new Int32Array(memory.buffer, 0, ${SLOT_INTS});
-const mine = new Int32Array(memory.buffer, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
-Atomics.store(mine, ${READY}, 1);
+const { module, bnModule, memory, slot } = workerData;
+const imports = { env: { memory } };
+const bn = new WebAssembly.Instance(bnModule, imports).exports;
+const parts = [new WebAssembly.Instance(module, imports).exports.matmul_part, bn.forward_part,
+  bn.backward_part];
+const ctl = new Int32Array(memory.buffer, 0, ${DATA_BYTES / 4});
+const mine = slot * ${SLOT_INTS};
+const float = new Float64Array(1);
+const halves = new Int32Array(float.buffer);
+Atomics.store(ctl, mine + ${READY}, 1);
 let seq = 0;
 for (;;) {
   const idle = performance.now();
-  while (Atomics.load(job, ${SEQ}) === seq && performance.now() - idle < ${SPIN_MS}) {}
-  if (Atomics.load(job, ${SEQ}) === seq) {
+  while (Atomics.load(ctl, ${SEQ}) === seq && performance.now() - idle < ${SPIN_MS}) {}
+  if (Atomics.load(ctl, ${SEQ}) === seq) {
     // Woken by a job, or by the heads-up a caller sends before copying its operands: spin again.
-    Atomics.wait(job, ${SEQ}, seq);
+    Atomics.wait(ctl, ${SEQ}, seq);
     continue;
   }
-  seq = Atomics.load(job, ${SEQ});
-  const x = [];
-  for (let i = 0; i < 11; i++) x.push(Atomics.load(job, ${ARGS} + i));
-  const [a, b, c, n, k, m, bp, tmp, flags, per, chunks] = x;
+  seq = Atomics.load(ctl, ${SEQ});
+  const part = parts[Atomics.load(ctl, ${KIND})];
+  const chunks = Atomics.load(ctl, ${CHUNKS});
+  const args = [];
+  for (let i = 0; i < ${ARG_INTS}; i++) args.push(Atomics.load(ctl, ${ARGS} + i));
+  halves[0] = Atomics.load(ctl, ${ARGS + ARG_INTS});
+  halves[1] = Atomics.load(ctl, ${ARGS + ARG_INTS + 1});
+  args.push(float[0]);
   for (;;) {
-    const v = Atomics.load(job, ${CLAIM});
+    const v = Atomics.load(ctl, ${CLAIM});
     const chunk = v & 1023;
     if (v >>> 10 !== seq || chunk >= chunks) break;
-    if (Atomics.compareExchange(job, ${CLAIM}, v, v + 1) !== v) continue;
+    if (Atomics.compareExchange(ctl, ${CLAIM}, v, v + 1) !== v) continue;
     try {
-      const j0 = 8 * per * chunk;
-      matmul(a, b, c, n, k, m, j0, Math.min(m, j0 + 8 * per), bp + 4 * k * j0, tmp + 128 * slot,
-        flags);
-      Atomics.add(mine, ${CHUNKS_DONE}, 1);
+      part(chunk, slot, ...args);
+      Atomics.add(ctl, mine + ${CHUNKS_DONE}, 1);
     } catch {
-      Atomics.store(job, ${FAILED}, 1);
+      Atomics.store(ctl, ${FAILED}, 1);
     }
-    if (Atomics.add(job, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(job, ${FINISHED});
+    if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(ctl, ${FINISHED});
   }
 }
 `;
@@ -295,7 +359,12 @@ function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): numb
       const { Worker } = process.getBuiltinModule('node:worker_threads');
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: kernel.module, memory: kernel.memory, slot },
+        workerData: {
+          module: kernel.module,
+          bnModule: kernel.bnModule,
+          memory: kernel.memory,
+          slot,
+        },
       });
       worker.unref();
       // A worker that fails to start never reports ready. One that dies later (it catches its
@@ -335,13 +404,21 @@ let sequence = 0;
  */
 export function matmulThreads(n: number, k: number, m: number): number {
   const want = n * k * m >= THREAD_MIN_WORK ? Math.min(getNumThreads(), Math.ceil(m / 8)) : 1;
-  if (want === 1) return 1;
+  return threadsReady(want);
+}
+
+/**
+ * How many of `want` threads (the calling one included) are ready now; starts the missing
+ * workers, which come up while the calling thread goes on alone.
+ */
+export function threadsReady(want: number): number {
+  if (want <= 1) return 1;
   const kernel = matmulKernelInstance();
   return 1 + readyWorkers(kernel, control(kernel), want);
 }
 
 function control(kernel: MatmulKernel): Int32Array {
-  return new Int32Array(kernel.memory.buffer, 0, SLOT_INTS * MAX_THREADS);
+  return new Int32Array(kernel.memory.buffer, 0, DATA_BYTES / 4);
 }
 
 /** Rounds a float index up to a 64-byte boundary. */
@@ -387,27 +464,44 @@ export function matmulF32(
   if (threads === 1) {
     kernel.matmul(4 * base, 4 * bOff, 4 * c, n, k, m, 0, m, 4 * bp, 4 * tmp, flags);
   } else {
-    const per = Math.ceil(panels / Math.min(CLOSED, CHUNKS_PER_THREAD * threads));
-    const args = [4 * base, 4 * bOff, 4 * c, n, k, m, 4 * bp, 4 * tmp, flags, per];
-    runChunks(kernel, ctl, args, Math.ceil(panels / per));
+    const per = chunkSize(panels, threads);
+    const args = [4 * base, 4 * bOff, 4 * c, n, k, m, 4 * bp, 4 * tmp, flags, 0, 0, 0, 0, 0, 0];
+    runJob(JOB_MATMUL, [...args, per], 0, Math.ceil(panels / per));
   }
   out.set(heap.subarray(c, c + out.length));
 }
 
 /**
- * Publishes a job (`args` as in the worker's list, without the chunk count) and computes chunks
- * on the calling thread until none is left to claim, then waits for those the workers took.
+ * Units (panels, channels) per chunk when `threads` share `units`: `perThread` chunks for each
+ * thread (default 4), each a multiple of `multiple` units.
  */
-function runChunks(kernel: MatmulKernel, job: Int32Array, args: number[], chunks: number): void {
+export function chunkSize(units: number, threads: number, multiple = 1, perThread = 4): number {
+  const per = Math.ceil(units / Math.min(CLOSED, perThread * threads));
+  return Math.ceil(per / multiple) * multiple;
+}
+
+/**
+ * Runs a job of kind `kind` (a part of matmul.wat or batchnorm.wat) cut into `chunks`: publishes
+ * its 16 integer arguments and its float, and computes chunks on the calling thread until none is
+ * left to claim, then waits for those the workers took.
+ */
+export function runJob(kind: number, args: number[], float: number, chunks: number): void {
+  const kernel = matmulKernelInstance();
+  const job = control(kernel);
+  const halves = new Int32Array(Float64Array.of(float).buffer);
   sequence = (sequence % (TAG_LIMIT - 1)) + 1;
   const seq = sequence;
   Atomics.store(job, CLAIM, seq * 1024 + CLOSED);
   Atomics.store(job, FINISHED, 0);
-  [...args, chunks].forEach((v, i) => Atomics.store(job, ARGS + i, v));
+  Atomics.store(job, KIND, kind);
+  Atomics.store(job, CHUNKS, chunks);
+  args.forEach((v, i) => Atomics.store(job, ARGS + i, v));
+  Atomics.store(job, ARGS + ARG_INTS, halves[0]);
+  Atomics.store(job, ARGS + ARG_INTS + 1, halves[1]);
   Atomics.store(job, CLAIM, seq * 1024);
   Atomics.store(job, SEQ, seq);
   Atomics.notify(job, SEQ);
-  const [a, b, c, n, k, m, bp, tmp, flags, per] = args;
+  const part = kernel.parts[kind];
   // An error here still waits for the chunks the workers took: they write into this memory.
   let error: unknown = null;
   for (;;) {
@@ -416,8 +510,7 @@ function runChunks(kernel: MatmulKernel, job: Int32Array, args: number[], chunks
     if (chunk >= chunks) break;
     if (Atomics.compareExchange(job, CLAIM, v, v + 1) !== v) continue;
     try {
-      const j0 = 8 * per * chunk;
-      kernel.matmul(a, b, c, n, k, m, j0, Math.min(m, j0 + 8 * per), bp + 4 * k * j0, tmp, flags);
+      part(chunk, 0, ...args, float);
     } catch (e) {
       error ??= e;
     }
@@ -429,8 +522,7 @@ function runChunks(kernel: MatmulKernel, job: Int32Array, args: number[], chunks
     Atomics.wait(job, FINISHED, f);
   }
   if (error !== null) throw error;
-  if (Atomics.exchange(job, FAILED, 0) !== 0)
-    throw new Error('matmul.wasm: a worker thread failed');
+  if (Atomics.exchange(job, FAILED, 0) !== 0) throw new Error('a kernel worker thread failed');
 }
 
 /** How many chunks of shared products each worker has computed (slot w − 1 for worker w). */

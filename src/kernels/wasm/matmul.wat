@@ -164,7 +164,7 @@
   ;; C[:, j0:j1] = A · B[:, j0:j1]. $bp: scratch for the packed panels of those columns
   ;; (k·8·⌈(j1−j0)/8⌉ floats); $tmp: a 128-byte scratch tile for the edges. $flags: 1 = A is
   ;; stored transposed ([k×n]), 2 = B is ([m×k]); the sums are the same either way.
-  (func (export "matmul_f32")
+  (func $matmul (export "matmul_f32")
     (param $a i32) (param $b i32) (param $c i32) (param $n i32) (param $k i32) (param $m i32)
     (param $j0 i32) (param $j1 i32) (param $bp i32) (param $tmp i32) (param $flags i32)
     (local $ar i32) (local $as i32)
@@ -252,4 +252,22 @@
         (local.set $jc (local.get $jend))
         (br_if $cblocks (i32.lt_u (local.get $jc) (local.get $j1))))
       (local.set $pc (i32.add (local.get $pc) (local.get $kc)))
-      (br_if $kblocks (i32.lt_u (local.get $pc) (local.get $k))))))
+      (br_if $kblocks (i32.lt_u (local.get $pc) (local.get $k)))))
+
+  ;; Chunk j of a product shared by threads (see src/kernels/wasm/index.ts): the column panels
+  ;; [j·per, (j+1)·per), packed into their own part of $bp, with thread $slot's 128-byte $tmp. The
+  ;; signature is common to every part; the unused arguments are ignored.
+  (func (export "matmul_part") (param $chunk i32) (param $slot i32) (param $a i32) (param $b i32)
+    (param $c i32) (param $n i32) (param $k i32) (param $m i32) (param $bp i32) (param $tmp i32)
+    (param $flags i32) (param $u9 i32) (param $u10 i32) (param $u11 i32) (param $u12 i32)
+    (param $u13 i32) (param $u14 i32) (param $per i32) (param $eps f64)
+    (local $j0 i32)
+    (local.set $j0 (i32.mul (i32.mul (local.get $chunk) (local.get $per)) (i32.const 8)))
+    (call $matmul (local.get $a) (local.get $b) (local.get $c) (local.get $n) (local.get $k)
+      (local.get $m) (local.get $j0)
+      (select (local.get $m) (i32.add (local.get $j0) (i32.mul (local.get $per) (i32.const 8)))
+        (i32.lt_u (local.get $m) (i32.add (local.get $j0) (i32.mul (local.get $per) (i32.const 8)))))
+      (i32.add (local.get $bp) (i32.mul (i32.mul (local.get $k) (local.get $j0)) (i32.const 4)))
+      (i32.add (local.get $tmp) (i32.mul (local.get $slot) (i32.const 128)))
+      (local.get $flags)))
+)
