@@ -60,17 +60,20 @@ for (let e = 1; e < epochs; e++) times.push(epoch());
 const { profile } = (await post('Profiler.stop')) as { profile: Profiler.Profile };
 session.disconnect();
 
-/** Categories by the function names that start them, innermost first. */
+/** Categories by the functions (`name@file`) that start them, innermost first. */
 const CATEGORIES: [string, RegExp][] = [
-  ['matmul (calling thread)', /^matmulF32$/],
-  ['SGD step', /^sgdKernel$/],
-  ['gradient accumulation', /^accumulateGrad$/],
-  ['BatchNorm (fused)', /^batchNormFused$/],
-  ['cross-entropy', /^crossEntropy$/],
-  ['bias gradients (sum over the batch)', /^unbroadcast$/],
-  ['data loading', /^batches$/],
-  ['zeroGrad', /^zeroGrad$/],
-  ['garbage collector', /^\(garbage collector\)$/],
+  [
+    'matmul (copies, calling thread’s share, result allocation)',
+    /^(matmulF32@|forward@linalg\.ts$)/,
+  ],
+  ['SGD step', /^sgdKernel@/],
+  ['gradient accumulation', /^accumulateGrad@/],
+  ['BatchNorm (fused, forward and backward)', /^(batchNormFused|backwardWithKernel)@/],
+  ['cross-entropy', /^crossEntropy@/],
+  ['bias gradients (sum over the batch)', /^unbroadcast@/],
+  ['data loading', /^batches@/],
+  ['zeroGrad', /^zeroGrad@/],
+  ['garbage collector', /^\(garbage collector\)@/],
 ];
 const parent = new Map<number, number>();
 const byId = new Map<number, Profiler.ProfileNode>();
@@ -89,7 +92,8 @@ for (const [id, ms] of selfMs) {
   all += ms;
   let category = 'tape, tensor layer and other ops';
   for (let q: number | undefined = id; q !== undefined; q = parent.get(q)) {
-    const name = byId.get(q)!.callFrame.functionName;
+    const frame = byId.get(q)!.callFrame;
+    const name = `${frame.functionName}@${frame.url.split('/').pop() ?? ''}`;
     const hit = CATEGORIES.find(([, re]) => re.test(name));
     if (hit) {
       category = hit[0];
