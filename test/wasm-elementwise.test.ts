@@ -7,6 +7,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect } from 'vitest';
 import { binaryKernel, unaryKernel } from '../src/kernels/elementwise.js';
+import { sumKernel } from '../src/kernels/reduce.js';
 import { kernelBackend, setKernelBackend } from '../src/kernels/wasm/index.js';
 
 const initial = kernelBackend();
@@ -87,6 +88,38 @@ describe('the WebAssembly elementwise kernels', () => {
         a.map(() => 1),
       );
       unaryKernel('x <= 0 ? 0 : x')(out, x, x.length, 0);
+      return bits(out);
+    };
+    expect(run('wasm')).toEqual(run('reference'));
+  });
+});
+
+describe('the WebAssembly column sums', () => {
+  test.prop(
+    [
+      fc.constantFrom('float32', 'float64'),
+      // [outer, r, inner] past the size where the WebAssembly kernel runs, inner with every
+      // remainder of the SIMD step
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 2, max: 9 }),
+          fc.integer({ min: 2, max: 13 }),
+        )
+        .chain(([outer, inner, extra]) => {
+          const r = Math.ceil(2048 / (outer * inner)) + extra;
+          return fc.tuple(
+            fc.constant([outer, r, inner]),
+            fc.array(value, { minLength: outer * r * inner, maxLength: outer * r * inner }),
+          );
+        }),
+    ],
+    { numRuns: 40 },
+  )('equal sumKernel bit for bit (float64 sums in row order)', (dtype, [[outer, r, inner], v]) => {
+    const run = (backend: 'wasm' | 'reference'): number[] => {
+      setKernelBackend(backend);
+      const out = floats(dtype, new Array<number>(outer * inner).fill(7));
+      sumKernel(out, floats(dtype, v), outer, r, inner);
       return bits(out);
     };
     expect(run('wasm')).toEqual(run('reference'));

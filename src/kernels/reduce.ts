@@ -4,6 +4,11 @@
  * the work goes row by row, so the inner loop is contiguous; sums accumulate in float64.
  */
 import type { FloatStorage, Storage } from '../tensor/dtype.js';
+import { colsumWasm } from './wasm/elementwise.js';
+import { kernelBackend } from './wasm/index.js';
+
+/** From this many elements a float sum over leading dims runs in WebAssembly (same sums). */
+const WASM_MIN_SUM = 2048;
 
 export function sumKernel(out: Storage, x: Storage, outer: number, r: number, inner: number): void {
   if (inner === 1) {
@@ -13,6 +18,15 @@ export function sumKernel(out: Storage, x: Storage, outer: number, r: number, in
       for (let k = 0; k < r; k++) acc += x[base + k];
       out[o] = acc;
     }
+    return;
+  }
+  if (
+    x.length >= WASM_MIN_SUM &&
+    kernelBackend() === 'wasm' &&
+    ((x instanceof Float32Array && out instanceof Float32Array) ||
+      (x instanceof Float64Array && out instanceof Float64Array))
+  ) {
+    colsumWasm(out, x, outer, r, inner);
     return;
   }
   const acc = new Float64Array(inner);

@@ -14,10 +14,13 @@ type Suffix = 'f32' | 'f64';
 type Binary = (out: number, a: number, b: number, rows: number, cols: number, bRow: number) => void;
 type Unary = (out: number, a: number, n: number) => void;
 
-type ElementwiseExports = { memory: WasmMemory } & Record<`${WasmBinaryOp}_${Suffix}`, Binary> &
-  Record<`relu_${Suffix}`, Unary>;
+type ColSum = (acc: number, x: number, rows: number, cols: number) => void;
 
-const NAMES = (['add', 'sub', 'mul', 'div', 'thr', 'relu'] as const).flatMap(
+type ElementwiseExports = { memory: WasmMemory } & Record<`${WasmBinaryOp}_${Suffix}`, Binary> &
+  Record<`relu_${Suffix}`, Unary> &
+  Record<`colsum_${Suffix}`, ColSum>;
+
+const NAMES = (['add', 'sub', 'mul', 'div', 'thr', 'relu', 'colsum'] as const).flatMap(
   (op) => [`${op}_f32`, `${op}_f64`] as const,
 );
 
@@ -25,9 +28,14 @@ let module: ElementwiseExports | null = null;
 
 type Floats = Float32Array | Float64Array;
 
+function exports(): ElementwiseExports {
+  module ??= instantiate<ElementwiseExports>(ELEMENTWISE_WASM, 'elementwise.wasm', NAMES);
+  return module;
+}
+
 /** The module's memory as `like`'s element type, grown to hold `length` elements. */
 function heapOf(like: Floats, length: number): Floats {
-  module ??= instantiate<ElementwiseExports>(ELEMENTWISE_WASM, 'elementwise.wasm', NAMES);
+  const module = exports();
   reserve(module.memory, length * like.BYTES_PER_ELEMENT);
   return like instanceof Float32Array
     ? new Float32Array(module.memory.buffer, 0, length)
@@ -63,4 +71,25 @@ export function reluWasm(out: Floats, x: Floats): void {
   heap.set(x, 0);
   module![`relu_${out.BYTES_PER_ELEMENT === 4 ? 'f32' : 'f64'}`](0, 0, n);
   out.set(heap.subarray(0, n));
+}
+
+/**
+ * `out[o, i] = Σ_k x[o, k, i]` for x of outer × r × inner floats and `out` of x's type: each sum
+ * in float64 over k in order, rounded once into `out`, as `sumKernel` does.
+ */
+export function colsumWasm(out: Floats, x: Floats, outer: number, r: number, inner: number): void {
+  const wasm = exports();
+  const accBytes = Math.ceil((inner * 8) / 16) * 16;
+  reserve(wasm.memory, accBytes + x.length * x.BYTES_PER_ELEMENT);
+  const buffer = wasm.memory.buffer;
+  const acc = new Float64Array(buffer, 0, inner);
+  if (x instanceof Float32Array) new Float32Array(buffer, accBytes, x.length).set(x);
+  else new Float64Array(buffer, accBytes, x.length).set(x);
+  const sum = x instanceof Float32Array ? wasm.colsum_f32 : wasm.colsum_f64;
+  const block = r * inner * x.BYTES_PER_ELEMENT;
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    sum(0, accBytes + o * block, r, inner);
+    out.set(acc, o * inner);
+  }
 }

@@ -2,7 +2,7 @@
 ;; memory: out[r, j] = a[r, j] ∘ b[r, j], or ∘ b[j] when $bRow is set (b one row, repeated: a
 ;; bias), for rows × cols elements; out may be a or b. ∘ is + − × ÷ or `thr`, PyTorch's
 ;; threshold_backward (+0 where b ≤ 0, else a: NaN in b keeps a); `relu` is the unary max(x, 0) with
-;; NaN kept. SIMD lanes do exactly the IEEE operation of the scalar kernels (a float32 result is
+;; NaN kept. `colsum` adds rows into float64 column sums. SIMD lanes do exactly the IEEE operation of the scalar kernels (a float32 result is
 ;; the correctly rounded one, which is also what JavaScript's double operation then Math.fround
 ;; gives), so the results are the same bit for bit; the last cols mod 4 (or 2) elements of a
 ;; row take the scalar instruction.
@@ -340,4 +340,68 @@
           (select (f64.const 0) (local.get $s) (f64.le (local.get $s) (f64.const 0))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $tail))))
+
+  ;; acc[i] += x[k, i] for the rows k = 0 … rows−1 in order, i < cols: float64 sums of float32
+  ;; (colsum_f32) or float64 (colsum_f64) rows, each column's rows added in the same order as the
+  ;; TypeScript sumKernel adds them, so the sums are the same bit for bit. acc stays in the cache
+  ;; while the rows stream by.
+  (func (export "colsum_f32") (param $acc i32) (param $x i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $vend i32) (local $end i32) (local $p i32)
+    (local.set $vend (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 2)))
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+            ;; x[j…j+3] (bytes 4j) into acc[j…j+3] (bytes 8j)
+            (local.set $p (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))))
+            (v128.store (local.get $p)
+              (f64x2.add (v128.load (local.get $p))
+                (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (local.get $j))))))
+            (v128.store offset=16 (local.get $p)
+              (f64x2.add (v128.load offset=16 (local.get $p))
+                (f64x2.promote_low_f32x4
+                  (v128.load64_zero offset=8 (i32.add (local.get $x) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $p (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))))
+            (f64.store (local.get $p)
+              (f64.add (f64.load (local.get $p))
+                (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $tail)))
+        (local.set $x (i32.add (local.get $x) (local.get $end)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  (func (export "colsum_f64") (param $acc i32) (param $x i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $vend i32) (local $end i32)
+    (local.set $vend (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 3)))
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+            (v128.store (i32.add (local.get $acc) (local.get $j))
+              (f64x2.add (v128.load (i32.add (local.get $acc) (local.get $j)))
+                (v128.load (i32.add (local.get $x) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (if (i32.lt_u (local.get $j) (local.get $end))
+          (then
+            (f64.store (i32.add (local.get $acc) (local.get $j))
+              (f64.add (f64.load (i32.add (local.get $acc) (local.get $j)))
+                (f64.load (i32.add (local.get $x) (local.get $j)))))))
+        (local.set $x (i32.add (local.get $x) (local.get $end)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
 )
