@@ -351,32 +351,46 @@ function targets(r: Results, soak: SoakResult | null): string[] {
  */
 const WHY_MISSED: Partial<Record<string, string>> = {
   'fused BatchNorm f32 4096×1024: throughput ≥ PyTorch (1 thread)':
-    'the WebAssembly kernels themselves take about 16 ms (forward 6, backward 10; ' +
-    '`node --import tsx bench/batchnorm-kernels.ts`), working in float64 on purpose (two lanes ' +
-    'per SIMD op, for float64-accurate statistics) where PyTorch sums float32 in AVX2. The rest ' +
-    'is moving data: tensors live in JS typed arrays, so x, dy and the results are copied into ' +
-    'and out of WebAssembly memory (five 16 MB copies, about 0.85 ms each), and the new 16 MB y ' +
-    'and dx are allocated and first touched (about 5 ms). Closing it needs tensor storage inside ' +
-    'WebAssembly memory (no copies) and the channel loop on both cores.',
+    'the WebAssembly kernels with their copies in and out take about 15.5 ms on one thread and ' +
+    '12.5 ms on two (forward 6.1 and 4.9 ms, backward 9.4 and 7.8 ms; ' +
+    '`TAPEGRAD_NUM_THREADS=1` or `2 node --import tsx bench/batchnorm-kernels.ts`), about ' +
+    'PyTorch’s whole time. They work in float64 on purpose (float64-accurate statistics: two ' +
+    'lanes per SIMD op) and are bound by memory bandwidth, so a second thread gains only 1.2×. ' +
+    'The rest is memory that PyTorch does not pay for: y and dx are fresh 16 MiB typed arrays, ' +
+    'and on this VM the first touch of fresh memory costs about 2 µs per 4 KiB page, up to 8 ms ' +
+    'per array (`node --import tsx bench/first-touch.ts`). V8 frees dead ArrayBuffers only at a ' +
+    'garbage collection, so glibc maps new pages, where PyTorch’s reference counting hands a ' +
+    'freed block straight back. Closing it needs storage that the library reuses ' +
+    'deterministically; JavaScript allows that only with an explicit dispose, since WeakRefs ' +
+    'are cleared and FinalizationRegistry callbacks run only after a synchronous training loop ' +
+    'yields (`node --expose-gc --import tsx bench/gc-reclaim.ts`).',
   'composite BatchNorm ≤ 4× the fused one':
-    'the composite is about 18 primitive ops, each allocating a fresh full-size result (in ' +
-    'float64, as the composite computes for float32 input too: 32 MB per intermediate at ' +
-    '4096×1024); most are TypeScript loops at 2–8 ns per element including the first touch of ' +
-    'new memory. The fused op runs in WebAssembly and most of the composite’s ops do not, so ' +
-    'every fused speed-up widens the gap. Closing it needs WebAssembly kernels for broadcasting elementwise ops and ' +
-    'reductions, and storage that reuses freed buffers.',
+    'the composite is about 25 primitive ops in float64 (it computes float32 input in float64 ' +
+    'by design: 32 MiB per intermediate at 4096×1024). Each allocates a fresh result, and the ' +
+    'first touch of a fresh 32 MiB array costs about 16 ms on this VM (`bench/first-touch.ts`), ' +
+    'about half the composite’s time before any arithmetic; the elementwise ops then copy their ' +
+    'operands into WebAssembly memory and back, and exp, rsqrt and the casts run in ' +
+    'TypeScript. The fused op allocates two results and runs in WebAssembly, so every fused ' +
+    'speed-up widens the gap. PyTorch’s composite reuses freed blocks and runs float32 vector ' +
+    'kernels. Closing it needs reusable storage (see the fused BatchNorm) and WebAssembly ' +
+    'kernels for the remaining ops.',
   'matmul f32 1024³: ≥ 50 GFLOP/s on one thread, above every JS peer':
     'one core of this 2.45 GHz EPYC peaks at about 39 GFLOP/s in 128-bit WebAssembly SIMD with ' +
     'fused multiply-adds (4 lanes × 2 flops × 2 per cycle); the kernel is at that ceiling. ' +
     'OpenBLAS uses 256-bit AVX2, which WebAssembly cannot. Two threads pass 50 (the row above).',
   'MNIST epoch ≤ 0.25 s: faster than every JS peer, within 2.5× PyTorch+OpenBLAS':
-    'a CPU profile of the epoch puts about 0.17 s in matmul, 0.1 s in the float32 SGD step ' +
-    '(its multiply-adds are exactly rounded fmaf, so that updates equal PyTorch’s bit for ' +
-    'bit), about 0.1 s in elementwise ops still in TypeScript and in allocating results, and ' +
-    'the rest in the tape and the tensor layer. Splitting the step’s products between two ' +
-    'threads did not pay inside the step. Closing it needs tensors in WebAssembly memory (no ' +
-    'copies, no fresh typed array per op) and the remaining ops (reductions, cross-entropy) in ' +
-    'WebAssembly.',
+    'in steady state an epoch takes about 0.31 s on two threads; the five epochs measured here ' +
+    'after one warm-up still include some JIT warm-up (the first epochs take 0.45 → 0.31 s). ' +
+    'Per epoch, on the calling thread (`node --import tsx bench/profile-epoch.ts`): the matmul ' +
+    'about 0.13 s (its copies, its share of the products at the SIMD128 ceiling, and the ' +
+    'allocation of its results), BatchNorm 0.02–0.08 s, the float32 SGD step 0.05 s (one ' +
+    'hardware FMA per fmaf; the rest is copying parameters, gradients and momentum buffers into ' +
+    'WebAssembly memory and back), gradient accumulation 0.025 s, cross-entropy 0.015 s, and ' +
+    'the tape. The two vCPUs slow each other: while the worker spins for the next product, the ' +
+    'calling thread’s BatchNorm takes 3–4× as long as on one thread, and a worker that sleeps ' +
+    'at once makes every hand-off slower by as much. Closing it needs tensors resident in ' +
+    'WebAssembly memory (no copies per op; see the fused BatchNorm) and the remaining ops ' +
+    '(cross-entropy, the optimizers’ bookkeeping) in WebAssembly.',
 };
 
 function soakSection(soak: SoakResult | null): string[] {
