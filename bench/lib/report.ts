@@ -369,8 +369,8 @@ const WHY_MISSED: Partial<Record<string, string>> = {
     'by design: 32 MiB per intermediate at 4096×1024). Each allocates a fresh result, and the ' +
     'first touch of a fresh 32 MiB array costs about 16 ms on this VM (`bench/first-touch.ts`), ' +
     'about half the composite’s time before any arithmetic; the elementwise ops then copy their ' +
-    'operands into WebAssembly memory and back, and exp, rsqrt and the casts run in ' +
-    'TypeScript. The fused op allocates two results and runs in WebAssembly, so every fused ' +
+    'operands into WebAssembly memory and back, and the casts between float32 and float64 run ' +
+    'in TypeScript. The fused op allocates two results and runs in WebAssembly, so every fused ' +
     'speed-up widens the gap. PyTorch’s composite reuses freed blocks and runs float32 vector ' +
     'kernels. Closing it needs reusable storage (see the fused BatchNorm) and WebAssembly ' +
     'kernels for the remaining ops.',
