@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { MATMUL_UNSHARED_WASM, MATMUL_WASM } from '../src/kernels/wasm/generated.js';
-import { matmulF32 } from '../src/kernels/wasm/index.js';
+import { MAX_KERNEL_BYTES, matmulF32, reserve } from '../src/kernels/wasm/index.js';
 import { worstExcessOverF32Bound } from './helpers/matmul-bound.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { generate } from '../scripts/build-wasm.mjs';
@@ -122,5 +122,23 @@ describe('the WebAssembly kernels', () => {
     const out = new Float32Array(n * m);
     matmulF32(out, a, b, n, k, m);
     expect(out.every((v) => v === k)).toBe(true);
+  });
+
+  it('reserve grows a memory, or says no when it cannot (the callers then use TypeScript)', () => {
+    const Memory: new (d: { initial: number; maximum: number }) => {
+      buffer: ArrayBuffer;
+    } & Parameters<typeof reserve>[0] = Reflect.get(
+      Reflect.get(globalThis, 'WebAssembly') as object,
+      'Memory',
+    );
+    const memory = new Memory({ initial: 1, maximum: 2 });
+    expect(reserve(memory, 2 * 65536)).toBe(true);
+    expect(memory.buffer.byteLength).toBe(2 * 65536);
+    // Past the memory's maximum: the engine refuses, and nothing changes.
+    expect(reserve(memory, 2 * 65536 + 1)).toBe(false);
+    expect(memory.buffer.byteLength).toBe(2 * 65536);
+    // Past what i32 offsets address: refused before any growth.
+    expect(reserve(memory, MAX_KERNEL_BYTES + 1)).toBe(false);
+    expect(memory.buffer.byteLength).toBe(2 * 65536);
   });
 });

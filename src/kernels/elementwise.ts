@@ -34,11 +34,7 @@ function reluWithWasm(js: UnaryKernel): UnaryKernel {
       n >= WASM_MIN_ELEMENTS && n === out.length && kernelBackend() === 'wasm'
         ? floatTriple(out, x, x)
         : null;
-    if (f !== null) {
-      reluWasm(f[0], f[1]);
-    } else {
-      js(out, x, n, p);
-    }
+    if (f === null || !reluWasm(f[0], f[1])) js(out, x, n, p);
   };
 }
 
@@ -173,11 +169,15 @@ function withWasm(expr: string, js: BinaryKernel): BinaryKernel {
       out.length >= WASM_MIN_ELEMENTS && kernelBackend() === 'wasm' ? floatTriple(out, a, b) : null;
     if (f !== null) {
       if (shape.length === 1 && sa[0] === 1 && sb[0] === 1) {
-        binaryWasm(op, f[0], f[1], f[2], 1, out.length, false);
-        return;
-      }
-      if (shape.length === 2 && sa[0] === shape[1] && sa[1] === 1 && sb[0] === 0 && sb[1] === 1) {
-        binaryWasm(op, f[0], f[1], f[2], shape[0], shape[1], true);
+        if (binaryWasm(op, f[0], f[1], f[2], 1, out.length, false)) return;
+      } else if (
+        shape.length === 2 &&
+        sa[0] === shape[1] &&
+        sa[1] === 1 &&
+        sb[0] === 0 &&
+        sb[1] === 1 &&
+        binaryWasm(op, f[0], f[1], f[2], shape[0], shape[1], true)
+      ) {
         return;
       }
     }

@@ -36,8 +36,9 @@ export function matmulKernel(
     n * k * m >= WASM_MIN_WORK &&
     kernelBackend() === 'wasm'
   ) {
-    for (let t = 0; t < aOffsets.length; t++) {
-      matmulF32(
+    let done = true;
+    for (let t = 0; t < aOffsets.length && done; t++) {
+      done = matmulF32(
         out.subarray(t * n * m, (t + 1) * n * m),
         a.subarray(aOffsets[t], aOffsets[t] + n * k),
         b.subarray(bOffsets[t], bOffsets[t] + k * m),
@@ -48,7 +49,8 @@ export function matmulKernel(
         tb,
       );
     }
-    return;
+    // Operands too large for WebAssembly memory: the whole product in TypeScript below.
+    if (done) return;
   }
   if (tb) {
     matmulDotKernel(out, a, b, aOffsets, bOffsets, n, k, m, ta);

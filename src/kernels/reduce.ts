@@ -24,9 +24,9 @@ export function sumKernel(out: Storage, x: Storage, outer: number, r: number, in
     x.length >= WASM_MIN_SUM &&
     kernelBackend() === 'wasm' &&
     ((x instanceof Float32Array && out instanceof Float32Array) ||
-      (x instanceof Float64Array && out instanceof Float64Array))
+      (x instanceof Float64Array && out instanceof Float64Array)) &&
+    colsumWasm(out, x, outer, r, inner)
   ) {
-    colsumWasm(out, x, outer, r, inner);
     return;
   }
   const acc = new Float64Array(inner);

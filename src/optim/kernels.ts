@@ -129,8 +129,10 @@ export function sgdKernel(
     kernelBackend() === 'wasm'
   ) {
     // The SIMD kernel does groups of four elements with the same roundings; the last few are left.
-    start = p.length & ~3;
-    sgdF32(p, g, buf, fresh, start, { wd, mom, keep, step, maximize, useWd, nesterov });
+    const simd = p.length & ~3;
+    if (sgdF32(p, g, buf, fresh, simd, { wd, mom, keep, step, maximize, useWd, nesterov })) {
+      start = simd;
+    }
   }
   for (let i = start; i < p.length; i++) {
     let d = maximize ? -g[i] : g[i];

@@ -63,25 +63,15 @@ function channelJob(kind: number, threads: number, c: number, args: number[], ep
   runJob(kind, [...padded, c, per], eps, Math.ceil(c / per));
 }
 
-/** Offsets are kept below 2³¹ so that they pass through i32 unchanged; larger calls fall back. */
-const MAX_BYTES = 2 ** 31;
-
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
- * The module's memory, grown to at least `bytes`, or null when that is beyond {@link MAX_BYTES} or
- * the engine refuses to grow it (the caller then runs the reference kernels).
+ * The kernels' shared memory with `bytes` free from `base` on, or null when `reserve` cannot
+ * provide them (the caller then runs the reference kernels).
  */
 function memory(bytes: number): { buffer: ArrayBufferLike; base: number } | null {
   const { memory: mem, base } = sharedKernels();
-  if (base + bytes > MAX_BYTES) return null;
-  try {
-    reserve(mem, base + bytes);
-  } catch (e) {
-    if (e instanceof RangeError) return null;
-    throw e;
-  }
-  return { buffer: mem.buffer, base };
+  return reserve(mem, base + bytes) ? { buffer: mem.buffer, base } : null;
 }
 
 function view(

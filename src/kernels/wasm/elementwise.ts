@@ -33,10 +33,13 @@ function exports(): ElementwiseExports {
   return module;
 }
 
-/** The module's memory as `like`'s element type, grown to hold `length` elements. */
-function heapOf(like: Floats, length: number): Floats {
+/**
+ * The module's memory as `like`'s element type, grown to hold `length` elements, or null when it
+ * cannot hold them.
+ */
+function heapOf(like: Floats, length: number): Floats | null {
   const module = exports();
-  reserve(module.memory, length * like.BYTES_PER_ELEMENT);
+  if (!reserve(module.memory, length * like.BYTES_PER_ELEMENT)) return null;
   return like instanceof Float32Array
     ? new Float32Array(module.memory.buffer, 0, length)
     : new Float64Array(module.memory.buffer, 0, length);
@@ -44,7 +47,8 @@ function heapOf(like: Floats, length: number): Floats {
 
 /**
  * `out = a ∘ b` for `a` and `out` of `rows × cols` elements of one float type and `b` either
- * the same size or, with `bRow`, one row of `cols` repeated (`out` may be `a` or `b`).
+ * the same size or, with `bRow`, one row of `cols` repeated (`out` may be `a` or `b`). False
+ * (nothing written) when the operands do not fit the module's memory.
  */
 export function binaryWasm(
   op: WasmBinaryOp,
@@ -54,33 +58,44 @@ export function binaryWasm(
   rows: number,
   cols: number,
   bRow: boolean,
-): void {
+): boolean {
   const n = out.length;
   const heap = heapOf(out, n + b.length);
+  if (heap === null) return false;
   heap.set(a, 0);
   heap.set(b, n);
   const bytes = out.BYTES_PER_ELEMENT;
   module![`${op}_${bytes === 4 ? 'f32' : 'f64'}`](0, 0, n * bytes, rows, cols, bRow ? 1 : 0);
   out.set(heap.subarray(0, n));
+  return true;
 }
 
 /** `out = max(x, 0)` elementwise, NaN kept (ReLU), for arrays of one float type. */
-export function reluWasm(out: Floats, x: Floats): void {
+export function reluWasm(out: Floats, x: Floats): boolean {
   const n = out.length;
   const heap = heapOf(out, n);
+  if (heap === null) return false;
   heap.set(x, 0);
   module![`relu_${out.BYTES_PER_ELEMENT === 4 ? 'f32' : 'f64'}`](0, 0, n);
   out.set(heap.subarray(0, n));
+  return true;
 }
 
 /**
  * `out[o, i] = Σ_k x[o, k, i]` for x of outer × r × inner floats and `out` of x's type: each sum
- * in float64 over k in order, rounded once into `out`, as `sumKernel` does.
+ * in float64 over k in order, rounded once into `out`, as `sumKernel` does. False (nothing
+ * written) when x does not fit the module's memory.
  */
-export function colsumWasm(out: Floats, x: Floats, outer: number, r: number, inner: number): void {
+export function colsumWasm(
+  out: Floats,
+  x: Floats,
+  outer: number,
+  r: number,
+  inner: number,
+): boolean {
   const wasm = exports();
   const accBytes = Math.ceil((inner * 8) / 16) * 16;
-  reserve(wasm.memory, accBytes + x.length * x.BYTES_PER_ELEMENT);
+  if (!reserve(wasm.memory, accBytes + x.length * x.BYTES_PER_ELEMENT)) return false;
   const buffer = wasm.memory.buffer;
   const acc = new Float64Array(buffer, 0, inner);
   if (x instanceof Float32Array) new Float32Array(buffer, accBytes, x.length).set(x);
@@ -92,4 +107,5 @@ export function colsumWasm(out: Floats, x: Floats, outer: number, r: number, inn
     sum(0, accBytes + o * block, r, inner);
     out.set(acc, o * inner);
   }
+  return true;
 }

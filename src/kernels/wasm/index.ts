@@ -124,10 +124,26 @@ export function instanceExports(bytes: Uint8Array, imports: object): Record<stri
   return new wasmApi.Instance(new wasmApi.Module(bytes), imports).exports;
 }
 
-/** Grows `memory` to hold at least `bytes` bytes. */
-export function reserve(memory: WasmMemory, bytes: number): void {
+/** Byte offsets pass through i32 parameters: the kernels address at most 2³¹ bytes. */
+export const MAX_KERNEL_BYTES = 2 ** 31;
+
+/**
+ * Grows `memory` to hold at least `bytes` bytes; false when that is beyond
+ * {@link MAX_KERNEL_BYTES} or the engine refuses to grow it. Every caller then runs the
+ * TypeScript reference kernel instead, so an operand too large for WebAssembly is computed all
+ * the same.
+ */
+export function reserve(memory: WasmMemory, bytes: number): boolean {
+  if (bytes > MAX_KERNEL_BYTES) return false;
   const pages = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
-  if (pages > 0) memory.grow(pages);
+  if (pages <= 0) return true;
+  try {
+    memory.grow(pages);
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
 }
 
 function hasMatmul(e: Record<string, unknown>): e is Record<string, unknown> & {
@@ -432,7 +448,8 @@ function align(floats: number): number {
  * with f32 accumulation (as
  * BLAS does; with fused multiply-adds where relaxed SIMD gives them): each element is within
  * k·2⁻²⁴·Σ|a||b| of the exact product. Every element is the same sequential sum whichever
- * thread computes it, so the result does not depend on the number of threads.
+ * thread computes it, so the result does not depend on the number of threads. False (nothing
+ * written) when the operands do not fit the kernel's memory.
  */
 export function matmulF32(
   out: Float32Array,
@@ -443,21 +460,19 @@ export function matmulF32(
   m: number,
   ta = false,
   tb = false,
-): void {
+): boolean {
   const kernel = matmulKernelInstance();
   const flags = (ta ? 1 : 0) | (tb ? 2 : 0);
   const panels = Math.ceil(m / 8);
-  const threads = matmulThreads(n, k, m);
-  const ctl = control(kernel);
-  // A heads-up: a sleeping worker wakes (tens of µs) while the operands are copied in.
-  if (threads > 1) Atomics.notify(ctl, SEQ);
-
   const base = DATA_BYTES / 4;
   const bOff = align(base + a.length);
   const c = align(bOff + b.length);
   const bp = align(c + out.length);
   const tmp = align(bp + k * 8 * panels);
-  reserve(kernel.memory, 4 * (tmp + 32 * MAX_THREADS));
+  if (!reserve(kernel.memory, 4 * (tmp + 32 * MAX_THREADS))) return false;
+  const threads = matmulThreads(n, k, m);
+  // A heads-up: a sleeping worker wakes (tens of µs) while the operands are copied in.
+  if (threads > 1) Atomics.notify(control(kernel), SEQ);
   const heap = new Float32Array(kernel.memory.buffer);
   heap.set(a, base);
   heap.set(b, bOff);
@@ -469,6 +484,7 @@ export function matmulF32(
     runJob(JOB_MATMUL, [...args, per], 0, Math.ceil(panels / per));
   }
   out.set(heap.subarray(c, c + out.length));
+  return true;
 }
 
 /**

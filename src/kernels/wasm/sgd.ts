@@ -87,7 +87,8 @@ export interface SgdF32Scalars {
 
 /**
  * One SGD step on the first `n` (a multiple of 4) elements of `p`, `g` and `buf` (null without momentum;
- * `fresh`: the buffer is new and takes d).
+ * `fresh`: the buffer is new and takes d). False (nothing written) when they do not fit the
+ * module's memory.
  */
 export function sgdF32(
   p: Float32Array,
@@ -96,9 +97,9 @@ export function sgdF32(
   fresh: boolean,
   n: number,
   h: SgdF32Scalars,
-): void {
+): boolean {
   const wasm = sgdInstance();
-  reserve(wasm.memory, 12 * n);
+  if (!reserve(wasm.memory, 12 * n)) return false;
   const heap = new Float32Array(wasm.memory.buffer);
   heap.set(p.subarray(0, n), 0);
   heap.set(g.subarray(0, n), n);
@@ -118,4 +119,5 @@ export function sgdF32(
   }
   p.set(heap.subarray(0, n));
   if (buf !== null) buf.set(heap.subarray(2 * n, 3 * n));
+  return true;
 }
