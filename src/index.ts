@@ -64,7 +64,13 @@ export {
   indexAdd,
 } from './ops/shape.js';
 export { matmul } from './ops/linalg.js';
-export { setNumThreads, getNumThreads } from './kernels/wasm/index.js';
+export {
+  setNumThreads,
+  getNumThreads,
+  setKernelBackend,
+  kernelBackend,
+  type KernelBackend,
+} from './kernels/wasm/index.js';
 export {
   square,
   variance,

@@ -3,7 +3,7 @@
  * kernel whatever the number of threads, within the f32 accumulation bound of the float64
  * reference, and the workers never keep the process alive.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ValueError } from '../src/errors.js';
@@ -134,9 +134,33 @@ describe('the threaded float32 matmul', () => {
     expect(matmulThreads(1024, 1024, 8)).toBe(1);
   });
 
-  it('rejects a thread count that is not a positive integer', () => {
+  it('rejects a thread count that is not an integer from 1 to 64, and keeps the old one', () => {
+    setNumThreads(2);
     expect(() => setNumThreads(0)).toThrow(ValueError);
     expect(() => setNumThreads(1.5)).toThrow(ValueError);
+    expect(() => setNumThreads(65)).toThrow(
+      'setNumThreads: at most 64 threads are supported, got 65',
+    );
+    expect(getNumThreads()).toBe(2);
+  });
+
+  it('warns about a TAPEGRAD_NUM_THREADS it cannot use and takes the default', () => {
+    const script = `
+      import { getNumThreads } from './src/kernels/wasm/index.ts';
+      import { availableParallelism } from 'node:os';
+      console.log(getNumThreads() === Math.min(availableParallelism(), 8));
+    `;
+    for (const value of ['0', 'two', '100']) {
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '--eval', script],
+        { env: { ...process.env, TAPEGRAD_NUM_THREADS: value }, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(result.stdout.trim()).toBe('true');
+      expect(result.stderr).toContain(
+        `TAPEGRAD_NUM_THREADS="${value}" is not an integer from 1 to 64`,
+      );
+    }
   });
 
   it('takes its thread count from TAPEGRAD_NUM_THREADS and never keeps the process alive', () => {

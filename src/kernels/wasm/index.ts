@@ -21,6 +21,7 @@ import {
   MATMUL_WASM,
 } from './generated.js';
 
+/** The kernel set: the WebAssembly SIMD kernels, or the plain TypeScript reference ones. */
 export type KernelBackend = 'wasm' | 'reference';
 
 let backend: KernelBackend =
@@ -28,7 +29,11 @@ let backend: KernelBackend =
     ? 'reference'
     : 'wasm';
 
-/** Chooses the kernels: `'wasm'` (default) or the plain TypeScript `'reference'` ones. */
+/**
+ * Chooses the kernels: `'wasm'` (default) or the plain TypeScript `'reference'` ones, which the
+ * fast kernels are tested against (`TAPEGRAD_KERNELS=reference` sets it for a whole process).
+ * @example setKernelBackend('reference')
+ */
 export function setKernelBackend(b: KernelBackend): void {
   backend = b;
 }
@@ -326,9 +331,15 @@ for (;;) {
 }
 `;
 
+/** `TAPEGRAD_NUM_THREADS`, or null when unset; a value that is not 1…64 is ignored with a warning. */
 function parseThreads(value: string | undefined): number | null {
-  if (value === undefined || !/^[1-9][0-9]*$/.test(value.trim())) return null;
-  return Math.min(Number(value), MAX_THREADS);
+  if (value === undefined || value.trim() === '') return null;
+  const n = /^[1-9][0-9]*$/.test(value.trim()) ? Number(value) : NaN;
+  if (n >= 1 && n <= MAX_THREADS) return n;
+  process.emitWarning(
+    `TAPEGRAD_NUM_THREADS=${JSON.stringify(value)} is not an integer from 1 to ${MAX_THREADS}: ignored`,
+  );
+  return null;
 }
 
 /**
@@ -344,18 +355,21 @@ let numThreads: number | null =
   typeof process === 'undefined' ? null : parseThreads(process.env.TAPEGRAD_NUM_THREADS);
 
 /**
- * Sets how many threads a large float32 matmul may use, the calling one included (PyTorch's
- * `torch.set_num_threads`), at most 64. Defaults to `TAPEGRAD_NUM_THREADS`, else the number of
- * CPUs up to 8.
+ * Sets how many threads a large float32 matmul or BatchNorm may use, the calling one included
+ * (PyTorch's `torch.set_num_threads`), from 1 to 64. Defaults to `TAPEGRAD_NUM_THREADS`, else the
+ * number of CPUs up to 8.
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
     throw new ValueError(`setNumThreads: expected a positive integer, got ${n}`);
   }
-  numThreads = Math.min(n, MAX_THREADS);
+  if (n > MAX_THREADS) {
+    throw new ValueError(`setNumThreads: at most ${MAX_THREADS} threads are supported, got ${n}`);
+  }
+  numThreads = n;
 }
 
-/** The number of threads a large float32 matmul may use (PyTorch's `torch.get_num_threads`). */
+/** The number of threads a large float32 matmul or BatchNorm may use (`torch.get_num_threads`). */
 export function getNumThreads(): number {
   numThreads ??= defaultThreads();
   return numThreads;
