@@ -355,7 +355,9 @@ const WHY_MISSED: Partial<Record<string, string>> = {
     '12.5 ms on two (forward 6.1 and 4.9 ms, backward 9.4 and 7.8 ms; ' +
     '`TAPEGRAD_NUM_THREADS=1` or `2 node --import tsx bench/batchnorm-kernels.ts`), about ' +
     'PyTorch’s whole time. They work in float64 on purpose (float64-accurate statistics: two ' +
-    'lanes per SIMD op) and are bound by memory bandwidth, so a second thread gains only 1.2×. ' +
+    'lanes per SIMD op) and are bound by memory bandwidth, so a second thread gains only 1.2× ' +
+    'on the kernels and nothing measurable through the API (the 2T row), where copies and ' +
+    'fresh arrays dominate. ' +
     'The rest is memory that PyTorch does not pay for: y and dx are fresh 16 MiB typed arrays, ' +
     'and on this VM the first touch of fresh memory costs about 2 µs per 4 KiB page, up to 8 ms ' +
     'per array (`node --import tsx bench/first-touch.ts`). V8 frees dead ArrayBuffers only at a ' +

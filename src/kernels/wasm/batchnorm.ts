@@ -42,7 +42,8 @@ function exports(): BatchNormExports {
 /**
  * From this many elements an [N, C] call is shared between threads: a 64×256 layer (16 K) stays
  * on one. The kernels are bound by memory bandwidth, so two threads gain little: about 1.2× on
- * 4096×1024 (`TAPEGRAD_NUM_THREADS=1` against 2 with `bench/batchnorm-kernels.ts`).
+ * the kernels of 4096×1024 (`TAPEGRAD_NUM_THREADS=1` against 2 with `bench/batchnorm-kernels.ts`),
+ * within the noise through the API, where copying and allocating dominate (`npm run bench`).
  */
 export const BN_THREAD_MIN = 1 << 18;
 
