@@ -1,5 +1,5 @@
 /**
- * Where an epoch of the demo network goes: trains `--epochs` epochs (the first is warm-up) of the
+ * Where an epoch of the demo network goes: runs `--epochs` epochs (the first is warm-up) of the
  * benchmark's MNIST epoch (batch 64, SGD with momentum) under V8's CPU profiler and splits the
  * calling thread's time by the innermost category each sample is in: the float32 matmul (copies
  * and the calling thread's share), the SGD step, gradient accumulation, BatchNorm, cross-entropy,
@@ -10,37 +10,27 @@
  */
 import { Session, type Profiler } from 'node:inspector';
 import { parseArgs } from 'node:util';
-import { data, nn, optim, setNumThreads, tensor } from '../src/index.js';
-import { mnistData, mnistModel } from './lib/inputs.js';
+import { tapegrad } from './frameworks/tapegrad.js';
+import { WORKLOADS } from './lib/workloads.js';
 
 const { values: args } = parseArgs({
   options: { epochs: { type: 'string', default: '4' }, threads: { type: 'string', default: '2' } },
 });
 const epochs = Math.max(2, Number(args.epochs));
-setNumThreads(Number(args.threads));
+const threads = Number(args.threads);
 
-const mnist = mnistData();
-const model = mnistModel('fused');
-const optimizer = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-const lossFn = new nn.CrossEntropyLoss();
-const loader = new data.DataLoader(
-  new data.TensorDataset(
-    tensor(mnist.images, { shape: [mnist.count, 784], dtype: 'float32' }),
-    tensor(mnist.labels, { shape: [mnist.count], dtype: 'int32' }),
-  ),
-  { batchSize: 64 },
-);
+// The benchmark's own epoch (`npm run bench`, row "tapegrad fused 1T/2T"): same data, order,
+// initial weights and loop.
+const workload = WORKLOADS.find((w) => w.kind === 'mnist-epoch')!;
+const offer = tapegrad
+  .offers(workload, { epochDeadline: 600 })
+  .find((o) => o.row.variant === 'fused' && o.row.threads === threads);
+if (offer === undefined || !('make' in offer)) throw new Error(`no epoch on ${threads} thread(s)`);
+const run = await offer.make();
 
 function epoch(): number {
   const t0 = performance.now();
-  model.train();
-  for (const [x, y] of loader) {
-    optimizer.zeroGrad();
-    const loss = lossFn.forward(model.forward(x), y);
-    loss.backward();
-    optimizer.step();
-    loss.item();
-  }
+  run.run();
   return performance.now() - t0;
 }
 

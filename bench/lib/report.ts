@@ -385,12 +385,12 @@ const WHY_MISSED: Partial<Record<string, string>> = {
     'after one warm-up still include some JIT warm-up (the first epochs take 0.45 → 0.31 s). ' +
     'Per epoch, on the calling thread (`node --import tsx bench/profile-epoch.ts`): the matmul ' +
     'about 0.13 s (its copies, its share of the products at the SIMD128 ceiling, and the ' +
-    'allocation of its results), BatchNorm 0.02–0.08 s, the float32 SGD step 0.05 s (one ' +
-    'hardware FMA per fmaf; the rest is copying parameters, gradients and momentum buffers into ' +
-    'WebAssembly memory and back), gradient accumulation 0.025 s, cross-entropy 0.015 s, and ' +
-    'the tape. The two vCPUs slow each other: while the worker spins for the next product, the ' +
-    'calling thread’s BatchNorm takes 3–4× as long as on one thread, and a worker that sleeps ' +
-    'at once makes every hand-off slower by as much. Closing it needs tensors resident in ' +
+    'allocation of its results), the float32 SGD step 0.05 s (one hardware FMA per fmaf; the ' +
+    'rest is copying parameters, gradients and momentum buffers into WebAssembly memory and ' +
+    'back), gradient accumulation 0.025 s, cross-entropy 0.02 s, BatchNorm 0.02 s (up to 0.09 s ' +
+    'in a two-thread profile, where the worker spinning between products competes with the ' +
+    'calling thread for the two vCPUs; a worker that sleeps at once makes the hand-offs slower ' +
+    'by as much), and the tape. Closing it needs tensors resident in ' +
     'WebAssembly memory (no copies per op; see the fused BatchNorm) and the remaining ops ' +
     '(cross-entropy, the optimizers’ bookkeeping) in WebAssembly.',
 };
