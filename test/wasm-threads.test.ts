@@ -5,13 +5,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fc, test } from '@fast-check/vitest';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ValueError } from '../src/errors.js';
 import {
   getNumThreads,
   matmulF32,
   matmulThreads,
   setNumThreads,
+  JOB_MATMUL,
+  runJob,
+  sharedKernels,
   THREAD_MIN_WORK,
   workerChunks,
 } from '../src/kernels/wasm/index.js';
@@ -69,6 +72,12 @@ describe('the threaded float32 matmul', () => {
       m,
     ]);
 
+  const workerTotal = (): number => workerChunks().reduce((x, y) => x + y, 0);
+  let workerChunksBefore = 0;
+  beforeAll(() => {
+    workerChunksBefore = workerTotal();
+  });
+
   test.prop([shape, fc.nat(1 << 30)])(
     'equals the single-thread result exactly, with 2 and with 3 threads',
     async ([n, k, m], seed) => {
@@ -85,6 +94,10 @@ describe('the threaded float32 matmul', () => {
       }
     },
   );
+
+  it('had the workers compute chunks of those products', () => {
+    expect(workerTotal()).toBeGreaterThan(workerChunksBefore);
+  });
 
   // f32 accumulation of k products: see test/helpers/matmul-bound.ts.
   test.prop([shape, fc.nat(1 << 30)], { numRuns: 10 })(
@@ -109,7 +122,6 @@ describe('the threaded float32 matmul', () => {
     const expected = product(1, a, b, n, k, m);
     setNumThreads(2);
     expect(matmulThreads(n, k, m)).toBe(2);
-    const workerTotal = () => workerChunks().reduce((x, y) => x + y, 0);
     for (const [ta, tb] of [
       [true, false],
       [false, true],
@@ -125,6 +137,40 @@ describe('the threaded float32 matmul', () => {
         shared = workerTotal() > before;
       }
       expect(shared).toBe(true);
+    }
+  });
+
+  it('holds a lowered thread count: workers past it sit the jobs out', async () => {
+    const [n, k, m] = [64, 784, 256];
+    await threadsUp(3, n, k, m);
+    const a = randomF32(n * k, 7);
+    const b = randomF32(k * m, 8);
+    const expected = product(1, a, b, n, k, m);
+    const before = workerChunks();
+    for (let i = 0; i < 100; i++) {
+      expect(Array.from(product(2, a, b, n, k, m))).toEqual(Array.from(expected));
+    }
+    const after = workerChunks();
+    expect(after[0]).toBeGreaterThan(before[0]); // worker 1 takes part with 2 threads
+    expect(after[1]).toBe(before[1]); // worker 2 does not
+  });
+
+  it('reports a job whose chunks fail, and the next job runs clean', async () => {
+    const [n, k, m] = [64, 784, 256];
+    await threadsUp(2, n, k, m);
+    const a = randomF32(n * k, 9);
+    const b = randomF32(k * m, 10);
+    const expected = product(1, a, b, n, k, m);
+    // Every chunk reads B past the end of the memory: the calling thread and any worker trap.
+    const base = sharedKernels().base;
+    const bad = [base, 0x7ff00000, base, n, k, m, base, base, 0, 0, 0, 0, 0, 0, 0, 1];
+    // Thirty rounds, each with the worker awake from the product before, so that it takes (and
+    // traps on) chunks of the bad job in most of them.
+    for (let i = 0; i < 30; i++) {
+      product(2, a, b, n, k, m);
+      expect(() => runJob(JOB_MATMUL, bad, 0, 32, 2)).toThrow();
+      // The failure stays with its job: a healthy product afterwards is right and throws nothing.
+      expect(Array.from(product(2, a, b, n, k, m))).toEqual(Array.from(expected));
     }
   });
 

@@ -61,7 +61,7 @@ function channelJob(kind: number, threads: number, c: number, args: number[], ep
   const per = chunkSize(c, threads, 4, 2);
   const padded = [...args];
   while (padded.length < 14) padded.push(0);
-  runJob(kind, [...padded, c, per], eps, Math.ceil(c / per));
+  runJob(kind, [...padded, c, per], eps, Math.ceil(c / per), threads);
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;

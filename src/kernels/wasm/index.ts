@@ -244,17 +244,23 @@ export function matmulKernelInfo(): { sharedMemory: boolean; relaxedSimd: boolea
 /**
  * The first bytes of the memory hold 16-int control slots and the job's arguments. Slot 0
  * describes the current job: its sequence number, the claim word, the count of finished chunks,
- * an error flag, its kind and its number of chunks; its 16 integer arguments and one float follow
- * the slots. Slot w (w ≥ 1) belongs to worker w: a ready flag and a count of the chunks it has
+ * an error flag, its kind, its number of chunks and how many threads take part (workers from
+ * slot `threads` on sit it out, so a lowered `setNumThreads` holds); its 16 integer arguments and
+ * one float follow the slots. Slot w (w ≥ 1) belongs to worker w: a ready flag and a count of the chunks it has
  * computed. The operands start after all that.
  *
  * A job (a product's column panels, or a BatchNorm's channels) is cut into chunks, which the
  * threads claim one at a time until none is left, so a worker that wakes late or runs on a busy
  * core takes less. The claim word is the job's tag (its sequence number, 21 bits) times 1024
  * plus the next chunk; a thread claims with a compare-and-exchange that succeeds only while the
- * tag is its job's, so a worker that is late for one job can never compute a chunk of the next.
- * The arguments are written and read with `Atomics`, after the claim word is closed (chunk 1023)
- * and before it is opened: a claim that succeeds has read its own job's arguments.
+ * tag is its job's, so a worker that is late for one job does not compute a chunk of the next
+ * (unless it stalls, between reading a job and claiming, for a multiple of 2²¹ − 1 jobs). The
+ * arguments are written and read with `Atomics`, after the claim word is closed (chunk 1023) and
+ * before it is opened: a claim that succeeds has read its own job's arguments.
+ *
+ * A worker that dies in the middle of a chunk (only a fatal error or an outside `terminate()`;
+ * it catches its kernels' errors) leaves the caller waiting: its exit is reported on the event
+ * loop, which a synchronous call never reaches.
  */
 const SLOT_INTS = 16;
 const MAX_THREADS = 64;
@@ -265,6 +271,7 @@ const FINISHED = 2;
 const FAILED = 3;
 const KIND = 4;
 const CHUNKS = 5;
+const THREADS = 6;
 /** The job's 16 integer arguments, then its float as two halves. */
 const ARGS = SLOT_INTS * MAX_THREADS;
 const ARG_INTS = 16;
@@ -285,7 +292,7 @@ const SPIN_MS = 0.05;
 
 // Runs in each worker. An eval'd worker inherits the parent's flags, so it is a script or a module
 // (under --input-type=module) and can use neither `require` nor `import` everywhere. Its chunk
-// loop is the one in `runChunks` below.
+// loop is the one in `runJob` below.
 const WORKER_SOURCE = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
 const { module, bnModule, memory, slot } = workerData;
@@ -308,6 +315,7 @@ for (;;) {
     continue;
   }
   seq = Atomics.load(ctl, ${SEQ});
+  if (slot >= Atomics.load(ctl, ${THREADS})) continue;
   const part = parts[Atomics.load(ctl, ${KIND})];
   const chunks = Atomics.load(ctl, ${CHUNKS});
   const args = [];
@@ -399,7 +407,7 @@ function readyWorkers(kernel: MatmulKernel, ctl: Int32Array, want: number): numb
       worker.unref();
       // A worker that fails to start never reports ready. One that dies later (it catches its
       // own errors, so only a fatal error or an outside terminate()) is not used once the event
-      // has arrived.
+      // has arrived (see the control block above for one that dies during a call).
       worker.on('error', () => {
         workersUsable = false;
       });
@@ -495,7 +503,7 @@ export function matmulF32(
   } else {
     const per = chunkSize(panels, threads);
     const args = [4 * base, 4 * bOff, 4 * c, n, k, m, 4 * bp, 4 * tmp, flags, 0, 0, 0, 0, 0, 0];
-    runJob(JOB_MATMUL, [...args, per], 0, Math.ceil(panels / per));
+    runJob(JOB_MATMUL, [...args, per], 0, Math.ceil(panels / per), threads);
   }
   out.set(heap.subarray(c, c + out.length));
   return true;
@@ -511,11 +519,21 @@ export function chunkSize(units: number, threads: number, multiple = 1, perThrea
 }
 
 /**
- * Runs a job of kind `kind` (a part of matmul.wat or batchnorm.wat) cut into `chunks`: publishes
- * its 16 integer arguments and its float, and computes chunks on the calling thread until none is
- * left to claim, then waits for those the workers took.
+ * Runs a job of kind `kind` (a part of matmul.wat or batchnorm.wat) cut into `chunks` on `threads`
+ * threads (the calling one and workers 1 … threads − 1): publishes its 16 integer arguments and
+ * its float, and computes chunks on the calling thread until none is left to claim, then waits
+ * for those the workers took.
  */
-export function runJob(kind: number, args: number[], float: number, chunks: number): void {
+export function runJob(
+  kind: number,
+  args: number[],
+  float: number,
+  chunks: number,
+  threads: number,
+): void {
+  if (args.length !== ARG_INTS) {
+    throw new Error(`runJob: expected ${ARG_INTS} integer arguments, got ${args.length}`);
+  }
   const kernel = matmulKernelInstance();
   const job = control(kernel);
   const halves = new Int32Array(Float64Array.of(float).buffer);
@@ -523,8 +541,10 @@ export function runJob(kind: number, args: number[], float: number, chunks: numb
   const seq = sequence;
   Atomics.store(job, CLAIM, seq * 1024 + CLOSED);
   Atomics.store(job, FINISHED, 0);
+  Atomics.store(job, FAILED, 0);
   Atomics.store(job, KIND, kind);
   Atomics.store(job, CHUNKS, chunks);
+  Atomics.store(job, THREADS, threads);
   args.forEach((v, i) => Atomics.store(job, ARGS + i, v));
   Atomics.store(job, ARGS + ARG_INTS, halves[0]);
   Atomics.store(job, ARGS + ARG_INTS + 1, halves[1]);
@@ -551,8 +571,9 @@ export function runJob(kind: number, args: number[], float: number, chunks: numb
   for (let f = Atomics.load(job, FINISHED); f < chunks; f = Atomics.load(job, FINISHED)) {
     Atomics.wait(job, FINISHED, f);
   }
+  const workerFailed = Atomics.exchange(job, FAILED, 0) !== 0;
   if (error !== null) throw error;
-  if (Atomics.exchange(job, FAILED, 0) !== 0) throw new Error('a kernel worker thread failed');
+  if (workerFailed) throw new Error('a kernel worker thread failed');
 }
 
 /** How many chunks of shared products each worker has computed (slot w − 1 for worker w). */

@@ -40,9 +40,7 @@ let sgdFma: SgdFma | null | undefined;
 let fusedAllowed = true;
 
 /** The fmaf witness of sgd-fma.wat: a·a + c for a = 1 + 2⁻¹², c = −1 is 2⁻¹¹ + 2⁻²⁴ fused. */
-const WITNESS_A = 1 + 2 ** -12;
-const WITNESS_C = -1;
-const WITNESS_FUSED = 2 ** -11 + 2 ** -24;
+const WITNESS = [1 + 2 ** -12, -1, 2 ** -11 + 2 ** -24] as const;
 
 function fusedKernel(memory: WasmMemory): SgdFma | null {
   if (sgdFma !== undefined) return sgdFma;
@@ -51,7 +49,10 @@ function fusedKernel(memory: WasmMemory): SgdFma | null {
     const bytes = decode(SGD_FMA_WASM);
     if (relaxedSimd(bytes)) {
       const f = instanceExports(bytes, { env: { memory } }).sgd_f32_fma;
-      if (typeof f === 'function') sgdFma = f as SgdFma;
+      // An empty step runs the witness alone: where relaxed_madd is not fused, no fused kernel.
+      if (typeof f === 'function' && f(0, 0, 0, 0, 0, 0, 0, 1, 0, ...WITNESS) === 1) {
+        sgdFma = f as SgdFma;
+      }
     }
   } catch {
     sgdFma = null;
@@ -112,7 +113,7 @@ export function sgdF32(
     (h.nesterov ? 16 : 0);
   const args: SgdArgs = [0, 4 * n, 8 * n, n, flags, h.wd, h.mom, h.keep, h.step];
   const fma = fusedAllowed ? fusedKernel(wasm.memory) : null;
-  if (fma === null || fma(...args, WITNESS_A, WITNESS_C, WITNESS_FUSED) === 0) {
+  if (fma === null || fma(...args, ...WITNESS) === 0) {
     // Not fused here (the witness failed: nothing was written): emulate from now on.
     if (fma !== null) sgdFma = null;
     wasm.sgd_f32(...args);
