@@ -6,15 +6,22 @@
  * bias gradients (sums over the batch), data loading, zeroGrad and the garbage collector; the
  * rest is the tape and the other ops. Worker threads' shares of the matmul are not in it.
  *
- *   node --import tsx bench/profile-epoch.ts [--epochs 4] [--threads 2]
+ *   node --import tsx bench/profile-epoch.ts [--epochs 4] [--threads 2] [--after-large]
  */
 import { Session, type Profiler } from 'node:inspector';
 import { parseArgs } from 'node:util';
+import { autograd, nn, tensor } from '../src/index.js';
 import { tapegrad } from './frameworks/tapegrad.js';
 import { WORKLOADS } from './lib/workloads.js';
 
 const { values: args } = parseArgs({
-  options: { epochs: { type: 'string', default: '4' }, threads: { type: 'string', default: '2' } },
+  options: {
+    epochs: { type: 'string', default: '4' },
+    threads: { type: 'string', default: '2' },
+    // One float32 4096×1024 BatchNorm forward + backward after the warm-up: its large arrays,
+    // once freed, leave the allocator in the state that later small allocations are slower in.
+    'after-large': { type: 'boolean', default: false },
+  },
 });
 const epochs = Math.max(2, Number(args.epochs));
 const threads = Number(args.threads);
@@ -42,6 +49,16 @@ const post = (method: string, params?: object): Promise<unknown> =>
   );
 
 epoch(); // warm-up, not profiled
+if (args['after-large']) {
+  const x = tensor(
+    new Float32Array(4096 * 1024).fill(1).map((_, i) => Math.sin(i)),
+    {
+      shape: [4096, 1024],
+    },
+  ).requiresGrad_();
+  const y = nn.functional.batchNorm(x, null, null, null, null, { training: true });
+  autograd.grad(y, [x], { gradOutputs: [y.detach()] });
+}
 await post('Profiler.enable');
 await post('Profiler.setSamplingInterval', { interval: 100 });
 await post('Profiler.start');

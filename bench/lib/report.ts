@@ -435,7 +435,10 @@ export function renderMarkdown(r: Results, soak: SoakResult | null): string {
       `${m.budget.minSamples} calls (tinybench in JS, the same loop in Python). Calls slower than 1 s ` +
       `are sampled at most ${m.budget.minSamples} times within ${m.budget.cap} s per cell ` +
       `(${m.budget.epochCap} s for MNIST epochs). An MNIST epoch that has not finished after ` +
-      `${m.budget.epochDeadline} s is stopped, and its time extrapolated from the batches done.`,
+      `${m.budget.epochDeadline} s is stopped, and its time extrapolated from the batches done. ` +
+      'The MNIST epochs run first, before any large tensor has been freed in the process (see ' +
+      'bench/run.ts: the allocator state that large frees leave behind slows later small ' +
+      'allocations).',
     `- Load average (1, 5, 15 min) at start: ${m.load.start}; at end: ${m.load.end}. On 2 cores, ` +
       'a load near or above 1 from other jobs slows single-thread rows somewhat and 2-thread ' +
       'rows a lot: an OpenMP thread that loses its core makes the other wait for a scheduler tick.',
