@@ -381,8 +381,10 @@ const WHY_MISSED: Partial<Record<string, string>> = {
     'fused multiply-adds (4 lanes × 2 flops × 2 per cycle); the kernel is at that ceiling. ' +
     'OpenBLAS uses 256-bit AVX2, which WebAssembly cannot. Two threads pass 50 (the row above).',
   'MNIST epoch ≤ 0.25 s: faster than every JS peer, within 2.5× PyTorch+OpenBLAS':
-    'in steady state an epoch takes about 0.31 s on two threads; the five epochs measured here ' +
-    'after one warm-up still include some JIT warm-up (the first epochs take 0.45 → 0.31 s). ' +
+    'in steady state an epoch takes about 0.31 s on two threads. The five epochs measured here ' +
+    'after one warm-up still include some JIT warm-up (the first epochs take 0.45 → 0.31 s), and ' +
+    'the other frameworks loaded into the same process slow it further: tapegrad alone measures ' +
+    'about 0.34 s (`npm run bench -- --only mnist --frameworks tapegrad`). ' +
     'Per epoch, on the calling thread (`node --import tsx bench/profile-epoch.ts`): the matmul ' +
     'about 0.13 s (its copies, its share of the products at the SIMD128 ceiling, and the ' +
     'allocation of its results), the float32 SGD step 0.05 s (one hardware FMA per fmaf; the ' +
