@@ -56,6 +56,18 @@ async function threadsUp(threads: number, n: number, k: number, m: number): Prom
   });
 }
 
+/**
+ * The MNIST step's first product with the workers up for `threads`: random operands and the
+ * single-thread result.
+ */
+async function mnistLayer(threads: number, seed: number) {
+  const [n, k, m] = [64, 784, 256];
+  await threadsUp(threads, n, k, m);
+  const a = randomF32(n * k, seed);
+  const b = randomF32(k * m, seed + 1);
+  return { n, k, m, a, b, expected: product(1, a, b, n, k, m) };
+}
+
 describe('the threaded float32 matmul', () => {
   // Shapes above the size where a product is shared: odd sizes, row and column tails, k across
   // several k blocks of 256.
@@ -141,11 +153,7 @@ describe('the threaded float32 matmul', () => {
   });
 
   it('holds a lowered thread count: workers past it sit the jobs out', async () => {
-    const [n, k, m] = [64, 784, 256];
-    await threadsUp(3, n, k, m);
-    const a = randomF32(n * k, 7);
-    const b = randomF32(k * m, 8);
-    const expected = product(1, a, b, n, k, m);
+    const { n, k, m, a, b, expected } = await mnistLayer(3, 7);
     const before = workerChunks();
     for (let i = 0; i < 100; i++) {
       expect(Array.from(product(2, a, b, n, k, m))).toEqual(Array.from(expected));
@@ -156,11 +164,7 @@ describe('the threaded float32 matmul', () => {
   });
 
   it('reports a job whose chunks fail, and the next job runs clean', async () => {
-    const [n, k, m] = [64, 784, 256];
-    await threadsUp(2, n, k, m);
-    const a = randomF32(n * k, 9);
-    const b = randomF32(k * m, 10);
-    const expected = product(1, a, b, n, k, m);
+    const { n, k, m, a, b, expected } = await mnistLayer(2, 9);
     // Every chunk reads B past the end of the memory: the calling thread and any worker trap.
     const base = sharedKernels().base;
     const bad = [base, 0x7ff00000, base, n, k, m, base, base, 0, 0, 0, 0, 0, 0, 0, 1];
