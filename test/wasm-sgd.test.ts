@@ -13,6 +13,7 @@ import {
   decode,
   instanceExports,
   kernelBackend,
+  newMemory,
   relaxedSimd,
   setKernelBackend,
 } from '../src/kernels/wasm/index.js';
@@ -141,11 +142,7 @@ describe('the fused SGD kernel’s witness', () => {
   it.skipIf(!relaxedSimd(bytes) || sgdKernelInfo(true) !== 'fma')(
     'runs the step only when its multiply-add is fused',
     () => {
-      const Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } = Reflect.get(
-        Reflect.get(globalThis, 'WebAssembly') as object,
-        'Memory',
-      );
-      const memory = new Memory({ initial: 1 });
+      const memory = newMemory({ initial: 1, maximum: 1 });
       const f = instanceExports(bytes, { env: { memory } }).sgd_f32_fma as (
         ...args: number[]
       ) => number;

@@ -56,15 +56,16 @@ async function threadsUp(threads: number, n: number, k: number, m: number): Prom
   });
 }
 
-/**
- * The MNIST step's first product with the workers up for `threads`: random operands and the
- * single-thread result.
- */
+/** Random operands of an [n, k]·[k, m] product, once the workers are up for `threads`. */
+async function operands(threads: number, n: number, k: number, m: number, seed: number) {
+  await threadsUp(threads, n, k, m);
+  return { a: randomF32(n * k, seed), b: randomF32(k * m, seed + 1) };
+}
+
+/** The MNIST step's first product on `threads`: its operands and its single-thread result. */
 async function mnistLayer(threads: number, seed: number) {
   const [n, k, m] = [64, 784, 256];
-  await threadsUp(threads, n, k, m);
-  const a = randomF32(n * k, seed);
-  const b = randomF32(k * m, seed + 1);
+  const { a, b } = await operands(threads, n, k, m, seed);
   return { n, k, m, a, b, expected: product(1, a, b, n, k, m) };
 }
 
@@ -93,9 +94,7 @@ describe('the threaded float32 matmul', () => {
   test.prop([shape, fc.nat(1 << 30)])(
     'equals the single-thread result exactly, with 2 and with 3 threads',
     async ([n, k, m], seed) => {
-      await threadsUp(3, n, k, m);
-      const a = randomF32(n * k, seed);
-      const b = randomF32(k * m, seed + 1);
+      const { a, b } = await operands(3, n, k, m, seed);
       const one = product(1, a, b, n, k, m);
       expect(matmulThreads(n, k, m)).toBe(1);
       for (const threads of [2, 3]) {
@@ -115,9 +114,7 @@ describe('the threaded float32 matmul', () => {
   test.prop([shape, fc.nat(1 << 30)], { numRuns: 10 })(
     'agrees with the float64 reference within the f32 accumulation bound',
     async ([n, k, m], seed) => {
-      await threadsUp(2, n, k, m);
-      const a = randomF32(n * k, seed);
-      const b = randomF32(k * m, seed + 1);
+      const { a, b } = await operands(2, n, k, m, seed);
       const out = product(2, a, b, n, k, m);
       expect(worstExcessOverF32Bound(out, a, b, n, k, m)).toBeLessThanOrEqual(0);
     },
@@ -125,9 +122,7 @@ describe('the threaded float32 matmul', () => {
 
   it('passes the transposes to the worker threads of a large product', async () => {
     const [n, k, m] = [64, 3700, 72]; // 17 M multiply-adds: shared between threads
-    await threadsUp(2, n, k, m);
-    const a = randomF32(n * k, 5);
-    const b = randomF32(k * m, 6);
+    const { a, b } = await operands(2, n, k, m, 5);
     // aT is a stored as [k, n], bT is b stored as [m, k].
     const aT = Float32Array.from({ length: n * k }, (_, q) => a[(q % n) * k + Math.floor(q / n)]);
     const bT = Float32Array.from({ length: k * m }, (_, q) => b[(q % k) * m + Math.floor(q / k)]);

@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { MATMUL_UNSHARED_WASM, MATMUL_WASM } from '../src/kernels/wasm/generated.js';
-import { MAX_KERNEL_BYTES, matmulF32, reserve } from '../src/kernels/wasm/index.js';
+import {
+  decode,
+  instanceExports,
+  MAX_KERNEL_BYTES,
+  matmulF32,
+  newMemory,
+  reserve,
+} from '../src/kernels/wasm/index.js';
 import { worstExcessOverF32Bound } from './helpers/matmul-bound.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { generate } from '../scripts/build-wasm.mjs';
@@ -20,17 +27,6 @@ type Matmul = (
   m: number,
 ) => void;
 
-// The lib this project compiles against has no WebAssembly types (see src/kernels/wasm/index.ts).
-interface Wasm {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => {
-    readonly buffer: ArrayBufferLike;
-    grow(pages: number): number;
-  };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm: Wasm = Reflect.get(globalThis, 'WebAssembly');
-
 type MatmulExport = (...args: number[]) => void;
 function hasMatmul(e: Record<string, unknown>): e is { matmul_f32: MatmulExport } {
   return typeof e.matmul_f32 === 'function';
@@ -41,14 +37,13 @@ function hasMatmul(e: Record<string, unknown>): e is { matmul_f32: MatmulExport 
  * relaxed-SIMD module where the host has it, and these are its fallbacks.
  */
 function moduleMatmul(base64: string, shared: boolean): Matmul {
-  const memory = new wasm.Memory({ initial: 1, maximum: 65536, shared });
-  const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-  const { exports } = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
+  const memory = newMemory({ initial: 1, maximum: 65536, shared });
+  const exports = instanceExports(decode(base64), { env: { memory } });
   if (!hasMatmul(exports)) throw new Error('no matmul_f32 export');
   const matmul = exports.matmul_f32;
   return (out, a, b, n, k, m) => {
     const floats = a.length + b.length + out.length + 8 * k * Math.ceil(m / 8) + 32;
-    memory.grow(Math.max(0, Math.ceil((4 * floats) / 65536) - memory.buffer.byteLength / 65536));
+    if (!reserve(memory, 4 * floats)) throw new Error('memory cannot grow');
     const heap = new Float32Array(memory.buffer);
     heap.set(a, 0);
     heap.set(b, a.length);
@@ -125,13 +120,7 @@ describe('the WebAssembly kernels', () => {
   });
 
   it('reserve grows a memory, or says no when it cannot (the callers then use TypeScript)', () => {
-    const Memory: new (d: { initial: number; maximum: number }) => {
-      buffer: ArrayBuffer;
-    } & Parameters<typeof reserve>[0] = Reflect.get(
-      Reflect.get(globalThis, 'WebAssembly') as object,
-      'Memory',
-    );
-    const memory = new Memory({ initial: 1, maximum: 2 });
+    const memory = newMemory({ initial: 1, maximum: 2 });
     expect(reserve(memory, 2 * 65536)).toBe(true);
     expect(memory.buffer.byteLength).toBe(2 * 65536);
     // Past the memory's maximum: the engine refuses, and nothing changes.

@@ -124,6 +124,15 @@ export function instantiate<E extends { memory: WasmMemory }>(
   return e;
 }
 
+/** A new WebAssembly memory of `initial` 64 KiB pages, growable to `maximum`. */
+export function newMemory(descriptor: {
+  initial: number;
+  maximum: number;
+  shared?: boolean;
+}): WasmMemory {
+  return new wasmApi.Memory(descriptor);
+}
+
 /** The exports of a new instance of `bytes`, with `imports`. */
 export function instanceExports(bytes: Uint8Array, imports: object): Record<string, unknown> {
   return new wasmApi.Instance(new wasmApi.Module(bytes), imports).exports;
@@ -185,7 +194,7 @@ function matmulKernelInstance(): MatmulKernel {
     let shared = true;
     let relaxed = false;
     try {
-      memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      memory = newMemory({ initial: 1, maximum: MAX_PAGES, shared: true });
       const fused = decode(MATMUL_RELAXED_WASM);
       relaxed = relaxedSimd(fused);
       module = new wasmApi.Module(relaxed ? fused : decode(MATMUL_WASM));
@@ -194,7 +203,7 @@ function matmulKernelInstance(): MatmulKernel {
       // No SharedArrayBuffer (e.g. a browser page that is not cross-origin isolated).
       shared = false;
       relaxed = false;
-      memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES });
+      memory = newMemory({ initial: 1, maximum: MAX_PAGES });
       module = new wasmApi.Module(decode(MATMUL_UNSHARED_WASM));
       bnModule = new wasmApi.Module(decode(BATCHNORM_UNSHARED_WASM));
     }
