@@ -54,9 +54,8 @@ const matmulP = definePrimitive({
   name: 'matmul',
   backwardName: 'MmBackward0',
   forward([a, b], { ta, tb }: Transposes, needs) {
-    const n = a.shape[a.ndim - (ta ? 1 : 2)];
-    const k = a.shape[a.ndim - (ta ? 2 : 1)];
-    const m = b.shape[b.ndim - (tb ? 2 : 1)];
+    const [n, k] = matrixDims(a, ta);
+    const m = matrixDims(b, tb)[1];
     const aBatch = a.shape.slice(0, -2);
     const bBatch = b.shape.slice(0, -2);
     const batch = broadcastShapes(aBatch, bBatch, 'matmul');
