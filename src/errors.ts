@@ -52,3 +52,14 @@ export class AutogradError extends TapegradError {}
  * @example autograd.assertSameVjp((t) => t.mul(2), (t) => t.mul(3), [x]); // GradcheckError
  */
 export class GradcheckError extends TapegradError {}
+
+/**
+ * A tensor was used after its memory was released: by `dispose()`, by the `tidy()` it was made
+ * in, by the backward pass that freed the values it saved, or by the library function that made
+ * it as an intermediate. The memory may hold another tensor now, so nothing reads it.
+ * @example
+ * const t = zeros([2]);
+ * t.dispose();
+ * t.sum(); // ReleasedTensorError: … was released by dispose() …
+ */
+export class ReleasedTensorError extends TapegradError {}

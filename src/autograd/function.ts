@@ -10,6 +10,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Node, type Edge, type InputMeta } from './node.js';
+import { withScope } from '../tensor/scope.js';
 
 /** What a primitive's forward returns: the output and the residuals its VJP will need. */
 export interface Forward<S extends readonly (Tensor | null)[]> {
@@ -107,20 +108,43 @@ export function applyWithAux<P, S extends readonly (Tensor | null)[]>(
 ): readonly [Tensor, ...Tensor[]] {
   const recording = isGradEnabled();
   const needs = inputs.map((t) => recording && t.requiresGrad);
-  const fwd = prim.forward(inputs, params, needs);
+  const record = needs.includes(true);
+  // The forward runs in its own scope: what it makes besides its outputs is released when it
+  // returns, except what the tape takes its own reference to (`_share`) for the VJP.
+  let saved: S | null = null;
+  const fwd = withScope(
+    { kind: 'library', by: prim.name },
+    () => {
+      const f = prim.forward(inputs, params, needs);
+      if (record) saved = shareAll(f.saved);
+      return f;
+    },
+    (f) => (t) => t === f.out || (f.aux !== undefined && f.aux.includes(t as Tensor)),
+  );
   const aux = fwd.aux ?? [];
-  if (!needs.includes(true)) return [fwd.out, ...aux];
+  if (saved === null) return [fwd.out, ...aux];
+  const handles: S = saved;
   const edges: Edge[] = inputs.map((t) =>
-    !t.requiresGrad ? null : t.gradFn !== null ? { node: t.gradFn } : { leaf: t },
+    !t.requiresGrad ? null : t.gradFn !== null ? { node: t.gradFn } : { leaf: t._leafOf ?? t },
   );
   const meta: InputMeta[] = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-  const saved = fwd.saved;
-  const refs = saved.flatMap((t) => (t === null ? [] : [{ tensor: t, version: t._version.value }]));
+  const refs = handles.flatMap((t) =>
+    t === null ? [] : [{ tensor: t, version: t._version.value }],
+  );
   const node = new Node(prim.backwardName, edges, meta, refs, (g) =>
-    prim.vjp({ g, saved, params, inputs: meta, needs }),
+    prim.vjp({ g, saved: handles, params, inputs: meta, needs }),
   );
   fwd.out._setHistory(node);
+  // The tape's reference to a saved output carries the output's place on the tape.
+  handles.forEach((h, i) => {
+    if (h !== null && fwd.saved[i] === fwd.out) h._setHistory(node);
+  });
   return [fwd.out, ...aux];
+}
+
+/** The tape's own references to the values a forward saved (null stays null). */
+function shareAll<S extends readonly (Tensor | null)[]>(saved: S): S {
+  return saved.map((t) => (t === null ? null : t._share())) as readonly (Tensor | null)[] as S;
 }
 
 /**

@@ -2,6 +2,7 @@ import { AutogradError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Block } from '../storage/block.js';
 
 /** Where the gradient of one input goes. */
 export type Edge =
@@ -98,6 +99,7 @@ export class Node {
    */
   release(): void {
     if (this.saved.length === 0) return;
+    for (const ref of this.saved) ref.tensor._release({ kind: 'backward' });
     this.saved = [];
     this.run = null;
     this.freed = true;
@@ -128,21 +130,22 @@ export interface GraphStats {
  */
 export function graphStats(root: Tensor, exclude: readonly Tensor[] = []): GraphStats {
   const seen = new Set<Node>();
-  const buffers = new Set<ArrayBufferLike>();
+  const blocks = new Set<Block>();
   const stack = root.gradFn === null ? [] : [root.gradFn];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (seen.has(node)) continue;
     seen.add(node);
-    for (const t of node.savedTensors()) buffers.add(t.data.buffer);
+    for (const t of node.savedTensors()) blocks.add(t._block);
     for (const e of node.edges) if (e?.node !== undefined) stack.push(e.node);
   }
-  const excluded = new Set(exclude.map((t) => t.data.buffer));
+  const excluded = new Set(exclude.map((t) => t._block));
   let savedBytes = 0;
   let savedBytesExcluding = 0;
-  for (const b of buffers) {
-    savedBytes += b.byteLength;
-    if (!excluded.has(b)) savedBytesExcluding += b.byteLength;
+  for (const b of blocks) {
+    const bytes = b.length * (b.dtype === 'float64' ? 8 : 4);
+    savedBytes += bytes;
+    if (!excluded.has(b)) savedBytesExcluding += bytes;
   }
   return { nodes: seen.size, savedBytes, savedBytesExcluding };
 }

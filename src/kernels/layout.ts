@@ -210,3 +210,9 @@ export function indexAddKernel(
     }
   }
 }
+
+/** The first index outside [0, bound), or null when all are inside. */
+export function outOfRange(index: Int32Array, bound: number): number | null {
+  for (const v of index) if (v < 0 || v >= bound) return v;
+  return null;
+}

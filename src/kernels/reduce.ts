@@ -11,6 +11,10 @@ import { kernelBackend } from './wasm/index.js';
 const WASM_MIN_SUM = 2048;
 
 export function sumKernel(out: Storage, x: Storage, outer: number, r: number, inner: number): void {
+  if (r === 0) {
+    out.fill(0);
+    return;
+  }
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
       let acc = 0;
@@ -38,6 +42,11 @@ export function sumKernel(out: Storage, x: Storage, outer: number, r: number, in
     }
     out.set(acc, o * inner);
   }
+}
+
+/** `out[i] /= count`: a sum made a mean. */
+export function divideKernel(out: FloatStorage, count: number): void {
+  for (let i = 0; i < out.length; i++) out[i] /= count;
 }
 
 /**

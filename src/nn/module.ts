@@ -7,17 +7,19 @@ import { ShapeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Storage } from '../tensor/dtype.js';
 import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { keep, Tensor } from '../tensor/tensor.js';
 
 /**
  * A leaf tensor that a module trains: it requires grad by default, and a `Module` finds it among
- * its fields. Made from a tensor, it shares that tensor's storage.
+ * its fields. Made from a tensor, it shares that tensor's storage. It is kept (`keep`): no `tidy`
+ * releases it, only `dispose()` or the garbage collector.
  * @example this.weight = new Parameter(zeros([3]));
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor | Storage, shape?: Shape, requiresGrad = true) {
-    if (data instanceof Tensor) super(data.data, data.shape);
+    if (data instanceof Tensor) super(data._retainBlock(), data.shape);
     else super(data, shape ?? [data.length]);
+    keep(this);
     if (requiresGrad) this.requiresGrad_(true);
   }
 }

@@ -4,9 +4,16 @@
  * `requiresGrad: true` to track them.
  */
 import { ValueError } from '../errors.js';
-import { allocate, assertDType, dtypeOf, type DType, type Storage } from '../tensor/dtype.js';
+import {
+  assertDType,
+  dtypeOf,
+  type DType,
+  type FloatStorage,
+  type Storage,
+} from '../tensor/dtype.js';
+import { arangeKernel, eyeKernel, linspaceKernel } from '../kernels/creation.js';
 import { checkShape, fmtShape, numelOf, type Shape } from '../tensor/shape.js';
-import { Tensor, type NestedArray } from '../tensor/tensor.js';
+import { emptyTensor, type NestedArray, type Tensor } from '../tensor/tensor.js';
 import { defaultGenerator } from '../tensor/random.js';
 
 /** Options shared by the creation functions. */
@@ -23,10 +30,33 @@ export interface TensorOptions extends CreationOptions {
   shape?: Shape;
 }
 
-function finish(data: Storage, shape: Shape, options: CreationOptions): Tensor {
-  const t = new Tensor(data, shape);
-  if (options.requiresGrad === true) t.requiresGrad_(true);
+function finish(t: Tensor, options: CreationOptions): Tensor {
+  if (options.requiresGrad === true) {
+    try {
+      t.requiresGrad_(true);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+  }
   return t;
+}
+
+/** A new tensor of `shape` whose elements `fill` writes; released again if `fill` throws. */
+function filled(
+  shape: Shape,
+  dtype: DType,
+  fill: (out: Storage) => void,
+  options: CreationOptions,
+): Tensor {
+  const t = emptyTensor(shape, dtype);
+  try {
+    fill(t.data);
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
+  return finish(t, options);
 }
 
 function inferNested(data: NestedArray): number[] {
@@ -77,23 +107,18 @@ export function tensor(data: NestedArray | Storage, options: TensorOptions = {})
         `tensor: shape ${fmtShape(shape)} is invalid for input of size ${data.length}`,
       );
     }
-    const out = allocate(dtype ?? dtypeOf(data), data.length);
-    out.set(data);
-    return finish(out, shape, options);
+    return filled(shape, dtype ?? dtypeOf(data), (out) => out.set(data), options);
   }
   const nestedShape = inferNested(data);
-  const out = allocate(dtype ?? 'float32', numelOf(nestedShape));
-  flattenNested(data, nestedShape, out);
   let shape = nestedShape;
   if (options.shape !== undefined) {
     shape = checkShape(options.shape, 'tensor');
-    if (numelOf(shape) !== out.length) {
-      throw new ValueError(
-        `tensor: shape ${fmtShape(shape)} is invalid for input of size ${out.length}`,
-      );
+    const n = numelOf(nestedShape);
+    if (numelOf(shape) !== n) {
+      throw new ValueError(`tensor: shape ${fmtShape(shape)} is invalid for input of size ${n}`);
     }
   }
-  return finish(out, shape, options);
+  return filled(shape, dtype ?? 'float32', (out) => flattenNested(data, nestedShape, out), options);
 }
 
 /**
@@ -102,9 +127,7 @@ export function tensor(data: NestedArray | Storage, options: TensorOptions = {})
  */
 export function full(shape: Shape | number, value: number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'full');
-  const out = allocate(options.dtype ?? 'float32', numelOf(s));
-  out.fill(value);
-  return finish(out, s, options);
+  return filled(s, options.dtype ?? 'float32', (out) => out.fill(value), options);
 }
 
 /**
@@ -169,9 +192,8 @@ export function arange(
   }
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const integral = [lo, hi, step].every(Number.isInteger);
-  const out = allocate(options.dtype ?? (integral ? 'int32' : 'float32'), n);
-  for (let i = 0; i < n; i++) out[i] = lo + i * step;
-  return finish(out, [n], options);
+  const dtype = options.dtype ?? (integral ? 'int32' : 'float32');
+  return filled([n], dtype, (out) => arangeKernel(out, lo, step), options);
 }
 
 /**
@@ -187,13 +209,8 @@ export function linspace(
 ): Tensor {
   if (!Number.isInteger(steps) || steps < 0)
     throw new ValueError(`linspace: number of steps must be non-negative (got ${steps})`);
-  const out = allocate(options.dtype ?? 'float32', steps);
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++)
-    out[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
-  if (steps === 1) out[0] = start;
-  return finish(out, [steps], options);
+  const dtype = options.dtype ?? 'float32';
+  return filled([steps], dtype, (out) => linspaceKernel(out, start, end), options);
 }
 
 /**
@@ -202,9 +219,7 @@ export function linspace(
  */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   const shape = checkShape([n, m], 'eye');
-  const out = allocate(options.dtype ?? 'float32', n * m);
-  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
-  return finish(out, shape, options);
+  return filled(shape, options.dtype ?? 'float32', (out) => eyeKernel(out, n, m), options);
 }
 
 /**
@@ -214,10 +229,9 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
  */
 export function rand(shape: Shape | number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'rand');
-  const out = allocate(options.dtype ?? 'float32', numelOf(s));
-  if (out instanceof Int32Array) throw new ValueError('rand: dtype must be float32 or float64');
-  defaultGenerator.fillRandom(out);
-  return finish(out, s, options);
+  const dtype = options.dtype ?? 'float32';
+  if (dtype === 'int32') throw new ValueError('rand: dtype must be float32 or float64');
+  return filled(s, dtype, (out) => defaultGenerator.fillRandom(out as FloatStorage), options);
 }
 
 /**
@@ -226,8 +240,12 @@ export function rand(shape: Shape | number, options: CreationOptions = {}): Tens
  */
 export function randn(shape: Shape | number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'randn');
-  const out = allocate(options.dtype ?? 'float32', numelOf(s));
-  if (out instanceof Int32Array) throw new ValueError('randn: dtype must be float32 or float64');
-  defaultGenerator.fillStandardNormal(out);
-  return finish(out, s, options);
+  const dtype = options.dtype ?? 'float32';
+  if (dtype === 'int32') throw new ValueError('randn: dtype must be float32 or float64');
+  return filled(
+    s,
+    dtype,
+    (out) => defaultGenerator.fillStandardNormal(out as FloatStorage),
+    options,
+  );
 }

@@ -6,9 +6,9 @@
 import { DTypeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
 import { binaryKernel, broadcastLayout, unaryKernel, whereKernel } from '../kernels/elementwise.js';
-import { allocate, isFloat, promoteTypes, type DType, type Storage } from '../tensor/dtype.js';
+import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numelOf, shapesEqual } from '../tensor/shape.js';
-import { floatDtype, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, floatDtype, type Tensor } from '../tensor/tensor.js';
 import { operands, type Operand } from './operand.js';
 import { broadcastTo } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
@@ -17,18 +17,17 @@ import { zerosLike } from './creation.js';
 // ---- forward helpers (kernel calls; no tape) ----------------------------------------------------
 
 function mapUnary(x: Tensor, expr: string, op: string, p = 0): Tensor {
-  const out = allocate(floatDtype(x, op), x.size);
-  unaryKernel(expr)(out, x.data, x.size, p);
-  return new Tensor(out, x.shape);
+  const out = emptyTensor(x.shape, floatDtype(x, op));
+  unaryKernel(expr)(out.data, x.data, x.size, p);
+  return out;
 }
 
 function mapBinary(a: Tensor, b: Tensor, expr: string, op: string, dtype?: DType): Tensor {
   const outShape = broadcastShapes(a.shape, b.shape, op);
-  const outDtype = dtype ?? promoteTypes(a.dtype, b.dtype);
-  const out = allocate(outDtype, numelOf(outShape));
+  const out = emptyTensor(outShape, dtype ?? promoteTypes(a.dtype, b.dtype));
   const { shape, sa, sb } = broadcastLayout(outShape, a.shape, b.shape);
-  binaryKernel(expr)(out, a.data, b.data, shape, sa, sb, 0);
-  return new Tensor(out, outShape);
+  binaryKernel(expr)(out.data, a.data, b.data, shape, sa, sb, 0);
+  return out;
 }
 
 function floatPair(a: Tensor, b: Tensor, op: string): void {
@@ -119,14 +118,14 @@ const whereP = definePrimitive({
     const n = numelOf(shape);
     // Operands already at the output shape are read in place, one-element ones as a constant;
     // only the others are materialised at the broadcast shape.
-    const at = (t: Tensor): Storage =>
-      t.size === 1 || shapesEqual(t.shape, shape) ? t.data : broadcastTo(t, shape).data;
-    const c = at(cond);
-    const x = at(a);
-    const y = at(b);
-    const out = allocate(promoteTypes(a.dtype, b.dtype), n);
+    const at = (t: Tensor): Tensor =>
+      t.size === 1 || shapesEqual(t.shape, shape) ? t : broadcastTo(t, shape);
+    const [ct, xt, yt] = [at(cond), at(a), at(b)];
+    const out = emptyTensor(shape, promoteTypes(a.dtype, b.dtype));
+    // Views are taken after every allocation: growing an unshared memory detaches older ones.
+    const [c, x, y] = [ct.data, xt.data, yt.data];
     whereKernel(
-      out,
+      out.data,
       c,
       c.length === 1 && n !== 1,
       x,
@@ -134,7 +133,7 @@ const whereP = definePrimitive({
       y,
       y.length === 1 && n !== 1,
     );
-    return { out: new Tensor(out, shape), saved: [cond] as const };
+    return { out, saved: [cond] as const };
   },
   vjp: ({ g, saved: [cond], inputs: [, a, b], needs }) => [
     null,
@@ -256,11 +255,11 @@ const powP = definePrimitive({
   name: 'pow',
   backwardName: 'PowBackward0',
   forward([x], p: number) {
-    const out = allocate(floatDtype(x, 'pow'), x.size);
+    const out = emptyTensor(x.shape, floatDtype(x, 'pow'));
     const e = x.dtype === 'float32' ? Math.fround(p) : p;
     // x*x is what PyTorch computes for a square; Math.pow agrees for other exponents.
-    unaryKernel(e === 2 ? 'x * x' : 'Math.pow(x, p)')(out, x.data, x.size, e);
-    return { out: new Tensor(out, x.shape), saved: [x] as const };
+    unaryKernel(e === 2 ? 'x * x' : 'Math.pow(x, p)')(out.data, x.data, x.size, e);
+    return { out, saved: [x] as const };
   },
   // PyTorch's pow_backward: zero gradient for exponent 0, else p·x^(p−1).
   vjp: ({ g, saved: [x], params: p }) => [p === 0 ? zerosLike(g) : mul(g, mul(pow(x, p - 1), p))],
@@ -330,9 +329,9 @@ const toP = definePrimitive({
   name: 'to',
   backwardName: 'ToCopyBackward0',
   forward([x], dtype: DType) {
-    const out = allocate(dtype, x.size);
-    out.set(x.data);
-    return { out: new Tensor(out, x.shape), saved: [] };
+    const out = emptyTensor(x.shape, dtype);
+    out.data.set(x.data);
+    return { out, saved: [] };
   },
   vjp: ({ g, inputs: [x] }) => [toDtype(g, x.dtype)],
 });
@@ -340,7 +339,11 @@ const toP = definePrimitive({
 const cloneP = definePrimitive({
   name: 'clone',
   backwardName: 'CloneBackward0',
-  forward: ([x]) => ({ out: new Tensor(x.data.slice(), x.shape), saved: [] }),
+  forward([x]) {
+    const out = emptyTensor(x.shape, x.dtype);
+    out.data.set(x.data);
+    return { out, saved: [] };
+  },
   vjp: ({ g }) => [g],
 });
 

@@ -11,7 +11,7 @@ import { ShapeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, scoped, Tensor } from '../tensor/tensor.js';
 import { binaryKernel } from '../kernels/elementwise.js';
 import { add, mul, sub, toDtype } from './elementwise.js';
 import type { Operand } from './operand.js';
@@ -38,19 +38,20 @@ function commit<T extends Tensor>(
     self._version.value++;
     return self;
   }
-  // The snapshot stands for the value before the op: a copy that keeps the tensor's history.
-  const old = recording ? snapshot(self) : self.detach();
-  const result = compute(old);
-  if (!shapesEqual(result.shape, self.shape)) {
-    throw new ShapeError(
-      `${op}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`,
-    );
-  }
-  self.data.set(
-    result.dtype === self.dtype ? result.data : toDtype(result.detach(), self.dtype).data,
-  );
-  self._version.value++;
-  if (recording) self._setHistory(toDtype(result, self.dtype).gradFn);
+  scoped(op, () => {
+    // The snapshot stands for the value before the op: a copy that keeps the tensor's history.
+    const old = recording ? snapshot(self) : self.detach();
+    const result = compute(old);
+    if (!shapesEqual(result.shape, self.shape)) {
+      throw new ShapeError(
+        `${op}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`,
+      );
+    }
+    const cast = toDtype(result, self.dtype);
+    self.data.set(cast.data);
+    self._version.value++;
+    if (recording) self._setHistory(cast.gradFn);
+  });
   return self;
 }
 
@@ -75,7 +76,8 @@ function kernelInto(self: Tensor, other: Operand, expr: string): () => boolean {
 }
 
 function snapshot(t: Tensor): Tensor {
-  const copy = new Tensor(t.data.slice(), t.shape);
+  const copy = emptyTensor(t.shape, t.dtype);
+  copy.data.set(t.data);
   // A leaf that requires grad cannot get here (checked before): only non-leaf history is kept.
   if (t.requiresGrad) copy._setHistory(t.gradFn);
   return copy;
@@ -109,7 +111,9 @@ const copyP = definePrimitive({
   backwardName: 'CopyBackwards',
   forward([old, src]) {
     const value = toDtype(expand(src.detach(), old.shape), old.dtype);
-    return { out: new Tensor(value.data.slice(), old.shape), saved: [] };
+    const out = emptyTensor(old.shape, old.dtype);
+    out.data.set(value.data);
+    return { out, saved: [] };
   },
   // The old value is overwritten: it gets a zero gradient; the source gets the gradient summed
   // over the dims it was broadcast along.

@@ -5,9 +5,9 @@
 import { DTypeError, ShapeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
 import { matmulKernel } from '../kernels/matmul.js';
-import { allocate, type FloatStorage } from '../tensor/dtype.js';
+import type { FloatStorage } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, numelOf } from '../tensor/shape.js';
-import { floatDtype, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, floatDtype, type Tensor } from '../tensor/tensor.js';
 import { reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
 
@@ -59,9 +59,9 @@ const matmulP = definePrimitive({
     const aBatch = a.shape.slice(0, -2);
     const bBatch = b.shape.slice(0, -2);
     const batch = broadcastShapes(aBatch, bBatch, 'matmul');
-    const out = allocate(a.dtype, numelOf(batch) * n * m) as FloatStorage;
+    const out = emptyTensor([...batch, n, m], a.dtype);
     matmulKernel(
-      out,
+      out.data as FloatStorage,
       a.data as FloatStorage,
       b.data as FloatStorage,
       batchOffsets(batch, aBatch, n * k),
@@ -74,7 +74,7 @@ const matmulP = definePrimitive({
     );
     // Each operand is saved only for the other's gradient.
     const saved = [needs[1] ? a : null, needs[0] ? b : null] as const;
-    return { out: new Tensor(out, [...batch, n, m]), saved };
+    return { out, saved };
   },
   vjp: ({ g, saved: [a, b], needs, params: { ta, tb }, inputs }) => [
     needs[0]

@@ -3,15 +3,15 @@
  * as in PyTorch (`x.mul(0.1)` on float32 multiplies by float32(0.1)).
  */
 import { TapegradError } from '../errors.js';
-import { allocate, type DType } from '../tensor/dtype.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { emptyTensor, Tensor } from '../tensor/tensor.js';
 
 export type Operand = Tensor | number;
 
 export function scalarTensor(value: number, dtype: DType): Tensor {
-  const data = allocate(dtype, 1);
-  data[0] = value;
-  return new Tensor(data, []);
+  const t = emptyTensor([], dtype);
+  t.data[0] = value;
+  return t;
 }
 
 /** Turns a pair of operands into tensors; at least one must already be a tensor. */

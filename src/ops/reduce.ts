@@ -4,9 +4,9 @@
  */
 import { DTypeError, ValueError } from '../errors.js';
 import { apply, applyWithAux, definePrimitive } from '../autograd/function.js';
-import { argExtremeKernel, sumKernel } from '../kernels/reduce.js';
+import { argExtremeKernel, divideKernel, sumKernel } from '../kernels/reduce.js';
 import { stridedCopy } from '../kernels/layout.js';
-import { allocate, type FloatStorage } from '../tensor/dtype.js';
+import type { FloatStorage } from '../tensor/dtype.js';
 import {
   contiguousStrides,
   normalizeDim,
@@ -14,7 +14,7 @@ import {
   numelOf,
   type Shape,
 } from '../tensor/shape.js';
-import { floatDtype, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
 import { expand, reshape, scatterAdd } from './shape.js';
 
@@ -35,16 +35,15 @@ function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): 
 function asBlock(
   x: Tensor,
   dims: readonly number[],
-): { data: FloatStorage; outer: number; r: number; inner: number } {
+): { src: Tensor; outer: number; r: number; inner: number } {
   const shape = x.shape;
-  const data = x.data as FloatStorage;
   const contiguous = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
-  if (dims.length === 0) return { data, outer: x.size, r: 1, inner: 1 };
+  if (dims.length === 0) return { src: x, outer: x.size, r: 1, inner: 1 };
   if (contiguous) {
     const first = dims[0];
     const last = dims[dims.length - 1];
     return {
-      data,
+      src: x,
       outer: numelOf(shape.slice(0, first)),
       r: numelOf(shape.slice(first, last + 1)),
       inner: numelOf(shape.slice(last + 1)),
@@ -53,16 +52,19 @@ function asBlock(
   const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const perm = [...kept, ...dims];
   const strides = contiguousStrides(shape);
-  const permuted = allocate(x.dtype, x.size) as FloatStorage;
-  stridedCopy(
-    permuted,
-    data,
-    0,
+  const permuted = emptyTensor(
     perm.map((p) => shape[p]),
+    x.dtype,
+  );
+  stridedCopy(
+    permuted.data,
+    x.data,
+    0,
+    permuted.shape,
     perm.map((p) => strides[p]),
   );
   const r = numelOf(dims.map((d) => shape[d]));
-  return { data: permuted, outer: x.size / Math.max(r, 1), r, inner: 1 };
+  return { src: permuted, outer: x.size / Math.max(r, 1), r, inner: 1 };
 }
 
 interface SumParams {
@@ -75,12 +77,10 @@ const sumDimP = definePrimitive({
   backwardName: 'SumBackward1',
   forward([x], { dims, keepdim }: SumParams) {
     floatDtype(x, 'sum');
-    const outShape = reducedShape(x.shape, dims, keepdim);
-    const out = allocate(x.dtype, numelOf(outShape));
-    const { data, outer, r, inner } = asBlock(x, dims);
-    if (r === 0) out.fill(0);
-    else sumKernel(out, data, outer, r, inner);
-    return { out: new Tensor(out, outShape), saved: [] };
+    const { src, outer, r, inner } = asBlock(x, dims);
+    const out = emptyTensor(reducedShape(x.shape, dims, keepdim), x.dtype);
+    sumKernel(out.data, src.data, outer, r, inner);
+    return { out, saved: [] };
   },
   vjp: ({ g, inputs: [x], params: { dims } }) => [
     expand(reshape(g, reducedShape(x.shape, dims, true)), x.shape),
@@ -108,9 +108,7 @@ const meanP = definePrimitive({
   backwardName: 'MeanBackward1',
   forward([x], p: SumParams) {
     const total = sumDimP.forward([x], p, [false]).out;
-    const count = numelOf(p.dims.map((d) => x.shape[d]));
-    const out = total.data;
-    for (let i = 0; i < out.length; i++) out[i] /= count;
+    divideKernel(total.data as FloatStorage, numelOf(p.dims.map((d) => x.shape[d])));
     return { out: total, saved: [] };
   },
   // Each input element contributed 1/count of the mean.
@@ -157,7 +155,7 @@ interface ExtremeParams {
 
 /** A 1-D alias of the data, off the tape. */
 function flat(x: Tensor): Tensor {
-  return new Tensor(x.data, [x.size]);
+  return x._alias([x.size]);
 }
 
 function extremeForward(
@@ -174,12 +172,20 @@ function extremeForward(
     throw new ValueError(`${op}(): Expected reduction dim ${d} to have non-zero size.`);
   }
   const outShape = x.ndim === 0 ? [] : reducedShape(x.shape, [d], keepdim);
-  const values = allocate(x.dtype, numelOf(outShape)) as FloatStorage;
-  const indices = new Int32Array(values.length);
+  const values = emptyTensor(outShape, x.dtype);
+  const indices = emptyTensor(outShape, 'int32');
   const outer = numelOf(x.shape.slice(0, d));
   const inner = numelOf(x.shape.slice(d + 1));
-  argExtremeKernel(values, indices, x.data as FloatStorage, outer, size, inner, sign);
-  return [new Tensor(values, outShape), new Tensor(indices, outShape)];
+  argExtremeKernel(
+    values.data as FloatStorage,
+    indices.data as Int32Array,
+    x.data as FloatStorage,
+    outer,
+    size,
+    inner,
+    sign,
+  );
+  return [values, indices];
 }
 
 const maxDimP = definePrimitive({
@@ -253,9 +259,11 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
  * @example logits.argmax(1)
  */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return dim === undefined
-    ? extremeForward(flat(x), 0, false, 1, 'argmax')[1]
-    : extremeForward(x, dim, keepdim, 1, 'argmax')[1];
+  return scoped('argmax', () =>
+    dim === undefined
+      ? extremeForward(flat(x), 0, false, 1, 'argmax')[1]
+      : extremeForward(x, dim, keepdim, 1, 'argmax')[1],
+  );
 }
 
 /**
@@ -263,7 +271,9 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
  * @example argmin(distances, 1)
  */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return dim === undefined
-    ? extremeForward(flat(x), 0, false, -1, 'argmin')[1]
-    : extremeForward(x, dim, keepdim, -1, 'argmin')[1];
+  return scoped('argmin', () =>
+    dim === undefined
+      ? extremeForward(flat(x), 0, false, -1, 'argmin')[1]
+      : extremeForward(x, dim, keepdim, -1, 'argmin')[1],
+  );
 }

@@ -11,11 +11,12 @@ import {
   gatherKernel,
   indexAddKernel,
   indexSelectKernel,
+  outOfRange,
   scatterAddKernel,
   stridedCopy,
   stridedScatter,
 } from '../kernels/layout.js';
-import { allocate, promoteTypes } from '../tensor/dtype.js';
+import { promoteTypes } from '../tensor/dtype.js';
 import {
   checkShape,
   contiguousStrides,
@@ -25,7 +26,7 @@ import {
   shapesEqual,
   type Shape,
 } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, type Tensor } from '../tensor/tensor.js';
 import { unbroadcast } from './unbroadcast.js';
 import { toDtype } from './elementwise.js';
 
@@ -66,7 +67,7 @@ const reshapeP = definePrimitive({
   backwardName: 'ViewBackward0',
   // A view: same storage and version counter, so in-place changes show through as in PyTorch.
   forward([x], shape: number[]) {
-    const out = new Tensor(x.data, shape, x._version);
+    const out = x._alias(shape);
     out._base = x._base ?? x;
     return { out, saved: [] };
   },
@@ -134,15 +135,15 @@ const permuteP = definePrimitive({
   forward([x], dims: number[]) {
     const strides = contiguousStrides(x.shape);
     const shape = dims.map((d) => x.shape[d]);
-    const out = allocate(x.dtype, x.size);
+    const out = emptyTensor(shape, x.dtype);
     stridedCopy(
-      out,
+      out.data,
       x.data,
       0,
       shape,
       dims.map((d) => strides[d]),
     );
-    return { out: copyResult(new Tensor(out, shape), 'permute'), saved: [] };
+    return { out: copyResult(out, 'permute'), saved: [] };
   },
   vjp: ({ g, params: dims }) => {
     const inverse = new Array<number>(dims.length);
@@ -193,9 +194,9 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const off = shape.length - x.ndim;
   const src = contiguousStrides(x.shape);
   const strides = shape.map((_, d) => (d < off || x.shape[d - off] === 1 ? 0 : src[d - off]));
-  const out = allocate(x.dtype, numelOf(shape));
-  stridedCopy(out, x.data, 0, shape, strides);
-  return new Tensor(out, shape);
+  const out = emptyTensor(shape, x.dtype);
+  stridedCopy(out.data, x.data, 0, shape, strides);
+  return out;
 }
 
 const expandP = definePrimitive({
@@ -246,15 +247,15 @@ const catP = definePrimitive({
     const shape = [...parts[0].shape];
     shape[dim] = parts.reduce((acc, t) => acc + t.shape[dim], 0);
     const outer = numelOf(shape.slice(0, dim));
-    const out = allocate(dtype, numelOf(shape));
-    const data = parts.map((t) => (t.dtype === dtype ? t.data : toDtype(t.detach(), dtype).data));
+    const cast = parts.map((t) => (t.dtype === dtype ? t : toDtype(t.detach(), dtype)));
+    const out = emptyTensor(shape, dtype);
     catKernel(
-      out,
-      data,
+      out.data,
+      cast.map((t) => t.data),
       parts.map((t) => numelOf(t.shape.slice(dim))),
       outer,
     );
-    return { out: new Tensor(out, shape), saved: [] };
+    return { out, saved: [] };
   },
   vjp: ({ g, inputs, params: dim, needs }) => {
     let offset = 0;
@@ -341,9 +342,9 @@ const sliceP = definePrimitive({
   backwardName: 'SliceBackward0',
   forward([x], p: SliceParams) {
     const { outShape, offset, readStrides } = sliceView(x.shape, p);
-    const out = allocate(x.dtype, numelOf(outShape));
-    stridedCopy(out, x.data, offset, outShape, readStrides);
-    return { out: copyResult(new Tensor(out, outShape), 'slice'), saved: [] };
+    const out = emptyTensor(outShape, x.dtype);
+    stridedCopy(out.data, x.data, offset, outShape, readStrides);
+    return { out: copyResult(out, 'slice'), saved: [] };
   },
   vjp: ({ g, inputs: [x], params }) => [sliceScatter(g, x.shape, params)],
 });
@@ -353,10 +354,10 @@ const sliceScatterP = definePrimitive({
   backwardName: 'SliceScatterBackward0',
   // Zeros of `shape` with `g` written into the slice: the adjoint of slice.
   forward([g], { shape, slice }: { shape: number[]; slice: SliceParams }) {
-    const out = allocate(g.dtype, numelOf(shape));
+    const out = emptyTensor(shape, g.dtype, true);
     const { outShape, offset, readStrides } = sliceView(shape, slice);
-    stridedScatter(out, g.data, offset, outShape, readStrides);
-    return { out: new Tensor(out, shape), saved: [] };
+    stridedScatter(out.data, g.data, offset, outShape, readStrides);
+    return { out, saved: [] };
   },
   vjp: ({ g, params: { slice } }) => [apply(sliceP, [g], slice)],
 });
@@ -418,12 +419,11 @@ function checkIndex(index: Tensor, bound: number, dim: number, op: string): Int3
     throw new DTypeError(`${op}(): Expected dtype int32 for index (got ${index.dtype})`);
   }
   const idx = index.data as Int32Array;
-  for (const v of idx) {
-    if (v < 0 || v >= bound) {
-      throw new IndexError(
-        `${op}(): index ${v} is out of bounds for dimension ${dim} with size ${bound}`,
-      );
-    }
+  const bad = outOfRange(idx, bound);
+  if (bad !== null) {
+    throw new IndexError(
+      `${op}(): index ${bad} is out of bounds for dimension ${dim} with size ${bound}`,
+    );
   }
   return idx;
 }
@@ -437,16 +437,16 @@ const gatherP = definePrimitive({
   name: 'gather',
   backwardName: 'GatherBackward0',
   forward([x], { dim, index }: GatherParams) {
-    const out = allocate(x.dtype, index.size);
+    const out = emptyTensor(index.shape, x.dtype);
     gatherKernel(
-      out,
+      out.data,
       x.data,
       contiguousStrides(x.shape),
       index.data as Int32Array,
       index.shape,
       dim,
     );
-    return { out: new Tensor(out, index.shape), saved: [index] as const };
+    return { out, saved: [index] as const };
   },
   vjp: ({ g, inputs: [x], params: { dim }, saved: [index] }) => [
     scatterAdd(x.shape, dim, index, g),
@@ -481,16 +481,16 @@ const scatterAddP = definePrimitive({
   name: 'scatterAdd',
   backwardName: 'ScatterAddBackward0',
   forward([src], { shape, dim, index }: GatherParams & { shape: number[] }) {
-    const out = allocate(src.dtype, numelOf(shape));
+    const out = emptyTensor(shape, src.dtype, true);
     scatterAddKernel(
-      out,
+      out.data,
       contiguousStrides(shape),
       src.data,
       index.data as Int32Array,
       index.shape,
       dim,
     );
-    return { out: new Tensor(out, shape), saved: [index] as const };
+    return { out, saved: [index] as const };
   },
   vjp: ({ g, params: { dim }, saved: [index] }) => [gather(g, dim, index)],
 });
@@ -517,17 +517,17 @@ const indexSelectP = definePrimitive({
   forward([x], { dim, index }: GatherParams) {
     const shape = [...x.shape];
     shape[dim] = index.size;
-    const out = allocate(x.dtype, numelOf(shape));
+    const out = emptyTensor(shape, x.dtype);
     const outer = numelOf(x.shape.slice(0, dim));
     indexSelectKernel(
-      out,
+      out.data,
       x.data,
       index.data as Int32Array,
       outer,
       x.shape[dim],
       numelOf(x.shape.slice(dim + 1)),
     );
-    return { out: new Tensor(out, shape), saved: [index] as const };
+    return { out, saved: [index] as const };
   },
   vjp: ({ g, inputs: [x], params: { dim }, saved: [index] }) => [indexAdd(x.shape, dim, index, g)],
 });
@@ -551,17 +551,17 @@ const indexAddP = definePrimitive({
   name: 'indexAdd',
   backwardName: 'IndexAddBackward0',
   forward([src], { shape, dim, index }: GatherParams & { shape: number[] }) {
-    const out = allocate(src.dtype, numelOf(shape));
+    const out = emptyTensor(shape, src.dtype, true);
     const outer = numelOf(shape.slice(0, dim));
     indexAddKernel(
-      out,
+      out.data,
       src.data,
       index.data as Int32Array,
       outer,
       shape[dim],
       numelOf(shape.slice(dim + 1)),
     );
-    return { out: new Tensor(out, shape), saved: [index] as const };
+    return { out, saved: [index] as const };
   },
   vjp: ({ g, params: { dim }, saved: [index] }) => [indexSelect(g, dim, index)],
 });

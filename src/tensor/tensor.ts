@@ -1,4 +1,4 @@
-import { AutogradError, DTypeError, ValueError } from '../errors.js';
+import { AutogradError, DTypeError, ReleasedTensorError, ValueError } from '../errors.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradHook, Node } from '../autograd/node.js';
 import { backward as runBackward, type BackwardOptions } from '../autograd/engine.js';
@@ -9,8 +9,25 @@ import * as L from '../ops/linalg.js';
 import * as C from '../ops/composite.js';
 import * as I from '../ops/inplace.js';
 import { formatTensor } from './format.js';
-import { isFloat, type DType, type FloatDType, type Storage } from './dtype.js';
+import { dtypeOf, isFloat, type DType, type FloatDType, type Storage } from './dtype.js';
 import { fmtShape, numelOf, type Shape } from './shape.js';
+import { Block } from '../storage/block.js';
+import { isResident } from '../storage/memory.js';
+import {
+  inScope,
+  keepTensor,
+  SMALL_BYTES,
+  track,
+  unregister,
+  untracked,
+  openUserScope,
+  tensorsIn,
+  TIDY_REASON,
+  withScope,
+  type ReleaseReason,
+  type Scope,
+  type ScopeHandle,
+} from './scope.js';
 
 /** A nested JavaScript array of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -46,8 +63,6 @@ type Operand = Tensor | number;
  * ```
  */
 export class Tensor {
-  /** The elements, row-major. Views (reshape, detach) share it with their base. */
-  readonly data: Storage;
   /** The size of each dimension, outermost first (`[]` for a 0-d tensor); frozen. */
   readonly shape: readonly number[];
   /** The element type, fixed for the tensor's lifetime; `to()` makes a converted copy. */
@@ -64,18 +79,112 @@ export class Tensor {
   _copyOf: string | null = null;
   /** @internal Hooks of a leaf (non-leaf hooks live on its node). */
   readonly _hooks: GradHook[] = [];
+  /** @internal The storage, shared with views; one reference is this tensor's. */
+  readonly _block: Block;
+  /** @internal What released this tensor's storage, or null while it holds it. */
+  _released: ReleaseReason | null = null;
+  /** @internal The scope that will release this tensor unless it survives, or null. */
+  _scope: Scope | null = null;
+  /** @internal Registered with the garbage collector's finalizer. */
+  _registered = false;
+  /** @internal Kept (`keep`): no scope releases it. */
+  _kept = false;
+  /** @internal For the tape's own reference to a leaf: the leaf, which gradients reach. */
+  _leafOf: Tensor | null = null;
   private _requiresGrad = false;
 
-  /** @internal Use `tensor()` and the other creation functions. */
-  constructor(data: Storage, shape: Shape, version?: VersionCounter) {
-    if (data.length !== numelOf(shape)) {
-      throw new ValueError(`Tensor: ${data.length} elements cannot have shape ${fmtShape(shape)}`);
+  /**
+   * @internal Use `tensor()` and the other creation functions. `data` is a block (whose
+   * reference passes to this tensor) or a plain typed array that the tensor takes over.
+   */
+  constructor(data: Block | Storage, shape: Shape, version?: VersionCounter) {
+    let block: Block;
+    if (data instanceof Block) {
+      block = data;
+    } else {
+      if (isResident(data)) {
+        throw new Error('tapegrad internal error: a view on the tensor memory is not a tensor');
+      }
+      block = Block.adopt(data, dtypeOf(data));
     }
-    this.data = data;
+    if (block.length !== numelOf(shape)) {
+      throw new ValueError(`Tensor: ${block.length} elements cannot have shape ${fmtShape(shape)}`);
+    }
+    this._block = block;
     this.shape = Object.freeze([...shape]);
-    this.dtype =
-      data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int32';
+    this.dtype = block.dtype;
     this._version = version ?? { value: 0 };
+    track(this);
+  }
+
+  /**
+   * The elements, row-major: a typed array over this tensor's storage, shared with its views
+   * (reshape, detach). Writing into it changes the tensor without bumping its version, so a
+   * backward that saved it will not notice: prefer the in-place ops.
+   */
+  get data(): Storage {
+    if (this._released !== null) throw releasedError(this);
+    return this._block.data;
+  }
+
+  /**
+   * Releases this tensor's memory now, and its `.grad`'s, instead of when the garbage collector
+   * finds it (TensorFlow.js's `dispose`). Views share the memory: it is freed when the last of
+   * them is released. Using the tensor afterwards throws `ReleasedTensorError`; disposing it
+   * again does nothing.
+   * @example const y = x.exp(); console.log(y.sum().item()); y.dispose();
+   */
+  dispose(): void {
+    this._release({ kind: 'dispose' });
+    if (this.grad !== null) {
+      this.grad._release({ kind: 'dispose' });
+      this.grad = null;
+    }
+  }
+
+  /** Whether this tensor's memory was released (`dispose`, `tidy`, …). */
+  get isDisposed(): boolean {
+    return this._released !== null;
+  }
+
+  /** @internal Drops this tensor's reference to its storage. */
+  _release(reason: ReleaseReason): void {
+    if (this._released !== null) return;
+    this._released = reason;
+    unregister(this);
+    this._block.release();
+  }
+
+  /** @internal A new reference to this tensor's storage, for a new tensor to take over. */
+  _retainBlock(): Block {
+    if (this._released !== null) throw releasedError(this);
+    this._block.retain();
+    return this._block;
+  }
+
+  /** @internal A new tensor of `shape` on this tensor's storage and version counter, off the tape. */
+  _alias(shape: Shape): Tensor {
+    return new Tensor(this._retainBlock(), shape, this._version);
+  }
+
+  /**
+   * @internal Another reference to this tensor's storage, with its place on the tape, that no
+   * scope releases: the tape's own reference to a value it saved.
+   */
+  _share(): Tensor {
+    if (this._released !== null) throw releasedError(this);
+    this._block.retain();
+    const t = Object.create(Tensor.prototype) as Tensor;
+    Object.assign(t, this, {
+      grad: null,
+      _hooks: [],
+      _scope: null,
+      _registered: false,
+      _kept: false,
+      _leafOf: this.isLeaf && this.requiresGrad ? (this._leafOf ?? this) : null,
+    });
+    untracked(t);
+    return t;
   }
 
   // ---- properties -------------------------------------------------------------------------
@@ -100,14 +209,14 @@ export class Tensor {
   }
   /** Number of elements (PyTorch's `numel()`). */
   get size(): number {
-    return this.data.length;
+    return this._block.length;
   }
   /**
    * Number of elements, the product of the sizes (the method form of `size`).
    * @example zeros([2, 3]).numel() // 6
    */
   numel(): number {
-    return this.data.length;
+    return this._block.length;
   }
   /** Number of dimensions. */
   get ndim(): number {
@@ -138,9 +247,9 @@ export class Tensor {
    * @example tensor([[2.5]]).item() // 2.5
    */
   item(): number {
-    if (this.data.length !== 1) {
+    if (this.size !== 1) {
       throw new ValueError(
-        `item: a Tensor with ${this.data.length} elements cannot be converted to Scalar`,
+        `item: a Tensor with ${this.size} elements cannot be converted to Scalar`,
       );
     }
     return this.data[0];
@@ -151,8 +260,9 @@ export class Tensor {
    * @example tensor([[1, 2], [3, 4]]).toArray() // [[1, 2], [3, 4]]
    */
   toArray(): NestedArray {
+    const data = this.data;
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return this.data[offset];
+      if (dim === this.shape.length) return data[offset];
       const n = this.shape[dim];
       const stride = numelOf(this.shape.slice(dim + 1));
       const out: NestedArray[] = [];
@@ -186,7 +296,7 @@ export class Tensor {
    * @example const target = pred.detach(); // a constant in the loss below
    */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, this._version);
+    return this._alias(this.shape);
   }
 
   /**
@@ -763,6 +873,88 @@ export class Tensor {
   fill_(value: number): this {
     return I.fill_(this, value);
   }
+}
+
+/** The error for a use of a released tensor, saying what released it. */
+export function releasedError(t: Tensor): ReleasedTensorError {
+  const r = t._released!;
+  const by =
+    r.kind === 'dispose'
+      ? 'dispose()'
+      : r.kind === 'tidy'
+        ? 'the tidy() (or scope) it was made in, when it ended'
+        : r.kind === 'backward'
+          ? 'backward(), which frees the values saved for it (pass retainGraph: true to keep them)'
+          : `${r.by}, which made it as an intermediate and released it when it returned`;
+  return new ReleasedTensorError(
+    `Tensor [${t.dtype} ${fmtShape(t.shape)}] was released by ${by}; its memory may hold another ` +
+      'tensor now, so it can no longer be read or computed with. Return it from the tidy(), or ' +
+      'keep() it, to use it afterwards.',
+  );
+}
+
+/**
+ * A new tensor of `shape` and `dtype` with uninitialised elements (zeros with `zero`), for ops to
+ * write their result into: in the tensor memory inside a scope or when large, else (a small
+ * tensor handed straight to the user) a plain typed array.
+ */
+export function emptyTensor(shape: Shape, dtype: DType, zero = false): Tensor {
+  const n = numelOf(shape);
+  const resident = inScope() || n * (dtype === 'float64' ? 8 : 4) > SMALL_BYTES;
+  return new Tensor(Block.alloc(dtype, n, resident, zero), shape);
+}
+
+/**
+ * Runs `fn` and releases every tensor made inside that is neither in its result (a tensor, or
+ * tensors in an array or object) nor kept; returns the result. A training step in `tidy` gives
+ * its memory back the moment it ends, so the next step reuses the same blocks. Parameters'
+ * `.grad` and optimizer state survive it (the library keeps them).
+ * @example
+ * for (const [x, y] of loader) {
+ *   tidy(() => {
+ *     optimizer.zeroGrad();
+ *     lossFn.forward(model.forward(x), y).backward();
+ *     optimizer.step();
+ *   });
+ * }
+ */
+export function tidy<R>(fn: () => R): R {
+  return withScope(TIDY_REASON, fn, (value) => tensorsIn(value, isTensor));
+}
+
+/**
+ * Marks `t` to survive the `tidy` (and every scope) it is made in; only `dispose()`, or the
+ * garbage collector once the tensor is unreachable, releases it. Returns `t`.
+ * @example const kept = tidy(() => { const h = x.exp(); keep(h); return h.sum(); });
+ */
+export function keep<T extends Tensor>(t: T): T {
+  return keepTensor(t);
+}
+
+/**
+ * A scope for TypeScript's `using`: every tensor made until the block ends is released then,
+ * unless kept.
+ * @example
+ * {
+ *   using _ = scope();
+ *   const h = x.exp(); // released at the closing brace
+ *   total += h.sum().item();
+ * }
+ */
+export function scope(): ScopeHandle {
+  return openUserScope();
+}
+
+/**
+ * @internal Runs library function `name` in its own scope: the tensors it makes and does not
+ * return are released when it returns.
+ */
+export function scoped<R>(name: string, fn: () => R): R {
+  return withScope({ kind: 'library', by: name }, fn, (value) => tensorsIn(value, isTensor));
+}
+
+function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
 }
 
 /** A float dtype check used by ops that only compute on floats. */

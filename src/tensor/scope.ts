@@ -1,0 +1,198 @@
+/**
+ * Who releases a tensor's memory, and when.
+ *
+ * A scope records every tensor made while it is the innermost one. When it ends, it releases
+ * those that are neither among its results nor kept (`keep`), and hands its results to the
+ * enclosing scope. `tidy(fn)` is the user's scope; the library opens its own around every
+ * function that makes intermediates (each primitive's forward, composite ops, module forwards,
+ * losses, optimizer steps, the backward pass), so that what it made and did not return is
+ * released the moment it is dead, whether or not the user wrote `tidy`.
+ *
+ * A tensor that leaves the outermost scope, or is made outside every scope, belongs to the user.
+ * The garbage collector reclaims it (a FinalizationRegistry releases its memory) once the
+ * program yields to the event loop. A synchronous loop never yields, so what such tensors hold
+ * must stay bounded: small ones (at most {@link SMALL_BYTES}) live in plain typed arrays, which
+ * the collector frees without help, and large ones in the tensor memory up to its limit
+ * (`setMemoryLimit`), past which they too get plain arrays.
+ */
+import type { Block } from '../storage/block.js';
+
+/** What released a tensor, as `ReleasedTensorError` reports it. */
+export type ReleaseReason =
+  { kind: 'dispose' } | { kind: 'tidy' } | { kind: 'backward' } | { kind: 'library'; by: string };
+
+/** What a scope needs of a tensor (the Tensor class, without importing it). */
+export interface Tracked {
+  _scope: Scope | null;
+  _released: ReleaseReason | null;
+  _registered: boolean;
+  _kept: boolean;
+  readonly _block: Block;
+  _release(reason: ReleaseReason): void;
+}
+
+export interface Scope {
+  readonly tracked: Tracked[];
+  readonly parent: Scope | null;
+  readonly reason: ReleaseReason;
+}
+
+/** User-held tensors up to this size live in plain typed arrays (see the header). */
+export const SMALL_BYTES = 65536;
+
+let innermost: Scope | null = null;
+
+const TIDY: ReleaseReason = { kind: 'tidy' };
+
+/** Whether a scope is open: a tensor made now is released with it unless it survives. */
+export function inScope(): boolean {
+  return innermost !== null;
+}
+
+const registry = new FinalizationRegistry<Block>((block) => block.release());
+
+/** Lets the garbage collector release `t`'s reference to its block when `t` becomes garbage. */
+function register(t: Tracked): void {
+  if (t._registered || !t._block.resident) return;
+  registry.register(t, t._block, t);
+  t._registered = true;
+}
+
+/** Stops the collector from releasing `t` (it is being released explicitly). */
+export function unregister(t: Tracked): void {
+  if (!t._registered) return;
+  registry.unregister(t);
+  t._registered = false;
+}
+
+/** Records a new tensor in the innermost scope, or hands it to the user when there is none. */
+export function track(t: Tracked): void {
+  if (innermost !== null) {
+    innermost.tracked.push(t);
+    t._scope = innermost;
+  } else {
+    register(t);
+  }
+}
+
+/**
+ * Records a tensor that no scope may release (the tape's own references to saved values): only
+ * its owner releases it, or the collector.
+ */
+export function untracked(t: Tracked): void {
+  register(t);
+}
+
+/** `t` now belongs to the user: a small block moves to a plain array, a large one is registered. */
+function toUser(t: Tracked): void {
+  t._scope = null;
+  const block = t._block;
+  if (block.resident && block.capacity <= SMALL_BYTES) block.toPlain();
+  else register(t);
+}
+
+/**
+ * Marks `t` to outlive every scope: `tidy` and the library's scopes leave it alone, and only
+ * `dispose()` (or the collector) releases it. Returns `t`.
+ */
+export function keepTensor<T extends Tracked>(t: T): T {
+  if (t._released === null) {
+    t._kept = true;
+    t._scope = null;
+    register(t);
+  }
+  return t;
+}
+
+function open(reason: ReleaseReason): Scope {
+  const scope: Scope = { tracked: [], parent: innermost, reason };
+  innermost = scope;
+  return scope;
+}
+
+/**
+ * Ends `scope`: every tensor it recorded is released unless `survives(t)` (then it moves to the
+ * enclosing scope, or to the user) or it was kept or released already.
+ */
+function close(scope: Scope, survives: (t: Tracked) => boolean): void {
+  if (innermost !== scope) {
+    throw new Error('tapegrad: scopes must end in the reverse order of their start');
+  }
+  innermost = scope.parent;
+  const parent = scope.parent;
+  for (const t of scope.tracked) {
+    if (t._scope !== scope || t._released !== null) continue;
+    if (!survives(t)) t._release(scope.reason);
+    else if (parent !== null) {
+      parent.tracked.push(t);
+      t._scope = parent;
+    } else {
+      toUser(t);
+    }
+  }
+}
+
+/**
+ * Runs `fn` in a scope that releases, when it returns, the tensors made inside that are not in
+ * `result(value)`; if `fn` throws, it releases them all.
+ */
+export function withScope<R>(
+  reason: ReleaseReason,
+  fn: () => R,
+  survivors: (value: R) => (t: Tracked) => boolean,
+): R {
+  const scope = open(reason);
+  let value: R;
+  try {
+    value = fn();
+  } catch (e) {
+    close(scope, () => false);
+    throw e;
+  }
+  close(scope, survivors(value));
+  return value;
+}
+
+/** The tensors in a value: itself, or those in an array or an object's own values, at any depth. */
+export function tensorsIn(
+  value: unknown,
+  isTensor: (v: unknown) => v is Tracked,
+): (t: Tracked) => boolean {
+  if (isTensor(value)) return (t) => t === value;
+  const found = new Set<Tracked>();
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): void => {
+    if (isTensor(v)) {
+      found.add(v);
+      return;
+    }
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) for (const e of v) walk(e);
+    else if (v instanceof Map) for (const e of v.values()) walk(e);
+    else if (Object.getPrototypeOf(v) === Object.prototype)
+      for (const e of Object.values(v)) walk(e);
+  };
+  walk(value);
+  return (t) => found.has(t);
+}
+
+/** A scope for `using`: everything made until it is disposed is released then, unless kept. */
+export interface ScopeHandle {
+  /** Ends the scope (what `using` calls). */
+  [Symbol.dispose](): void;
+}
+
+export function openUserScope(): ScopeHandle {
+  const scope = open(TIDY);
+  let done = false;
+  return {
+    [Symbol.dispose]() {
+      if (done) return;
+      done = true;
+      close(scope, () => false);
+    },
+  };
+}
+
+export const TIDY_REASON = TIDY;
