@@ -6,7 +6,8 @@
  */
 import { AutogradError, ShapeError } from '../errors.js';
 import { fmtShape, numelOf, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { keep, scoped, Tensor } from '../tensor/tensor.js';
+import { innermostScope, withScope, type ReleaseReason } from '../tensor/scope.js';
 import { add } from '../ops/elementwise.js';
 import { add_ } from '../ops/inplace.js';
 import { toDtype } from '../ops/elementwise.js';
@@ -155,42 +156,83 @@ function runEngine(
   const toRun = capture === null ? null : nodesToRun(roots, capture);
   const wanted = (node: Node): boolean =>
     toRun === null || toRun.has(node) || capture!.nodes.has(node);
-  const sum = (a: Tensor | undefined, b: Tensor): Tensor => (a === undefined ? b : add(a, b));
   const pending = new Map<Node, Tensor>();
   const leaves = new Map<Tensor, Tensor>();
   const nodes = new Map<Node, Tensor>();
   const queue = new TapeQueue();
+  // Gradients this backward made are released as soon as they are used up, so that the next
+  // node's VJP reuses their memory. Under createGraph they are part of the new graph, whose own
+  // references keep what it needs; they are left to the end of the scope.
+  const scope = innermostScope();
+  const eager = !createGraph;
+  /** The handles held as pending sums, leaf totals and results: each held once. */
+  const held = new Set<Tensor>();
+  const drop = (t: Tensor): void => {
+    if (eager && t._scope === scope && scope !== null && !held.has(t)) t._release(BACKWARD);
+  };
+  const hold = (t: Tensor): Tensor => {
+    const own = eager && held.has(t) ? t.detach() : t;
+    held.add(own);
+    return own;
+  };
+  const accumulate = <K>(map: Map<K, Tensor>, key: K, g: Tensor): void => {
+    const prev = map.get(key);
+    if (prev === undefined) {
+      map.set(key, hold(g));
+      return;
+    }
+    held.delete(prev);
+    map.set(key, hold(add(prev, g)));
+    drop(prev);
+  };
   const route = (t: Tensor | null, node: Node | undefined, g: Tensor): void => {
     if (node !== undefined) {
       if (!wanted(node)) return;
       if (!pending.has(node)) queue.push(node);
-      pending.set(node, sum(pending.get(node), g));
+      accumulate(pending, node, g);
     } else if (t !== null && (capture === null || capture.leaves.has(t))) {
-      leaves.set(t, sum(leaves.get(t), g));
+      accumulate(leaves, t, g);
     }
   };
   const body = (): void => {
     roots.forEach((r, i) => route(r, r.gradFn ?? undefined, rootGrads[i]));
     while (queue.size > 0) {
       const node = queue.pop();
-      let g = pending.get(node)!;
+      const arrived = pending.get(node)!;
       pending.delete(node);
-      g = runHooks(node.hooks, g, node.name);
+      held.delete(arrived);
+      const g = runHooks(node.hooks, arrived, node.name);
+      if (g !== arrived) drop(arrived);
       if (capture !== null) {
-        if (capture.nodes.has(node)) nodes.set(node, g);
+        if (capture.nodes.has(node)) {
+          nodes.set(node, g);
+          held.add(g);
+        }
         // A requested non-leaf stops the walk unless another requested input lies behind it.
-        if (!toRun!.has(node)) continue;
+        if (!toRun!.has(node)) {
+          drop(g);
+          continue;
+        }
       } else if (node.retained !== null) {
         accumulateGrad(node.retained, g, createGraph);
       }
-      const grads = node.apply(g);
+      // The VJP's own intermediates are released when it returns.
+      const grads = withScope(
+        { kind: 'library', by: node.name },
+        () => node.apply(g),
+        (out) => (t) => out.includes(t as Tensor),
+      );
       if (!retainGraph) node.release();
       node.edges.forEach((edge, i) => {
         const gi = grads[i];
         if (edge === null || gi === null || gi === undefined) return;
         const checked = validate(gi, node.inputs[i], node, i);
         route(edge.leaf ?? null, edge.node, checked);
+        if (checked !== gi) drop(checked);
       });
+      // What the VJP returned and no route holds, and g itself, are used up.
+      for (const gi of grads) if (gi !== null && gi !== undefined) drop(gi);
+      drop(g);
     }
     for (const [leaf, g] of leaves) leaves.set(leaf, runHooks(leaf._hooks, g, 'a leaf tensor'));
   };
@@ -199,22 +241,28 @@ function runEngine(
   return { leaves, nodes };
 }
 
+/** What releases the gradients a backward made: the backward itself, as its intermediates. */
+const BACKWARD: ReleaseReason = { kind: 'library', by: 'backward()' };
+
 /**
  * Adds `g` into `t.grad`: under createGraph a graph-connected sum; otherwise, as PyTorch's
  * AccumulateGrad does, a detached copy the first time and then in place (`grad += g`), so
  * a zeroed gradient is reused step after step instead of reallocated.
  */
 function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+  // A new `.grad` is kept: it outlives the backward's scope and any tidy around it.
   if (createGraph) {
     // A copy first, as PyTorch's AccumulateGrad: g may be shared by several inputs or be the
     // caller's own upstream gradient, and a later plain backward accumulates into it in place.
-    t.grad = t.grad === null ? enableGrad(() => g.clone()) : enableGrad(() => add(t.grad!, g));
+    t.grad = keep(
+      t.grad === null ? enableGrad(() => g.clone()) : enableGrad(() => add(t.grad!, g)),
+    );
   } else if (t.grad === null) {
-    t.grad = g.detach().clone();
+    t.grad = keep(noGrad(() => g.clone()));
   } else if (t.grad.requiresGrad) {
-    t.grad = noGrad(() => add(t.grad!.detach(), g.detach()));
+    t.grad = keep(noGrad(() => add(t.grad!.detach(), g.detach())));
   } else {
-    noGrad(() => add_(t.grad!, g.detach()));
+    noGrad(() => add_(t.grad!, g));
   }
 }
 
@@ -269,9 +317,11 @@ export function backward(
 ): void {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const rootGrads = makeRootGrads(tensors, gradTensors);
-  const { leaves } = runEngine(tensors, rootGrads, retainGraph, createGraph, null);
-  for (const [leaf, g] of leaves) accumulateGrad(leaf, g, createGraph);
+  scoped('backward()', () => {
+    const rootGrads = makeRootGrads(tensors, gradTensors);
+    const { leaves } = runEngine(tensors, rootGrads, retainGraph, createGraph, null);
+    for (const [leaf, g] of leaves) accumulateGrad(leaf, g, createGraph);
+  });
 }
 
 /**
@@ -299,21 +349,24 @@ export function grad(
         `One of the differentiated Tensors (input ${i}) does not require grad`,
       );
   });
-  const rootGrads = makeRootGrads(outs, options.gradOutputs);
   const capture: Capture = {
     nodes: new Set(ins.flatMap((t) => (t.gradFn === null ? [] : [t.gradFn]))),
     leaves: new Set(ins.filter((t) => t.gradFn === null)),
   };
-  const { leaves, nodes } = runEngine(outs, rootGrads, retainGraph, createGraph, capture);
-  return ins.map((t, i) => {
-    const g = t.gradFn !== null ? nodes.get(t.gradFn) : leaves.get(t);
-    if (g === undefined) {
-      if (options.allowUnused === true) return null;
-      throw new AutogradError(
-        `One of the differentiated Tensors (input ${i}) appears to not have been used in the graph. ` +
-          'Set allowUnused: true if this is the desired behavior.',
-      );
-    }
-    return createGraph ? g : g.detach();
+  return scoped('autograd.grad()', () => {
+    const rootGrads = makeRootGrads(outs, options.gradOutputs);
+    const { leaves, nodes } = runEngine(outs, rootGrads, retainGraph, createGraph, capture);
+    return ins.map((t, i) => {
+      const g = t.gradFn !== null ? nodes.get(t.gradFn) : leaves.get(t);
+      if (g === undefined) {
+        if (options.allowUnused === true) return null;
+        throw new AutogradError(
+          `One of the differentiated Tensors (input ${i}) appears to not have been used in the graph. ` +
+            'Set allowUnused: true if this is the desired behavior.',
+        );
+      }
+      // The same tensor may answer for two inputs: each result is its own handle.
+      return createGraph ? g : g.detach();
+    });
   });
 }

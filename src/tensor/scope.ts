@@ -44,6 +44,11 @@ let innermost: Scope | null = null;
 
 const TIDY: ReleaseReason = { kind: 'tidy' };
 
+/** The innermost open scope, or null. */
+export function innermostScope(): Scope | null {
+  return innermost;
+}
+
 /** Whether a scope is open: a tensor made now is released with it unless it survives. */
 export function inScope(): boolean {
   return innermost !== null;
