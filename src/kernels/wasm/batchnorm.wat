@@ -1495,6 +1495,47 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+  (func $norm3d_f64 (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $l i32)
+    (param $mean i32) (param $scale i32) (param $shift i32)
+    (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $vend i32) (local $end i32)
+    (local $mu f64) (local $sc f64) (local $sh f64) (local $vmu v128) (local $vsc v128) (local $vsh v128)
+    (local.set $p (local.get $x))
+    (local.set $q (local.get $y))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $mu (f64.load (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
+        (local.set $sc (f64.load (i32.add (local.get $scale) (i32.shl (local.get $ch) (i32.const 3)))))
+        (local.set $sh (f64.load (i32.add (local.get $shift) (i32.shl (local.get $ch) (i32.const 3)))))
+        (local.set $vmu (f64x2.splat (local.get $mu)))
+        (local.set $vsc (f64x2.splat (local.get $sc)))
+        (local.set $vsh (f64x2.splat (local.get $sh)))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -2)) (i32.const 3))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const 3))))
+        (block $vd
+          (loop $v2
+            (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
+            (v128.store (local.get $q)
+              (f64x2.add
+                (f64x2.mul (f64x2.sub (v128.load (local.get $p)) (local.get $vmu)) (local.get $vsc))
+                (local.get $vsh)))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $v2)))
+        (block $td
+          (loop $t
+            (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
+            (f64.store (local.get $q)
+              (f64.add
+                (f64.mul (f64.sub (f64.load (local.get $p)) (local.get $mu)) (local.get $sc))
+                (local.get $sh)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $q (i32.add (local.get $q) (i32.const 8)))
+            (br $t)))
+        (local.set $ch (call $next (local.get $ch) (local.get $c)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
   (func $grad3d_f64 (param $x i32) (param $dy i32) (param $rows i32) (param $c i32) (param $l i32)
     (param $mean i32) (param $invstd i32) (param $sdy i32) (param $sdyx i32)
     (local $r i32) (local $ch i32) (local $p i32) (local $g i32) (local $qend i32) (local $lb i32)
@@ -1585,47 +1626,6 @@
         (f64.store (local.get $qend) (f64.add (f64.load (local.get $qend)) (local.get $s)))
         (local.set $qend (i32.add (local.get $sdyx) (i32.shl (local.get $ch) (i32.const 3))))
         (f64.store (local.get $qend) (f64.add (f64.load (local.get $qend)) (local.get $t)))
-        (local.set $ch (call $next (local.get $ch) (local.get $c)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
-
-  (func $norm3d_f64 (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $l i32)
-    (param $mean i32) (param $scale i32) (param $shift i32)
-    (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $vend i32) (local $end i32)
-    (local $mu f64) (local $sc f64) (local $sh f64) (local $vmu v128) (local $vsc v128) (local $vsh v128)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $y))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $mu (f64.load (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $sc (f64.load (i32.add (local.get $scale) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $sh (f64.load (i32.add (local.get $shift) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $vmu (f64x2.splat (local.get $mu)))
-        (local.set $vsc (f64x2.splat (local.get $sc)))
-        (local.set $vsh (f64x2.splat (local.get $sh)))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -2)) (i32.const 3))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const 3))))
-        (block $vd
-          (loop $v2
-            (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
-            (v128.store (local.get $q)
-              (f64x2.add
-                (f64x2.mul (f64x2.sub (v128.load (local.get $p)) (local.get $vmu)) (local.get $vsc))
-                (local.get $vsh)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (br $v2)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-            (f64.store (local.get $q)
-              (f64.add
-                (f64.mul (f64.sub (f64.load (local.get $p)) (local.get $mu)) (local.get $sc))
-                (local.get $sh)))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (br $t)))
         (local.set $ch (call $next (local.get $ch) (local.get $c)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
