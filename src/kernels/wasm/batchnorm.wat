@@ -1,8 +1,9 @@
 ;; BatchNorm kernels over [N, C, L] (L = 1: the [N, C] layout), for f32 and f64 storage, on byte
 ;; offsets into the memory they import: the matmul module's, which worker threads share (the
 ;; [N, C] kernels take the row stride ld, C for a whole call and the full C for a range of
-;; channels, so that threads can split a large call by channels: see the parts at the end). They are the TypeScript kernels of src/kernels/batchnorm.ts
-;; evaluated in the same order, so the results are bit-identical:
+;; channels, so that threads can split a large call by channels: see the parts at the end). They
+;; are the TypeScript kernels of src/kernels/batchnorm.ts evaluated in the same order, so the
+;; results are bit-identical:
 ;;  - every per-element expression is evaluated in f64 (f32 storage promoted, each result rounded
 ;;    once by f32x4.demote_f64x2_zero), the same operations in the same order;
 ;;  - per-channel sums keep the reference order. [N, C]: each f64x2 lane is a different channel and
@@ -11,6 +12,26 @@
 ;;    loaded with load_lane, and the row sums are then added to their channels in row order.
 ;; Per-channel vectors are f64 arrays of C values. No fused multiply-add: core WebAssembly SIMD has
 ;; none and engines may not contract a·b + c, so every product is rounded as JavaScript rounds it.
+;;
+;; A template, expanded by scripts/build-wasm.mjs before it is assembled (its header has the
+;; rules; `node scripts/build-wasm.mjs --expand batchnorm.wat` prints the result): each kernel is
+;; written once, and the lines from `;; @for T in f32 f64` to its `;; @end` are written out for
+;; T = f32 (f32 storage), then for T = f64, with {{T}} and each name defined by `;; @f32 name = …`
+;; and `;; @f64 name = …` replaced by its value for that T; {{load (local.get $p)}} passes an
+;; argument. Lines after a lone `;; @f32` or `;; @f64` are for that type only: where the f32 code
+;; differs in kind (four f32 values per v128 step as two f64x2 halves, against one f64x2).
+;; Bytes per element, their log2, and elements per v128:
+;; @f32 size = 4
+;; @f64 size = 8
+;; @f32 shift = 2
+;; @f64 shift = 3
+;; @f32 lanes = 4
+;; @f64 lanes = 2
+;; The element at A as f64, and the f64 X stored as an element at A (rounded once for f32):
+;; @f32 load(A) = (f64.promote_f32 (f32.load A))
+;; @f64 load(A) = (f64.load A)
+;; @f32 store(A, X) = (f32.store A (f32.demote_f64 X))
+;; @f64 store(A, X) = (f64.store A X)
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -106,14 +127,27 @@
   ;; channel still sees its rows in order; the last C mod 4 channels go one by one the same way.
   ;; (Blocks of 4 rows of 4 channels measured best: wider groups gained nothing, taller blocks of
   ;; rows 4 KiB apart thrash the L1 sets.)
+  ;; The four channels' elements (size4 bytes) at A, the first two (lo) or the last two (hi) as an
+  ;; f64x2, and X stored as the first two or the last two:
+  ;; @f32 size4 = 16
+  ;; @f64 size4 = 32
+  ;; @f32 loadlo(A) = (f64x2.promote_low_f32x4 (v128.load64_zero A))
+  ;; @f64 loadlo(A) = (v128.load A)
+  ;; @f32 loadhi(A) = (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 A))
+  ;; @f64 loadhi(A) = (v128.load offset=16 A)
+  ;; @f32 storelo(A, X) = (v128.store64_lane 0 A (f32x4.demote_f64x2_zero X))
+  ;; @f64 storelo(A, X) = (v128.store A X)
+  ;; @f32 storehi(A, X) = (v128.store64_lane offset=8 0 A (f32x4.demote_f64x2_zero X))
+  ;; @f64 storehi(A, X) = (v128.store offset=16 A X)
+  ;; @for T in f32 f64
 
   ;; acc[ch] += x[i, ch]
-  (func $sum2d_f32 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
+  (func $sum2d_{{T}} (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32)
     (local $acclo v128) (local $acchi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $sacc f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const {{size}})))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -132,20 +166,14 @@
             (local.set $q (local.get $p))
             (local.set $r (local.get $b))
             (loop $v4r
-              (local.set $acclo
-                (f64x2.add
-                  (local.get $acclo)
-                  (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))))
-              (local.set $acchi
-                (f64x2.add
-                  (local.get $acchi)
-                  (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))))
+              (local.set $acclo (f64x2.add (local.get $acclo) {{loadlo (local.get $q)}}))
+              (local.set $acchi (f64x2.add (local.get $acchi) {{loadhi (local.get $q)}}))
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $v4r (local.get $r)))
             (v128.store (i32.add (local.get $acc) (local.get $o)) (local.get $acclo))
             (v128.store offset=16 (i32.add (local.get $acc) (local.get $o)) (local.get $acchi))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size4}})))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
@@ -155,27 +183,26 @@
             (local.set $q (local.get $p))
             (local.set $r (local.get $b))
             (loop $tr
-              (local.set $sacc
-                (f64.add (local.get $sacc) (f64.promote_f32 (f32.load (local.get $q)))))
+              (local.set $sacc (f64.add (local.get $sacc) {{load (local.get $q)}}))
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $tr (local.get $r)))
             (f64.store (i32.add (local.get $acc) (local.get $o)) (local.get $sacc))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
         (local.set $i (i32.add (local.get $i) (local.get $b)))
         (br $rows))))
 
   ;; d = x − mean; sd[ch] += d; ss[ch] += d·d
-  (func $dev2d_f32 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
+  (func $dev2d_{{T}} (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
     (param $ss i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32)
     (local $sdlo v128) (local $sdhi v128) (local $sslo v128) (local $sshi v128) (local $meanlo v128)
     (local $meanhi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $ssd f64) (local $sss f64) (local $smean f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const {{size}})))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -198,17 +225,11 @@
             (local.set $q (local.get $p))
             (local.set $r (local.get $b))
             (loop $v4r
-              (local.set $t
-                (f64x2.sub
-                  (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
-                  (local.get $meanlo)))
+              (local.set $t (f64x2.sub {{loadlo (local.get $q)}} (local.get $meanlo)))
               (local.set $sdlo (f64x2.add (local.get $sdlo) (local.get $t)))
               (local.set $sslo
                 (f64x2.add (local.get $sslo) (f64x2.mul (local.get $t) (local.get $t))))
-              (local.set $t
-                (f64x2.sub
-                  (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
-                  (local.get $meanhi)))
+              (local.set $t (f64x2.sub {{loadhi (local.get $q)}} (local.get $meanhi)))
               (local.set $sdhi (f64x2.add (local.get $sdhi) (local.get $t)))
               (local.set $sshi
                 (f64x2.add (local.get $sshi) (f64x2.mul (local.get $t) (local.get $t))))
@@ -219,7 +240,7 @@
             (v128.store offset=16 (i32.add (local.get $sd) (local.get $o)) (local.get $sdhi))
             (v128.store (i32.add (local.get $ss) (local.get $o)) (local.get $sslo))
             (v128.store offset=16 (i32.add (local.get $ss) (local.get $o)) (local.get $sshi))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size4}})))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
@@ -231,8 +252,7 @@
             (local.set $q (local.get $p))
             (local.set $r (local.get $b))
             (loop $tr
-              (local.set $e
-                (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean)))
+              (local.set $e (f64.sub {{load (local.get $q)}} (local.get $smean)))
               (local.set $ssd (f64.add (local.get $ssd) (local.get $e)))
               (local.set $sss (f64.add (local.get $sss) (f64.mul (local.get $e) (local.get $e))))
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
@@ -240,21 +260,21 @@
               (br_if $tr (local.get $r)))
             (f64.store (i32.add (local.get $sd) (local.get $o)) (local.get $ssd))
             (f64.store (i32.add (local.get $ss) (local.get $o)) (local.get $sss))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
         (local.set $i (i32.add (local.get $i) (local.get $b)))
         (br $rows))))
 
   ;; y = (x − mean)·scale + shift (y may be x)
-  (func $norm2d_f32 (param $ld i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
+  (func $norm2d_{{T}} (param $ld i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
     (param $scale i32) (param $shift i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $w i32) (local $u i32)
     (local $meanlo v128) (local $meanhi v128) (local $scalelo v128) (local $scalehi v128)
     (local $shiftlo v128) (local $shifthi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $smean f64) (local $sscale f64) (local $sshift f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const {{size}})))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -279,469 +299,24 @@
             (local.set $u (local.get $w))
             (local.set $r (local.get $b))
             (loop $v4r
-              (v128.store64_lane 0
-                (local.get $u)
-                (f32x4.demote_f64x2_zero
-                  (f64x2.add
-                    (f64x2.mul
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
-                        (local.get $meanlo))
-                      (local.get $scalelo))
-                    (local.get $shiftlo))))
-              (v128.store64_lane offset=8 0
-                (local.get $u)
-                (f32x4.demote_f64x2_zero
-                  (f64x2.add
-                    (f64x2.mul
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
-                        (local.get $meanhi))
-                      (local.get $scalehi))
-                    (local.get $shifthi))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $u (i32.add (local.get $u) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $v4r (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $w (i32.add (local.get $w) (i32.const 16)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $sscale (f64.load (i32.add (local.get $scale) (local.get $o))))
-            (local.set $sshift (f64.load (i32.add (local.get $shift) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $u (local.get $w))
-            (local.set $r (local.get $b))
-            (loop $tr
-              (f32.store
-                (local.get $u)
-                (f32.demote_f64
-                  (f64.add
-                    (f64.mul
-                      (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean))
-                      (local.get $sscale))
-                    (local.get $sshift))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $u (i32.add (local.get $u) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $tr (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $w (i32.add (local.get $w) (i32.const 4)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (local.get $b)))
-        (br $rows))))
-
-  ;; sdy[ch] += g; sdyx[ch] += g·(x − mean)·invstd
-  (func $grad2d_f32 (param $ld i32) (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
-    (param $invstd i32) (param $sdy i32) (param $sdyx i32)
-    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
-    (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32)
-    (local $sdylo v128) (local $sdyhi v128) (local $sdyxlo v128) (local $sdyxhi v128)
-    (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
-    (local $v v128) (local $vg v128) (local $t v128)
-    (local $ssdy f64) (local $ssdyx f64) (local $smean f64) (local $sinvstd f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
-    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; the next b ≤ 4 rows, taken in order for each channel
-        (local.set $b (i32.sub (local.get $n) (local.get $i)))
-        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
-        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $g (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $o (i32.const 0))
-        (block $v4d
-          (loop $v4
-            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
-            (local.set $sdylo (v128.load (i32.add (local.get $sdy) (local.get $o))))
-            (local.set $sdyhi (v128.load offset=16 (i32.add (local.get $sdy) (local.get $o))))
-            (local.set $sdyxlo (v128.load (i32.add (local.get $sdyx) (local.get $o))))
-            (local.set $sdyxhi (v128.load offset=16 (i32.add (local.get $sdyx) (local.get $o))))
-            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-            (local.set $invstdlo (v128.load (i32.add (local.get $invstd) (local.get $o))))
-            (local.set $invstdhi (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $h (local.get $g))
-            (local.set $r (local.get $b))
-            (loop $v4r
-              (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $h))))
-              (local.set $sdylo (f64x2.add (local.get $sdylo) (local.get $t)))
-              (local.set $sdyxlo
-                (f64x2.add
-                  (local.get $sdyxlo)
-                  (f64x2.mul
-                    (f64x2.mul
-                      (local.get $t)
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
-                        (local.get $meanlo)))
-                    (local.get $invstdlo))))
-              (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $h))))
-              (local.set $sdyhi (f64x2.add (local.get $sdyhi) (local.get $t)))
-              (local.set $sdyxhi
-                (f64x2.add
-                  (local.get $sdyxhi)
-                  (f64x2.mul
-                    (f64x2.mul
-                      (local.get $t)
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
-                        (local.get $meanhi)))
-                    (local.get $invstdhi))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $h (i32.add (local.get $h) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $v4r (local.get $r)))
-            (v128.store (i32.add (local.get $sdy) (local.get $o)) (local.get $sdylo))
-            (v128.store offset=16 (i32.add (local.get $sdy) (local.get $o)) (local.get $sdyhi))
-            (v128.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxlo))
-            (v128.store offset=16 (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxhi))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $g (i32.add (local.get $g) (i32.const 16)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $ssdy (f64.load (i32.add (local.get $sdy) (local.get $o))))
-            (local.set $ssdyx (f64.load (i32.add (local.get $sdyx) (local.get $o))))
-            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $sinvstd (f64.load (i32.add (local.get $invstd) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $h (local.get $g))
-            (local.set $r (local.get $b))
-            (loop $tr
-              (local.set $e (f64.promote_f32 (f32.load (local.get $h))))
-              (local.set $ssdy (f64.add (local.get $ssdy) (local.get $e)))
-              (local.set $ssdyx
-                (f64.add
-                  (local.get $ssdyx)
-                  (f64.mul
-                    (f64.mul
-                      (local.get $e)
-                      (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean)))
-                    (local.get $sinvstd))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $h (i32.add (local.get $h) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $tr (local.get $r)))
-            (f64.store (i32.add (local.get $sdy) (local.get $o)) (local.get $ssdy))
-            (f64.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $ssdyx))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $g (i32.add (local.get $g) (i32.const 4)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (local.get $b)))
-        (br $rows))))
-
-  ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy)
-  (func $dx2d_f32 (param $ld i32) (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
-    (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
-    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
-    (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32) (local $w i32)
-    (local $u i32)
-    (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
-    (local $scalelo v128) (local $scalehi v128) (local $mdylo v128) (local $mdyhi v128)
-    (local $mdyxlo v128) (local $mdyxhi v128) (local $v v128) (local $vg v128) (local $t v128)
-    (local $smean f64) (local $sinvstd f64) (local $sscale f64) (local $smdy f64) (local $smdyx f64)
-    (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 4)))
-    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; the next b ≤ 4 rows, taken in order for each channel
-        (local.set $b (i32.sub (local.get $n) (local.get $i)))
-        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
-        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $g (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $w (i32.add (local.get $dx) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $o (i32.const 0))
-        (block $v4d
-          (loop $v4
-            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
-            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-            (local.set $invstdlo (v128.load (i32.add (local.get $invstd) (local.get $o))))
-            (local.set $invstdhi (v128.load offset=16 (i32.add (local.get $invstd) (local.get $o))))
-            (local.set $scalelo (v128.load (i32.add (local.get $scale) (local.get $o))))
-            (local.set $scalehi (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
-            (local.set $mdylo (v128.load (i32.add (local.get $mdy) (local.get $o))))
-            (local.set $mdyhi (v128.load offset=16 (i32.add (local.get $mdy) (local.get $o))))
-            (local.set $mdyxlo (v128.load (i32.add (local.get $mdyx) (local.get $o))))
-            (local.set $mdyxhi (v128.load offset=16 (i32.add (local.get $mdyx) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $h (local.get $g))
-            (local.set $u (local.get $w))
-            (local.set $r (local.get $b))
-            (loop $v4r
-              (v128.store64_lane 0
-                (local.get $u)
-                (f32x4.demote_f64x2_zero
-                  (f64x2.mul
-                    (local.get $scalelo)
-                    (f64x2.sub
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $h)))
-                        (local.get $mdylo))
-                      (f64x2.mul
-                        (f64x2.mul
-                          (f64x2.sub
-                            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))
-                            (local.get $meanlo))
-                          (local.get $invstdlo))
-                        (local.get $mdyxlo))))))
-              (v128.store64_lane offset=8 0
-                (local.get $u)
-                (f32x4.demote_f64x2_zero
-                  (f64x2.mul
-                    (local.get $scalehi)
-                    (f64x2.sub
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $h)))
-                        (local.get $mdyhi))
-                      (f64x2.mul
-                        (f64x2.mul
-                          (f64x2.sub
-                            (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $q)))
-                            (local.get $meanhi))
-                          (local.get $invstdhi))
-                        (local.get $mdyxhi))))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $h (i32.add (local.get $h) (local.get $rb)))
-              (local.set $u (i32.add (local.get $u) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $v4r (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $g (i32.add (local.get $g) (i32.const 16)))
-            (local.set $w (i32.add (local.get $w) (i32.const 16)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $sinvstd (f64.load (i32.add (local.get $invstd) (local.get $o))))
-            (local.set $sscale (f64.load (i32.add (local.get $scale) (local.get $o))))
-            (local.set $smdy (f64.load (i32.add (local.get $mdy) (local.get $o))))
-            (local.set $smdyx (f64.load (i32.add (local.get $mdyx) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $h (local.get $g))
-            (local.set $u (local.get $w))
-            (local.set $r (local.get $b))
-            (loop $tr
-              (f32.store
-                (local.get $u)
-                (f32.demote_f64
-                  (f64.mul
-                    (local.get $sscale)
-                    (f64.sub
-                      (f64.sub (f64.promote_f32 (f32.load (local.get $h))) (local.get $smdy))
-                      (f64.mul
-                        (f64.mul
-                          (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $smean))
-                          (local.get $sinvstd))
-                        (local.get $smdyx))))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $h (i32.add (local.get $h) (local.get $rb)))
-              (local.set $u (i32.add (local.get $u) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $tr (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $g (i32.add (local.get $g) (i32.const 4)))
-            (local.set $w (i32.add (local.get $w) (i32.const 4)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (local.get $b)))
-        (br $rows))))
-
-  ;; acc[ch] += x[i, ch]
-  (func $sum2d_f64 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $acc i32)
-    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
-    (local $end i32) (local $p i32) (local $q i32)
-    (local $acclo v128) (local $acchi v128) (local $v v128) (local $vg v128) (local $t v128)
-    (local $sacc f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
-    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; the next b ≤ 4 rows, taken in order for each channel
-        (local.set $b (i32.sub (local.get $n) (local.get $i)))
-        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
-        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $o (i32.const 0))
-        (block $v4d
-          (loop $v4
-            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
-            (local.set $acclo (v128.load (i32.add (local.get $acc) (local.get $o))))
-            (local.set $acchi (v128.load offset=16 (i32.add (local.get $acc) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $r (local.get $b))
-            (loop $v4r
-              (local.set $acclo (f64x2.add (local.get $acclo) (v128.load (local.get $q))))
-              (local.set $acchi (f64x2.add (local.get $acchi) (v128.load offset=16 (local.get $q))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $v4r (local.get $r)))
-            (v128.store (i32.add (local.get $acc) (local.get $o)) (local.get $acclo))
-            (v128.store offset=16 (i32.add (local.get $acc) (local.get $o)) (local.get $acchi))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $sacc (f64.load (i32.add (local.get $acc) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $r (local.get $b))
-            (loop $tr
-              (local.set $sacc (f64.add (local.get $sacc) (f64.load (local.get $q))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $tr (local.get $r)))
-            (f64.store (i32.add (local.get $acc) (local.get $o)) (local.get $sacc))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (local.get $b)))
-        (br $rows))))
-
-  ;; d = x − mean; sd[ch] += d; ss[ch] += d·d
-  (func $dev2d_f64 (param $ld i32) (param $x i32) (param $n i32) (param $c i32) (param $mean i32) (param $sd i32)
-    (param $ss i32)
-    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
-    (local $end i32) (local $p i32) (local $q i32)
-    (local $sdlo v128) (local $sdhi v128) (local $sslo v128) (local $sshi v128) (local $meanlo v128)
-    (local $meanhi v128) (local $v v128) (local $vg v128) (local $t v128)
-    (local $ssd f64) (local $sss f64) (local $smean f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
-    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; the next b ≤ 4 rows, taken in order for each channel
-        (local.set $b (i32.sub (local.get $n) (local.get $i)))
-        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
-        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $o (i32.const 0))
-        (block $v4d
-          (loop $v4
-            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
-            (local.set $sdlo (v128.load (i32.add (local.get $sd) (local.get $o))))
-            (local.set $sdhi (v128.load offset=16 (i32.add (local.get $sd) (local.get $o))))
-            (local.set $sslo (v128.load (i32.add (local.get $ss) (local.get $o))))
-            (local.set $sshi (v128.load offset=16 (i32.add (local.get $ss) (local.get $o))))
-            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $r (local.get $b))
-            (loop $v4r
-              (local.set $t (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo)))
-              (local.set $sdlo (f64x2.add (local.get $sdlo) (local.get $t)))
-              (local.set $sslo
-                (f64x2.add (local.get $sslo) (f64x2.mul (local.get $t) (local.get $t))))
-              (local.set $t (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi)))
-              (local.set $sdhi (f64x2.add (local.get $sdhi) (local.get $t)))
-              (local.set $sshi
-                (f64x2.add (local.get $sshi) (f64x2.mul (local.get $t) (local.get $t))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $v4r (local.get $r)))
-            (v128.store (i32.add (local.get $sd) (local.get $o)) (local.get $sdlo))
-            (v128.store offset=16 (i32.add (local.get $sd) (local.get $o)) (local.get $sdhi))
-            (v128.store (i32.add (local.get $ss) (local.get $o)) (local.get $sslo))
-            (v128.store offset=16 (i32.add (local.get $ss) (local.get $o)) (local.get $sshi))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $o (i32.add (local.get $o) (i32.const 32)))
-            (br $v4)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $o) (local.get $end)))
-            (local.set $ssd (f64.load (i32.add (local.get $sd) (local.get $o))))
-            (local.set $sss (f64.load (i32.add (local.get $ss) (local.get $o))))
-            (local.set $smean (f64.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $r (local.get $b))
-            (loop $tr
-              (local.set $e (f64.sub (f64.load (local.get $q)) (local.get $smean)))
-              (local.set $ssd (f64.add (local.get $ssd) (local.get $e)))
-              (local.set $sss (f64.add (local.get $sss) (f64.mul (local.get $e) (local.get $e))))
-              (local.set $q (i32.add (local.get $q) (local.get $rb)))
-              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-              (br_if $tr (local.get $r)))
-            (f64.store (i32.add (local.get $sd) (local.get $o)) (local.get $ssd))
-            (f64.store (i32.add (local.get $ss) (local.get $o)) (local.get $sss))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $o (i32.add (local.get $o) (i32.const 8)))
-            (br $t)))
-        (local.set $i (i32.add (local.get $i) (local.get $b)))
-        (br $rows))))
-
-  ;; y = (x − mean)·scale + shift (y may be x)
-  (func $norm2d_f64 (param $ld i32) (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $mean i32)
-    (param $scale i32) (param $shift i32)
-    (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
-    (local $end i32) (local $p i32) (local $q i32) (local $w i32) (local $u i32)
-    (local $meanlo v128) (local $meanhi v128) (local $scalelo v128) (local $scalehi v128)
-    (local $shiftlo v128) (local $shifthi v128) (local $v v128) (local $vg v128) (local $t v128)
-    (local $smean f64) (local $sscale f64) (local $sshift f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
-    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
-    (local.set $end (i32.shl (local.get $c) (i32.const 3)))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; the next b ≤ 4 rows, taken in order for each channel
-        (local.set $b (i32.sub (local.get $n) (local.get $i)))
-        (local.set $b (select (i32.const 4) (local.get $b) (i32.gt_u (local.get $b) (i32.const 4))))
-        (local.set $p (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $w (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $rb))))
-        (local.set $o (i32.const 0))
-        (block $v4d
-          (loop $v4
-            (br_if $v4d (i32.ge_u (local.get $o) (local.get $end4)))
-            (local.set $meanlo (v128.load (i32.add (local.get $mean) (local.get $o))))
-            (local.set $meanhi (v128.load offset=16 (i32.add (local.get $mean) (local.get $o))))
-            (local.set $scalelo (v128.load (i32.add (local.get $scale) (local.get $o))))
-            (local.set $scalehi (v128.load offset=16 (i32.add (local.get $scale) (local.get $o))))
-            (local.set $shiftlo (v128.load (i32.add (local.get $shift) (local.get $o))))
-            (local.set $shifthi (v128.load offset=16 (i32.add (local.get $shift) (local.get $o))))
-            (local.set $q (local.get $p))
-            (local.set $u (local.get $w))
-            (local.set $r (local.get $b))
-            (loop $v4r
-              (v128.store
-                (local.get $u)
+              {{storelo (local.get $u)
                 (f64x2.add
                   (f64x2.mul
-                    (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo))
+                    (f64x2.sub {{loadlo (local.get $q)}} (local.get $meanlo))
                     (local.get $scalelo))
-                  (local.get $shiftlo)))
-              (v128.store offset=16
-                (local.get $u)
+                  (local.get $shiftlo))}}
+              {{storehi (local.get $u)
                 (f64x2.add
                   (f64x2.mul
-                    (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi))
+                    (f64x2.sub {{loadhi (local.get $q)}} (local.get $meanhi))
                     (local.get $scalehi))
-                  (local.get $shifthi)))
+                  (local.get $shifthi))}}
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $u (i32.add (local.get $u) (local.get $rb)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $v4r (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $w (i32.add (local.get $w) (i32.const 32)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size4}})))
+            (local.set $w (i32.add (local.get $w) (i32.const {{size4}})))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
@@ -754,26 +329,25 @@
             (local.set $u (local.get $w))
             (local.set $r (local.get $b))
             (loop $tr
-              (f64.store
-                (local.get $u)
+              {{store (local.get $u)
                 (f64.add
                   (f64.mul
-                    (f64.sub (f64.load (local.get $q)) (local.get $smean))
+                    (f64.sub {{load (local.get $q)}} (local.get $smean))
                     (local.get $sscale))
-                  (local.get $sshift)))
+                  (local.get $sshift))}}
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $u (i32.add (local.get $u) (local.get $rb)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $tr (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $w (i32.add (local.get $w) (i32.const 8)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+            (local.set $w (i32.add (local.get $w) (i32.const {{size}})))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
         (local.set $i (i32.add (local.get $i) (local.get $b)))
         (br $rows))))
 
   ;; sdy[ch] += g; sdyx[ch] += g·(x − mean)·invstd
-  (func $grad2d_f64 (param $ld i32) (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
+  (func $grad2d_{{T}} (param $ld i32) (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $mean i32)
     (param $invstd i32) (param $sdy i32) (param $sdyx i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32)
@@ -781,7 +355,7 @@
     (local $meanlo v128) (local $meanhi v128) (local $invstdlo v128) (local $invstdhi v128)
     (local $v v128) (local $vg v128) (local $t v128)
     (local $ssdy f64) (local $ssdyx f64) (local $smean f64) (local $sinvstd f64) (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const {{size}})))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -808,25 +382,21 @@
             (local.set $h (local.get $g))
             (local.set $r (local.get $b))
             (loop $v4r
-              (local.set $t (v128.load (local.get $h)))
+              (local.set $t {{loadlo (local.get $h)}})
               (local.set $sdylo (f64x2.add (local.get $sdylo) (local.get $t)))
               (local.set $sdyxlo
                 (f64x2.add
                   (local.get $sdyxlo)
                   (f64x2.mul
-                    (f64x2.mul
-                      (local.get $t)
-                      (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo)))
+                    (f64x2.mul (local.get $t) (f64x2.sub {{loadlo (local.get $q)}} (local.get $meanlo)))
                     (local.get $invstdlo))))
-              (local.set $t (v128.load offset=16 (local.get $h)))
+              (local.set $t {{loadhi (local.get $h)}})
               (local.set $sdyhi (f64x2.add (local.get $sdyhi) (local.get $t)))
               (local.set $sdyxhi
                 (f64x2.add
                   (local.get $sdyxhi)
                   (f64x2.mul
-                    (f64x2.mul
-                      (local.get $t)
-                      (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi)))
+                    (f64x2.mul (local.get $t) (f64x2.sub {{loadhi (local.get $q)}} (local.get $meanhi)))
                     (local.get $invstdhi))))
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $h (i32.add (local.get $h) (local.get $rb)))
@@ -836,8 +406,8 @@
             (v128.store offset=16 (i32.add (local.get $sdy) (local.get $o)) (local.get $sdyhi))
             (v128.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxlo))
             (v128.store offset=16 (i32.add (local.get $sdyx) (local.get $o)) (local.get $sdyxhi))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $g (i32.add (local.get $g) (i32.const 32)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size4}})))
+            (local.set $g (i32.add (local.get $g) (i32.const {{size4}})))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
@@ -851,13 +421,13 @@
             (local.set $h (local.get $g))
             (local.set $r (local.get $b))
             (loop $tr
-              (local.set $e (f64.load (local.get $h)))
+              (local.set $e {{load (local.get $h)}})
               (local.set $ssdy (f64.add (local.get $ssdy) (local.get $e)))
               (local.set $ssdyx
                 (f64.add
                   (local.get $ssdyx)
                   (f64.mul
-                    (f64.mul (local.get $e) (f64.sub (f64.load (local.get $q)) (local.get $smean)))
+                    (f64.mul (local.get $e) (f64.sub {{load (local.get $q)}} (local.get $smean)))
                     (local.get $sinvstd))))
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $h (i32.add (local.get $h) (local.get $rb)))
@@ -865,15 +435,15 @@
               (br_if $tr (local.get $r)))
             (f64.store (i32.add (local.get $sdy) (local.get $o)) (local.get $ssdy))
             (f64.store (i32.add (local.get $sdyx) (local.get $o)) (local.get $ssdyx))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $g (i32.add (local.get $g) (i32.const 8)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+            (local.set $g (i32.add (local.get $g) (i32.const {{size}})))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
         (local.set $i (i32.add (local.get $i) (local.get $b)))
         (br $rows))))
 
   ;; dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd (dx may be dy)
-  (func $dx2d_f64 (param $ld i32) (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
+  (func $dx2d_{{T}} (param $ld i32) (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32)
     (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32) (param $mdyx i32)
     (local $i i32) (local $b i32) (local $rb i32) (local $o i32) (local $r i32) (local $end4 i32)
     (local $end i32) (local $p i32) (local $q i32) (local $g i32) (local $h i32) (local $w i32)
@@ -883,7 +453,7 @@
     (local $mdyxlo v128) (local $mdyxhi v128) (local $v v128) (local $vg v128) (local $t v128)
     (local $smean f64) (local $sinvstd f64) (local $sscale f64) (local $smdy f64) (local $smdyx f64)
     (local $e f64)
-    (local.set $rb (i32.mul (local.get $ld) (i32.const 8)))
+    (local.set $rb (i32.mul (local.get $ld) (i32.const {{size}})))
     (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 3)))
     (local.set $end (i32.shl (local.get $c) (i32.const 3)))
     (block $done
@@ -914,36 +484,34 @@
             (local.set $u (local.get $w))
             (local.set $r (local.get $b))
             (loop $v4r
-              (v128.store
-                (local.get $u)
+              {{storelo (local.get $u)
                 (f64x2.mul
                   (local.get $scalelo)
                   (f64x2.sub
-                    (f64x2.sub (v128.load (local.get $h)) (local.get $mdylo))
+                    (f64x2.sub {{loadlo (local.get $h)}} (local.get $mdylo))
                     (f64x2.mul
                       (f64x2.mul
-                        (f64x2.sub (v128.load (local.get $q)) (local.get $meanlo))
+                        (f64x2.sub {{loadlo (local.get $q)}} (local.get $meanlo))
                         (local.get $invstdlo))
-                      (local.get $mdyxlo)))))
-              (v128.store offset=16
-                (local.get $u)
+                      (local.get $mdyxlo))))}}
+              {{storehi (local.get $u)
                 (f64x2.mul
                   (local.get $scalehi)
                   (f64x2.sub
-                    (f64x2.sub (v128.load offset=16 (local.get $h)) (local.get $mdyhi))
+                    (f64x2.sub {{loadhi (local.get $h)}} (local.get $mdyhi))
                     (f64x2.mul
                       (f64x2.mul
-                        (f64x2.sub (v128.load offset=16 (local.get $q)) (local.get $meanhi))
+                        (f64x2.sub {{loadhi (local.get $q)}} (local.get $meanhi))
                         (local.get $invstdhi))
-                      (local.get $mdyxhi)))))
+                      (local.get $mdyxhi))))}}
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $h (i32.add (local.get $h) (local.get $rb)))
               (local.set $u (i32.add (local.get $u) (local.get $rb)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $v4r (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (local.set $g (i32.add (local.get $g) (i32.const 32)))
-            (local.set $w (i32.add (local.get $w) (i32.const 32)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size4}})))
+            (local.set $g (i32.add (local.get $g) (i32.const {{size4}})))
+            (local.set $w (i32.add (local.get $w) (i32.const {{size4}})))
             (local.set $o (i32.add (local.get $o) (i32.const 32)))
             (br $v4)))
         (block $td
@@ -959,39 +527,44 @@
             (local.set $u (local.get $w))
             (local.set $r (local.get $b))
             (loop $tr
-              (f64.store
-                (local.get $u)
+              {{store (local.get $u)
                 (f64.mul
                   (local.get $sscale)
                   (f64.sub
-                    (f64.sub (f64.load (local.get $h)) (local.get $smdy))
+                    (f64.sub {{load (local.get $h)}} (local.get $smdy))
                     (f64.mul
                       (f64.mul
-                        (f64.sub (f64.load (local.get $q)) (local.get $smean))
+                        (f64.sub {{load (local.get $q)}} (local.get $smean))
                         (local.get $sinvstd))
-                      (local.get $smdyx)))))
+                      (local.get $smdyx))))}}
               (local.set $q (i32.add (local.get $q) (local.get $rb)))
               (local.set $h (i32.add (local.get $h) (local.get $rb)))
               (local.set $u (i32.add (local.get $u) (local.get $rb)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $tr (local.get $r)))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $g (i32.add (local.get $g) (i32.const 8)))
-            (local.set $w (i32.add (local.get $w) (i32.const 8)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+            (local.set $g (i32.add (local.get $g) (i32.const {{size}})))
+            (local.set $w (i32.add (local.get $w) (i32.const {{size}})))
             (local.set $o (i32.add (local.get $o) (i32.const 8)))
             (br $t)))
         (local.set $i (i32.add (local.get $i) (local.get $b)))
         (br $rows))))
+  ;; @end
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; [N, C, L], f32 storage: rows are the N·C segments of L values; four rows at a time, one per
-  ;; lane, each summed sequentially; element-wise passes run along a row, four values per step.
+  ;; [N, C, L]: rows are the N·C segments of L values; four rows at a time, one per lane (loaded
+  ;; with load32_lane or load64_lane), each summed sequentially; element-wise passes run along a
+  ;; row, one v128 per step (four f32 values or two f64).
+  ;; The elements at A and B (two rows) as the lanes of an f64x2:
+  ;; @f32 load2(A, B) = (f64x2.promote_low_f32x4 (v128.load32_lane 1 B (v128.load32_zero A)))
+  ;; @f64 load2(A, B) = (v128.load64_lane 1 B (v128.load64_zero A))
+  ;; @for T in f32 f64
 
   ;; acc[ch] += Σ_k x[row, k], rows in order.
-  (func $sum3d_f32 (param $x i32) (param $rows i32) (param $c i32) (param $l i32) (param $acc i32)
+  (func $sum3d_{{T}} (param $x i32) (param $rows i32) (param $c i32) (param $l i32) (param $acc i32)
     (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $qend i32) (local $lb i32)
     (local $s01 v128) (local $s23 v128) (local $s f64)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $lb (i32.shl (local.get $l) (i32.const {{shift}})))
     (local.set $p (local.get $x))
     (block $done
       (loop $group
@@ -1005,15 +578,12 @@
             (br_if $kd (i32.ge_u (local.get $q) (local.get $qend)))
             (local.set $s01
               (f64x2.add (local.get $s01)
-                (f64x2.promote_low_f32x4
-                  (v128.load32_lane 1 (i32.add (local.get $q) (local.get $lb))
-                    (v128.load32_zero (local.get $q))))))
+                {{load2 (local.get $q) (i32.add (local.get $q) (local.get $lb))}}))
             (local.set $s23
               (f64x2.add (local.get $s23)
-                (f64x2.promote_low_f32x4
-                  (v128.load32_lane 1 (i32.add (local.get $q) (i32.mul (local.get $lb) (i32.const 3)))
-                    (v128.load32_zero (i32.add (local.get $q) (i32.shl (local.get $lb) (i32.const 1))))))))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                {{load2 (i32.add (local.get $q) (i32.shl (local.get $lb) (i32.const 1)))
+                  (i32.add (local.get $q) (i32.mul (local.get $lb) (i32.const 3)))}}))
+            (local.set $q (i32.add (local.get $q) (i32.const {{size}})))
             (br $k)))
         (local.set $ch (call $add4 (local.get $acc) (local.get $ch) (local.get $c) (local.get $s01) (local.get $s23)))
         (local.set $p (i32.add (local.get $p) (i32.shl (local.get $lb) (i32.const 2))))
@@ -1027,8 +597,8 @@
         (block $kd1
           (loop $k1
             (br_if $kd1 (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $s (f64.add (local.get $s) {{load (local.get $p)}}))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
             (br $k1)))
         (local.set $q (i32.add (local.get $acc) (i32.shl (local.get $ch) (i32.const 3))))
         (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (local.get $s)))
@@ -1037,13 +607,13 @@
         (br $row))))
 
   ;; d = x − mean; sd[ch] += Σ_k d, ss[ch] += Σ_k d², rows in order.
-  (func $dev3d_f32 (param $x i32) (param $rows i32) (param $c i32) (param $l i32)
+  (func $dev3d_{{T}} (param $x i32) (param $rows i32) (param $c i32) (param $l i32)
     (param $mean i32) (param $sd i32) (param $ss i32)
     (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $qend i32) (local $lb i32)
     (local $mu01 v128) (local $mu23 v128) (local $s01 v128) (local $s23 v128)
     (local $t01 v128) (local $t23 v128) (local $d v128)
     (local $mu f64) (local $s f64) (local $t f64) (local $e f64)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $lb (i32.shl (local.get $l) (i32.const {{shift}})))
     (local.set $p (local.get $x))
     (block $done
       (loop $group
@@ -1063,21 +633,18 @@
             (br_if $kd (i32.ge_u (local.get $q) (local.get $qend)))
             (local.set $d
               (f64x2.sub
-                (f64x2.promote_low_f32x4
-                  (v128.load32_lane 1 (i32.add (local.get $q) (local.get $lb))
-                    (v128.load32_zero (local.get $q))))
+                {{load2 (local.get $q) (i32.add (local.get $q) (local.get $lb))}}
                 (local.get $mu01)))
             (local.set $s01 (f64x2.add (local.get $s01) (local.get $d)))
             (local.set $t01 (f64x2.add (local.get $t01) (f64x2.mul (local.get $d) (local.get $d))))
             (local.set $d
               (f64x2.sub
-                (f64x2.promote_low_f32x4
-                  (v128.load32_lane 1 (i32.add (local.get $q) (i32.mul (local.get $lb) (i32.const 3)))
-                    (v128.load32_zero (i32.add (local.get $q) (i32.shl (local.get $lb) (i32.const 1))))))
+                {{load2 (i32.add (local.get $q) (i32.shl (local.get $lb) (i32.const 1)))
+                  (i32.add (local.get $q) (i32.mul (local.get $lb) (i32.const 3)))}}
                 (local.get $mu23)))
             (local.set $s23 (f64x2.add (local.get $s23) (local.get $d)))
             (local.set $t23 (f64x2.add (local.get $t23) (f64x2.mul (local.get $d) (local.get $d))))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (local.set $q (i32.add (local.get $q) (i32.const {{size}})))
             (br $k)))
         (drop (call $add4 (local.get $sd) (local.get $ch) (local.get $c) (local.get $s01) (local.get $s23)))
         (local.set $ch (call $add4 (local.get $ss) (local.get $ch) (local.get $c) (local.get $t01) (local.get $t23)))
@@ -1094,10 +661,10 @@
         (block $kd1
           (loop $k1
             (br_if $kd1 (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $e (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mu)))
+            (local.set $e (f64.sub {{load (local.get $p)}} (local.get $mu)))
             (local.set $s (f64.add (local.get $s) (local.get $e)))
             (local.set $t (f64.add (local.get $t) (f64.mul (local.get $e) (local.get $e))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
             (br $k1)))
         (local.set $q (i32.add (local.get $sd) (i32.shl (local.get $ch) (i32.const 3))))
         (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (local.get $s)))
@@ -1108,11 +675,13 @@
         (br $row))))
 
   ;; y = (x − mean)·scale + shift along each row (y may be x).
-  (func $norm3d_f32 (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $l i32)
+  (func $norm3d_{{T}} (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $l i32)
     (param $mean i32) (param $scale i32) (param $shift i32)
     (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $vend i32) (local $end i32)
     (local $mu f64) (local $sc f64) (local $sh f64) (local $vmu v128) (local $vsc v128) (local $vsh v128)
+    ;; @f32
     (local $v v128)
+    ;; @end
     (local.set $p (local.get $x))
     (local.set $q (local.get $y))
     (block $done
@@ -1124,11 +693,13 @@
         (local.set $vmu (f64x2.splat (local.get $mu)))
         (local.set $vsc (f64x2.splat (local.get $sc)))
         (local.set $vsh (f64x2.splat (local.get $sh)))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -4)) (i32.const 2))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -{{lanes}})) (i32.const {{shift}}))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const {{shift}}))))
         (block $vd
-          (loop $v4
+          (loop $vec
             (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
+            ;; @f32
+            ;; the four f32 as two f64x2 (the high two shuffled down), rejoined after demotion
             (local.set $v (v128.load (local.get $p)))
             (v128.store (local.get $q)
               (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
@@ -1147,33 +718,37 @@
                         (local.get $vmu))
                       (local.get $vsc))
                     (local.get $vsh)))))
+            ;; @f64
+            (v128.store (local.get $q)
+              (f64x2.add
+                (f64x2.mul (f64x2.sub (v128.load (local.get $p)) (local.get $vmu)) (local.get $vsc))
+                (local.get $vsh)))
+            ;; @end
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
             (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (br $v4)))
+            (br $vec)))
         (block $td
           (loop $t
             (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-            (f32.store (local.get $q)
-              (f32.demote_f64
-                (f64.add
-                  (f64.mul (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mu))
-                    (local.get $sc))
-                  (local.get $sh))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            {{store (local.get $q)
+              (f64.add
+                (f64.mul (f64.sub {{load (local.get $p)}} (local.get $mu)) (local.get $sc))
+                (local.get $sh))}}
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+            (local.set $q (i32.add (local.get $q) (i32.const {{size}})))
             (br $t)))
         (local.set $ch (call $next (local.get $ch) (local.get $c)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
   ;; sdy[ch] += Σ_k g, sdyx[ch] += Σ_k g·(x − mean)·invstd, rows in order.
-  (func $grad3d_f32 (param $x i32) (param $dy i32) (param $rows i32) (param $c i32) (param $l i32)
+  (func $grad3d_{{T}} (param $x i32) (param $dy i32) (param $rows i32) (param $c i32) (param $l i32)
     (param $mean i32) (param $invstd i32) (param $sdy i32) (param $sdyx i32)
     (local $r i32) (local $ch i32) (local $p i32) (local $g i32) (local $qend i32) (local $lb i32)
     (local $mu01 v128) (local $mu23 v128) (local $is01 v128) (local $is23 v128)
     (local $s01 v128) (local $s23 v128) (local $t01 v128) (local $t23 v128) (local $gv v128)
     (local $mu f64) (local $is f64) (local $s f64) (local $t f64) (local $e f64)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $lb (i32.shl (local.get $l) (i32.const {{shift}})))
     (local.set $p (local.get $x))
     (local.set $g (local.get $dy))
     (block $done
@@ -1195,38 +770,31 @@
         (block $kd
           (loop $k
             (br_if $kd (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $gv
-              (f64x2.promote_low_f32x4
-                (v128.load32_lane 1 (i32.add (local.get $g) (local.get $lb))
-                  (v128.load32_zero (local.get $g)))))
+            (local.set $gv {{load2 (local.get $g) (i32.add (local.get $g) (local.get $lb))}})
             (local.set $s01 (f64x2.add (local.get $s01) (local.get $gv)))
             (local.set $t01
               (f64x2.add (local.get $t01)
                 (f64x2.mul
                   (f64x2.mul (local.get $gv)
                     (f64x2.sub
-                      (f64x2.promote_low_f32x4
-                        (v128.load32_lane 1 (i32.add (local.get $p) (local.get $lb))
-                          (v128.load32_zero (local.get $p))))
+                      {{load2 (local.get $p) (i32.add (local.get $p) (local.get $lb))}}
                       (local.get $mu01)))
                   (local.get $is01))))
             (local.set $gv
-              (f64x2.promote_low_f32x4
-                (v128.load32_lane 1 (i32.add (local.get $g) (i32.mul (local.get $lb) (i32.const 3)))
-                  (v128.load32_zero (i32.add (local.get $g) (i32.shl (local.get $lb) (i32.const 1)))))))
+              {{load2 (i32.add (local.get $g) (i32.shl (local.get $lb) (i32.const 1)))
+                (i32.add (local.get $g) (i32.mul (local.get $lb) (i32.const 3)))}})
             (local.set $s23 (f64x2.add (local.get $s23) (local.get $gv)))
             (local.set $t23
               (f64x2.add (local.get $t23)
                 (f64x2.mul
                   (f64x2.mul (local.get $gv)
                     (f64x2.sub
-                      (f64x2.promote_low_f32x4
-                        (v128.load32_lane 1 (i32.add (local.get $p) (i32.mul (local.get $lb) (i32.const 3)))
-                          (v128.load32_zero (i32.add (local.get $p) (i32.shl (local.get $lb) (i32.const 1))))))
+                      {{load2 (i32.add (local.get $p) (i32.shl (local.get $lb) (i32.const 1)))
+                        (i32.add (local.get $p) (i32.mul (local.get $lb) (i32.const 3)))}}
                       (local.get $mu23)))
                   (local.get $is23))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+            (local.set $g (i32.add (local.get $g) (i32.const {{size}})))
             (br $k)))
         (drop (call $add4 (local.get $sdy) (local.get $ch) (local.get $c) (local.get $s01) (local.get $s23)))
         (local.set $ch (call $add4 (local.get $sdyx) (local.get $ch) (local.get $c) (local.get $t01) (local.get $t23)))
@@ -1246,16 +814,15 @@
         (block $kd1
           (loop $k1
             (br_if $kd1 (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $e (f64.promote_f32 (f32.load (local.get $g))))
+            (local.set $e {{load (local.get $g)}})
             (local.set $s (f64.add (local.get $s) (local.get $e)))
             (local.set $t
               (f64.add (local.get $t)
                 (f64.mul
-                  (f64.mul (local.get $e)
-                    (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mu)))
+                  (f64.mul (local.get $e) (f64.sub {{load (local.get $p)}} (local.get $mu)))
                   (local.get $is))))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+            (local.set $g (i32.add (local.get $g) (i32.const {{size}})))
             (br $k1)))
         (local.set $qend (i32.add (local.get $sdy) (i32.shl (local.get $ch) (i32.const 3))))
         (f64.store (local.get $qend) (f64.add (f64.load (local.get $qend)) (local.get $s)))
@@ -1267,14 +834,16 @@
 
   ;; Along each row: batch statistics dx = scale·(dy − mdy − x̂·mdyx) with x̂ = (x − mean)·invstd,
   ;; constant statistics dx = scale·dy (dx may be dy).
-  (func $dx3d_f32 (param $x i32) (param $dy i32) (param $dx i32) (param $rows i32) (param $c i32)
+  (func $dx3d_{{T}} (param $x i32) (param $dy i32) (param $dx i32) (param $rows i32) (param $c i32)
     (param $l i32) (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32)
     (param $mdyx i32) (param $batch i32)
     (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $w i32) (local $vend i32)
     (local $end i32) (local $o i32)
     (local $mu f64) (local $is f64) (local $sc f64) (local $a f64) (local $b f64)
     (local $vmu v128) (local $vis v128) (local $vsc v128) (local $va v128) (local $vb v128)
+    ;; @f32
     (local $v v128) (local $gv v128)
+    ;; @end
     (local.set $p (local.get $x))
     (local.set $q (local.get $dy))
     (local.set $w (local.get $dx))
@@ -1292,13 +861,15 @@
         (local.set $vsc (f64x2.splat (local.get $sc)))
         (local.set $va (f64x2.splat (local.get $a)))
         (local.set $vb (f64x2.splat (local.get $b)))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -4)) (i32.const 2))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -{{lanes}})) (i32.const {{shift}}))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const {{shift}}))))
         (if (local.get $batch)
           (then
             (block $vd
-              (loop $v4
+              (loop $vec
                 (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
+                ;; @f32
+                ;; as in norm3d: two f64x2 halves, rejoined after demotion
                 (local.set $v (v128.load (local.get $p)))
                 (local.set $gv (v128.load (local.get $q)))
                 (v128.store (local.get $w)
@@ -1327,31 +898,38 @@
                                 (local.get $vmu))
                               (local.get $vis))
                             (local.get $vb)))))))
+                ;; @f64
+                (v128.store (local.get $w)
+                  (f64x2.mul (local.get $vsc)
+                    (f64x2.sub
+                      (f64x2.sub (v128.load (local.get $q)) (local.get $va))
+                      (f64x2.mul
+                        (f64x2.mul (f64x2.sub (v128.load (local.get $p)) (local.get $vmu)) (local.get $vis))
+                        (local.get $vb)))))
+                ;; @end
                 (local.set $p (i32.add (local.get $p) (i32.const 16)))
                 (local.set $q (i32.add (local.get $q) (i32.const 16)))
                 (local.set $w (i32.add (local.get $w) (i32.const 16)))
-                (br $v4)))
+                (br $vec)))
             (block $td
               (loop $t
                 (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-                (f32.store (local.get $w)
-                  (f32.demote_f64
-                    (f64.mul (local.get $sc)
-                      (f64.sub
-                        (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $a))
-                        (f64.mul
-                          (f64.mul
-                            (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mu))
-                            (local.get $is))
-                          (local.get $b))))))
-                (local.set $p (i32.add (local.get $p) (i32.const 4)))
-                (local.set $q (i32.add (local.get $q) (i32.const 4)))
-                (local.set $w (i32.add (local.get $w) (i32.const 4)))
+                {{store (local.get $w)
+                  (f64.mul (local.get $sc)
+                    (f64.sub
+                      (f64.sub {{load (local.get $q)}} (local.get $a))
+                      (f64.mul
+                        (f64.mul (f64.sub {{load (local.get $p)}} (local.get $mu)) (local.get $is))
+                        (local.get $b))))}}
+                (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+                (local.set $q (i32.add (local.get $q) (i32.const {{size}})))
+                (local.set $w (i32.add (local.get $w) (i32.const {{size}})))
                 (br $t))))
           (else
             (block $vd2
-              (loop $v42
+              (loop $vec2
                 (br_if $vd2 (i32.ge_u (local.get $p) (local.get $vend)))
+                ;; @f32
                 (local.set $gv (v128.load (local.get $q)))
                 (v128.store (local.get $w)
                   (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
@@ -1361,351 +939,25 @@
                       (f64x2.mul (local.get $vsc)
                         (f64x2.promote_low_f32x4
                           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv)))))))
-                (local.set $p (i32.add (local.get $p) (i32.const 16)))
-                (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                (local.set $w (i32.add (local.get $w) (i32.const 16)))
-                (br $v42)))
-            (block $td2
-              (loop $t2
-                (br_if $td2 (i32.ge_u (local.get $p) (local.get $end)))
-                (f32.store (local.get $w)
-                  (f32.demote_f64 (f64.mul (local.get $sc) (f64.promote_f32 (f32.load (local.get $q))))))
-                (local.set $p (i32.add (local.get $p) (i32.const 4)))
-                (local.set $q (i32.add (local.get $q) (i32.const 4)))
-                (local.set $w (i32.add (local.get $w) (i32.const 4)))
-                (br $t2)))))
-        (local.set $ch (call $next (local.get $ch) (local.get $c)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
-
-  ;; ---------------------------------------------------------------------------------------------
-  ;; [N, C, L], f64 storage: the same passes (row sums four rows at a time with load64_lane).
-
-  (func $sum3d_f64 (param $x i32) (param $rows i32) (param $c i32) (param $l i32) (param $acc i32)
-    (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $qend i32) (local $lb i32)
-    (local $s01 v128) (local $s23 v128) (local $s f64)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $p (local.get $x))
-    (block $done
-      (loop $group
-        (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
-        (local.set $s01 (v128.const i64x2 0 0))
-        (local.set $s23 (v128.const i64x2 0 0))
-        (local.set $q (local.get $p))
-        (local.set $qend (i32.add (local.get $p) (local.get $lb)))
-        (block $kd
-          (loop $k
-            (br_if $kd (i32.ge_u (local.get $q) (local.get $qend)))
-            (local.set $s01
-              (f64x2.add (local.get $s01)
-                (v128.load64_lane 1 (i32.add (local.get $q) (local.get $lb))
-                    (v128.load64_zero (local.get $q)))))
-            (local.set $s23
-              (f64x2.add (local.get $s23)
-                (v128.load64_lane 1 (i32.add (local.get $q) (i32.mul (local.get $lb) (i32.const 3)))
-                    (v128.load64_zero (i32.add (local.get $q) (i32.shl (local.get $lb) (i32.const 1)))))))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (br $k)))
-        (local.set $ch (call $add4 (local.get $acc) (local.get $ch) (local.get $c) (local.get $s01) (local.get $s23)))
-        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $lb) (i32.const 2))))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
-        (br $group)))
-    (block $done1
-      (loop $row
-        (br_if $done1 (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $s (f64.const 0))
-        (local.set $qend (i32.add (local.get $p) (local.get $lb)))
-        (block $kd1
-          (loop $k1
-            (br_if $kd1 (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $s (f64.add (local.get $s) (f64.load (local.get $p))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (br $k1)))
-        (local.set $q (i32.add (local.get $acc) (i32.shl (local.get $ch) (i32.const 3))))
-        (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (local.get $s)))
-        (local.set $ch (call $next (local.get $ch) (local.get $c)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
-
-  (func $dev3d_f64 (param $x i32) (param $rows i32) (param $c i32) (param $l i32)
-    (param $mean i32) (param $sd i32) (param $ss i32)
-    (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $qend i32) (local $lb i32)
-    (local $mu01 v128) (local $mu23 v128) (local $s01 v128) (local $s23 v128)
-    (local $t01 v128) (local $t23 v128) (local $d v128)
-    (local $mu f64) (local $s f64) (local $t f64) (local $e f64)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $p (local.get $x))
-    (block $done
-      (loop $group
-        (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
-        (local.set $mu01 (call $pair (local.get $mean) (local.get $ch) (local.get $c)))
-        (local.set $mu23
-          (call $pair (local.get $mean)
-            (call $next (call $next (local.get $ch) (local.get $c)) (local.get $c)) (local.get $c)))
-        (local.set $s01 (v128.const i64x2 0 0))
-        (local.set $s23 (v128.const i64x2 0 0))
-        (local.set $t01 (v128.const i64x2 0 0))
-        (local.set $t23 (v128.const i64x2 0 0))
-        (local.set $q (local.get $p))
-        (local.set $qend (i32.add (local.get $p) (local.get $lb)))
-        (block $kd
-          (loop $k
-            (br_if $kd (i32.ge_u (local.get $q) (local.get $qend)))
-            (local.set $d
-              (f64x2.sub
-                (v128.load64_lane 1 (i32.add (local.get $q) (local.get $lb))
-                    (v128.load64_zero (local.get $q)))
-                (local.get $mu01)))
-            (local.set $s01 (f64x2.add (local.get $s01) (local.get $d)))
-            (local.set $t01 (f64x2.add (local.get $t01) (f64x2.mul (local.get $d) (local.get $d))))
-            (local.set $d
-              (f64x2.sub
-                (v128.load64_lane 1 (i32.add (local.get $q) (i32.mul (local.get $lb) (i32.const 3)))
-                    (v128.load64_zero (i32.add (local.get $q) (i32.shl (local.get $lb) (i32.const 1)))))
-                (local.get $mu23)))
-            (local.set $s23 (f64x2.add (local.get $s23) (local.get $d)))
-            (local.set $t23 (f64x2.add (local.get $t23) (f64x2.mul (local.get $d) (local.get $d))))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (br $k)))
-        (drop (call $add4 (local.get $sd) (local.get $ch) (local.get $c) (local.get $s01) (local.get $s23)))
-        (local.set $ch (call $add4 (local.get $ss) (local.get $ch) (local.get $c) (local.get $t01) (local.get $t23)))
-        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $lb) (i32.const 2))))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
-        (br $group)))
-    (block $done1
-      (loop $row
-        (br_if $done1 (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $mu (f64.load (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $s (f64.const 0))
-        (local.set $t (f64.const 0))
-        (local.set $qend (i32.add (local.get $p) (local.get $lb)))
-        (block $kd1
-          (loop $k1
-            (br_if $kd1 (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $e (f64.sub (f64.load (local.get $p)) (local.get $mu)))
-            (local.set $s (f64.add (local.get $s) (local.get $e)))
-            (local.set $t (f64.add (local.get $t) (f64.mul (local.get $e) (local.get $e))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (br $k1)))
-        (local.set $q (i32.add (local.get $sd) (i32.shl (local.get $ch) (i32.const 3))))
-        (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (local.get $s)))
-        (local.set $q (i32.add (local.get $ss) (i32.shl (local.get $ch) (i32.const 3))))
-        (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (local.get $t)))
-        (local.set $ch (call $next (local.get $ch) (local.get $c)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
-
-  (func $grad3d_f64 (param $x i32) (param $dy i32) (param $rows i32) (param $c i32) (param $l i32)
-    (param $mean i32) (param $invstd i32) (param $sdy i32) (param $sdyx i32)
-    (local $r i32) (local $ch i32) (local $p i32) (local $g i32) (local $qend i32) (local $lb i32)
-    (local $mu01 v128) (local $mu23 v128) (local $is01 v128) (local $is23 v128)
-    (local $s01 v128) (local $s23 v128) (local $t01 v128) (local $t23 v128) (local $gv v128)
-    (local $mu f64) (local $is f64) (local $s f64) (local $t f64) (local $e f64)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $p (local.get $x))
-    (local.set $g (local.get $dy))
-    (block $done
-      (loop $group
-        (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
-        (local.set $mu01 (call $pair (local.get $mean) (local.get $ch) (local.get $c)))
-        (local.set $is01 (call $pair (local.get $invstd) (local.get $ch) (local.get $c)))
-        (local.set $mu23
-          (call $pair (local.get $mean)
-            (call $next (call $next (local.get $ch) (local.get $c)) (local.get $c)) (local.get $c)))
-        (local.set $is23
-          (call $pair (local.get $invstd)
-            (call $next (call $next (local.get $ch) (local.get $c)) (local.get $c)) (local.get $c)))
-        (local.set $s01 (v128.const i64x2 0 0))
-        (local.set $s23 (v128.const i64x2 0 0))
-        (local.set $t01 (v128.const i64x2 0 0))
-        (local.set $t23 (v128.const i64x2 0 0))
-        (local.set $qend (i32.add (local.get $p) (local.get $lb)))
-        (block $kd
-          (loop $k
-            (br_if $kd (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $gv
-              (v128.load64_lane 1 (i32.add (local.get $g) (local.get $lb))
-                  (v128.load64_zero (local.get $g))))
-            (local.set $s01 (f64x2.add (local.get $s01) (local.get $gv)))
-            (local.set $t01
-              (f64x2.add (local.get $t01)
-                (f64x2.mul
-                  (f64x2.mul (local.get $gv)
-                    (f64x2.sub
-                      (v128.load64_lane 1 (i32.add (local.get $p) (local.get $lb))
-                          (v128.load64_zero (local.get $p)))
-                      (local.get $mu01)))
-                  (local.get $is01))))
-            (local.set $gv
-              (v128.load64_lane 1 (i32.add (local.get $g) (i32.mul (local.get $lb) (i32.const 3)))
-                  (v128.load64_zero (i32.add (local.get $g) (i32.shl (local.get $lb) (i32.const 1))))))
-            (local.set $s23 (f64x2.add (local.get $s23) (local.get $gv)))
-            (local.set $t23
-              (f64x2.add (local.get $t23)
-                (f64x2.mul
-                  (f64x2.mul (local.get $gv)
-                    (f64x2.sub
-                      (v128.load64_lane 1 (i32.add (local.get $p) (i32.mul (local.get $lb) (i32.const 3)))
-                          (v128.load64_zero (i32.add (local.get $p) (i32.shl (local.get $lb) (i32.const 1)))))
-                      (local.get $mu23)))
-                  (local.get $is23))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $g (i32.add (local.get $g) (i32.const 8)))
-            (br $k)))
-        (drop (call $add4 (local.get $sdy) (local.get $ch) (local.get $c) (local.get $s01) (local.get $s23)))
-        (local.set $ch (call $add4 (local.get $sdyx) (local.get $ch) (local.get $c) (local.get $t01) (local.get $t23)))
-        ;; p and g stand at the end of the group's first row: skip the other three.
-        (local.set $p (i32.add (local.get $p) (i32.mul (local.get $lb) (i32.const 3))))
-        (local.set $g (i32.add (local.get $g) (i32.mul (local.get $lb) (i32.const 3))))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
-        (br $group)))
-    (block $done1
-      (loop $row
-        (br_if $done1 (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $mu (f64.load (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $is (f64.load (i32.add (local.get $invstd) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $s (f64.const 0))
-        (local.set $t (f64.const 0))
-        (local.set $qend (i32.add (local.get $p) (local.get $lb)))
-        (block $kd1
-          (loop $k1
-            (br_if $kd1 (i32.ge_u (local.get $p) (local.get $qend)))
-            (local.set $e (f64.load (local.get $g)))
-            (local.set $s (f64.add (local.get $s) (local.get $e)))
-            (local.set $t
-              (f64.add (local.get $t)
-                (f64.mul
-                  (f64.mul (local.get $e)
-                    (f64.sub (f64.load (local.get $p)) (local.get $mu)))
-                  (local.get $is))))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $g (i32.add (local.get $g) (i32.const 8)))
-            (br $k1)))
-        (local.set $qend (i32.add (local.get $sdy) (i32.shl (local.get $ch) (i32.const 3))))
-        (f64.store (local.get $qend) (f64.add (f64.load (local.get $qend)) (local.get $s)))
-        (local.set $qend (i32.add (local.get $sdyx) (i32.shl (local.get $ch) (i32.const 3))))
-        (f64.store (local.get $qend) (f64.add (f64.load (local.get $qend)) (local.get $t)))
-        (local.set $ch (call $next (local.get $ch) (local.get $c)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
-
-  (func $norm3d_f64 (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $l i32)
-    (param $mean i32) (param $scale i32) (param $shift i32)
-    (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $vend i32) (local $end i32)
-    (local $mu f64) (local $sc f64) (local $sh f64) (local $vmu v128) (local $vsc v128) (local $vsh v128)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $y))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $mu (f64.load (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $sc (f64.load (i32.add (local.get $scale) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $sh (f64.load (i32.add (local.get $shift) (i32.shl (local.get $ch) (i32.const 3)))))
-        (local.set $vmu (f64x2.splat (local.get $mu)))
-        (local.set $vsc (f64x2.splat (local.get $sc)))
-        (local.set $vsh (f64x2.splat (local.get $sh)))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -2)) (i32.const 3))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const 3))))
-        (block $vd
-          (loop $v2
-            (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
-            (v128.store (local.get $q)
-              (f64x2.add
-                (f64x2.mul (f64x2.sub (v128.load (local.get $p)) (local.get $vmu)) (local.get $vsc))
-                (local.get $vsh)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (br $v2)))
-        (block $td
-          (loop $t
-            (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-            (f64.store (local.get $q)
-              (f64.add
-                (f64.mul (f64.sub (f64.load (local.get $p)) (local.get $mu)) (local.get $sc))
-                (local.get $sh)))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (local.set $q (i32.add (local.get $q) (i32.const 8)))
-            (br $t)))
-        (local.set $ch (call $next (local.get $ch) (local.get $c)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
-
-  (func $dx3d_f64 (param $x i32) (param $dy i32) (param $dx i32) (param $rows i32) (param $c i32)
-    (param $l i32) (param $mean i32) (param $invstd i32) (param $scale i32) (param $mdy i32)
-    (param $mdyx i32) (param $batch i32)
-    (local $r i32) (local $ch i32) (local $p i32) (local $q i32) (local $w i32) (local $vend i32)
-    (local $end i32) (local $o i32)
-    (local $mu f64) (local $is f64) (local $sc f64) (local $a f64) (local $b f64)
-    (local $vmu v128) (local $vis v128) (local $vsc v128) (local $va v128) (local $vb v128)
-    (local.set $p (local.get $x))
-    (local.set $q (local.get $dy))
-    (local.set $w (local.get $dx))
-    (block $done
-      (loop $row
-        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $o (i32.shl (local.get $ch) (i32.const 3)))
-        (local.set $mu (f64.load (i32.add (local.get $mean) (local.get $o))))
-        (local.set $is (f64.load (i32.add (local.get $invstd) (local.get $o))))
-        (local.set $sc (f64.load (i32.add (local.get $scale) (local.get $o))))
-        (local.set $a (f64.load (i32.add (local.get $mdy) (local.get $o))))
-        (local.set $b (f64.load (i32.add (local.get $mdyx) (local.get $o))))
-        (local.set $vmu (f64x2.splat (local.get $mu)))
-        (local.set $vis (f64x2.splat (local.get $is)))
-        (local.set $vsc (f64x2.splat (local.get $sc)))
-        (local.set $va (f64x2.splat (local.get $a)))
-        (local.set $vb (f64x2.splat (local.get $b)))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $l) (i32.const -2)) (i32.const 3))))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $l) (i32.const 3))))
-        (if (local.get $batch)
-          (then
-            (block $vd
-              (loop $v2
-                (br_if $vd (i32.ge_u (local.get $p) (local.get $vend)))
-                (v128.store (local.get $w)
-                  (f64x2.mul (local.get $vsc)
-                    (f64x2.sub
-                      (f64x2.sub (v128.load (local.get $q)) (local.get $va))
-                      (f64x2.mul
-                        (f64x2.mul (f64x2.sub (v128.load (local.get $p)) (local.get $vmu)) (local.get $vis))
-                        (local.get $vb)))))
-                (local.set $p (i32.add (local.get $p) (i32.const 16)))
-                (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                (local.set $w (i32.add (local.get $w) (i32.const 16)))
-                (br $v2)))
-            (block $td
-              (loop $t
-                (br_if $td (i32.ge_u (local.get $p) (local.get $end)))
-                (f64.store (local.get $w)
-                  (f64.mul (local.get $sc)
-                    (f64.sub
-                      (f64.sub (f64.load (local.get $q)) (local.get $a))
-                      (f64.mul
-                        (f64.mul (f64.sub (f64.load (local.get $p)) (local.get $mu)) (local.get $is))
-                        (local.get $b)))))
-                (local.set $p (i32.add (local.get $p) (i32.const 8)))
-                (local.set $q (i32.add (local.get $q) (i32.const 8)))
-                (local.set $w (i32.add (local.get $w) (i32.const 8)))
-                (br $t))))
-          (else
-            (block $vd2
-              (loop $v22
-                (br_if $vd2 (i32.ge_u (local.get $p) (local.get $vend)))
+                ;; @f64
                 (v128.store (local.get $w) (f64x2.mul (local.get $vsc) (v128.load (local.get $q))))
+                ;; @end
                 (local.set $p (i32.add (local.get $p) (i32.const 16)))
                 (local.set $q (i32.add (local.get $q) (i32.const 16)))
                 (local.set $w (i32.add (local.get $w) (i32.const 16)))
-                (br $v22)))
+                (br $vec2)))
             (block $td2
               (loop $t2
                 (br_if $td2 (i32.ge_u (local.get $p) (local.get $end)))
-                (f64.store (local.get $w) (f64.mul (local.get $sc) (f64.load (local.get $q))))
-                (local.set $p (i32.add (local.get $p) (i32.const 8)))
-                (local.set $q (i32.add (local.get $q) (i32.const 8)))
-                (local.set $w (i32.add (local.get $w) (i32.const 8)))
+                {{store (local.get $w) (f64.mul (local.get $sc) {{load (local.get $q)}})}}
+                (local.set $p (i32.add (local.get $p) (i32.const {{size}})))
+                (local.set $q (i32.add (local.get $q) (i32.const {{size}})))
+                (local.set $w (i32.add (local.get $w) (i32.const {{size}})))
                 (br $t2)))))
         (local.set $ch (call $next (local.get $ch) (local.get $c)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
+  ;; @end
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Entry points. Per-channel vectors are f64 arrays of c values at the given offsets.
