@@ -7,7 +7,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Storage } from '../tensor/dtype.js';
 import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
-import { keep, Tensor } from '../tensor/tensor.js';
+import { keep, scoped, Tensor } from '../tensor/tensor.js';
 
 /**
  * A leaf tensor that a module trains: it requires grad by default, and a `Module` finds it among
@@ -62,6 +62,15 @@ export abstract class Module {
   training = true;
   private readonly _buffers = new Map<string, Tensor | null>();
 
+  constructor() {
+    // `forward` runs in its own scope: the intermediates it makes and does not return are
+    // released when it returns (a tensor a forward keeps in a field needs `keep`).
+    const forward = this.forward;
+    const label = `${new.target.name}.forward`;
+    this.forward = (...inputs: Tensor[]): Tensor =>
+      scoped(label, () => forward.apply(this, inputs));
+  }
+
   /**
    * The module's computation. Call it directly: JavaScript has no `__call__`.
    * @example const y = model.forward(x);
@@ -74,7 +83,7 @@ export abstract class Module {
    * @example this.registerBuffer('running_mean', zeros([c]));
    */
   protected registerBuffer(name: string, value: Tensor | null): void {
-    this._buffers.set(name, value);
+    this._buffers.set(name, value === null ? null : keep(value));
   }
 
   /**

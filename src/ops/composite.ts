@@ -3,7 +3,7 @@
  * derives their backward from the primitives they call.
  */
 import { ValueError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { scoped, type Tensor } from '../tensor/tensor.js';
 import { normalizeDims, numelOf } from '../tensor/shape.js';
 import { abs, div, eq, exp, log, mul, pow, sqrt, sub, add, where, gt, lt } from './elementwise.js';
 import { max, sum, mean } from './reduce.js';
@@ -37,8 +37,10 @@ export function variance(
   const { correction = 1, keepdim = false } = options;
   const dims = normalizeDims(dim, x.ndim, 'var');
   const n = numelOf(dims.map((d) => x.shape[d]));
-  const centered = sub(x, mean(x, dims, true));
-  return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, n - correction));
+  return scoped('var', () => {
+    const centered = sub(x, mean(x, dims, true));
+    return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, n - correction));
+  });
 }
 
 /**
@@ -46,7 +48,7 @@ export function variance(
  * @example x.std(1)
  */
 export function std(x: Tensor, dim?: number | readonly number[], options: VarOptions = {}): Tensor {
-  return sqrt(variance(x, dim, options));
+  return scoped('std', () => sqrt(variance(x, dim, options)));
 }
 
 /** Max over several dims with the size-1 dims kept (values only). */
@@ -64,10 +66,12 @@ function amaxKeep(x: Tensor, dims: readonly number[]): Tensor {
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const dims = normalizeDims(dim, x.ndim, 'logsumexp');
   if (x.ndim === 0) return x;
-  const raw = amaxKeep(x.detach(), dims);
-  const m = where(eq(abs(raw), Infinity), 0, raw);
-  const out = add(log(sum(exp(sub(x, m)), dims, true)), m);
-  return keepdim ? out : dims.reduceRight((t, d) => squeeze(t, d), out);
+  return scoped('logsumexp', () => {
+    const raw = amaxKeep(x.detach(), dims);
+    const m = where(eq(abs(raw), Infinity), 0, raw);
+    const out = add(log(sum(exp(sub(x, m)), dims, true)), m);
+    return keepdim ? out : dims.reduceRight((t, d) => squeeze(t, d), out);
+  });
 }
 
 /**
@@ -76,8 +80,10 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
  */
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDims(dim, x.ndim, 'softmax');
-  const e = exp(sub(x, amaxKeep(x.detach(), d)));
-  return div(e, sum(e, d, true));
+  return scoped('softmax', () => {
+    const e = exp(sub(x, amaxKeep(x.detach(), d)));
+    return div(e, sum(e, d, true));
+  });
 }
 
 /**
@@ -85,7 +91,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  * @example logSoftmax(logits, 1)
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return sub(x, logsumexp(x, dim, true));
+  return scoped('logSoftmax', () => sub(x, logsumexp(x, dim, true)));
 }
 
 /**
@@ -98,8 +104,10 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const hi = max ?? null;
   if (lo === null && hi === null)
     throw new ValueError("clamp: At least one of 'min' or 'max' must not be None");
-  let y = x;
-  if (lo !== null) y = where(lt(y, lo), lo, y);
-  if (hi !== null) y = where(gt(y, hi), hi, y);
-  return y;
+  return scoped('clamp', () => {
+    let y = x;
+    if (lo !== null) y = where(lt(y, lo), lo, y);
+    if (hi !== null) y = where(gt(y, hi), hi, y);
+    return y;
+  });
 }

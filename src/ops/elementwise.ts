@@ -8,7 +8,7 @@ import { apply, definePrimitive } from '../autograd/function.js';
 import { binaryKernel, broadcastLayout, unaryKernel, whereKernel } from '../kernels/elementwise.js';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numelOf, shapesEqual } from '../tensor/shape.js';
-import { emptyTensor, floatDtype, type Tensor } from '../tensor/tensor.js';
+import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
 import { operands, type Operand } from './operand.js';
 import { broadcastTo } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
@@ -150,7 +150,8 @@ const whereP = definePrimitive({
  */
 export function add(a: Operand, b: Operand, alpha?: number): Tensor {
   const [x, y] = operands(a, b, 'add');
-  return apply(addP, [x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)], null);
+  if (alpha === undefined || alpha === 1) return apply(addP, [x, y], null);
+  return scoped('add', () => apply(addP, [x, mul(y, alpha)], null));
 }
 
 /**
@@ -159,7 +160,8 @@ export function add(a: Operand, b: Operand, alpha?: number): Tensor {
  */
 export function sub(a: Operand, b: Operand, alpha?: number): Tensor {
   const [x, y] = operands(a, b, 'sub');
-  return apply(subP, [x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)], null);
+  if (alpha === undefined || alpha === 1) return apply(subP, [x, y], null);
+  return scoped('sub', () => apply(subP, [x, mul(y, alpha)], null));
 }
 
 /**
@@ -192,7 +194,7 @@ export function maximum(a: Operand, b: Operand): Tensor {
  */
 export function minimum(a: Operand, b: Operand): Tensor {
   const [x, y] = operands(a, b, 'minimum');
-  return neg(maximum(neg(x), neg(y)));
+  return scoped('minimum', () => neg(maximum(neg(x), neg(y))));
 }
 
 /**

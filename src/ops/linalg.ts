@@ -7,7 +7,7 @@ import { apply, definePrimitive } from '../autograd/function.js';
 import { matmulKernel } from '../kernels/matmul.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { broadcastShapes, contiguousStrides, fmtShape, numelOf } from '../tensor/shape.js';
-import { emptyTensor, floatDtype, type Tensor } from '../tensor/tensor.js';
+import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
 import { reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { unbroadcast } from './unbroadcast.js';
 
@@ -124,7 +124,7 @@ function checkMatmul(a: Tensor, b: Tensor, ta: boolean, tb: boolean): void {
  */
 export function matmulNT(a: Tensor, b: Tensor): Tensor {
   checkMatmul(a, b, false, true);
-  if (a.ndim < 2 || b.ndim < 2) return matmul(a, transpose(b, -2, -1));
+  if (a.ndim < 2 || b.ndim < 2) return scoped('matmul', () => matmul(a, transpose(b, -2, -1)));
   return mm(a, b, false, true);
 }
 
@@ -139,8 +139,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`,
     );
   }
-  if (a.ndim === 1 && b.ndim === 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
-  if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
-  if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+  if (a.ndim === 1 || b.ndim === 1) {
+    return scoped('matmul', () => {
+      if (a.ndim === 1 && b.ndim === 1) {
+        return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
+      }
+      if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+      return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+    });
+  }
   return mm(a, b, false, false);
 }

@@ -26,7 +26,7 @@ import {
   shapesEqual,
   type Shape,
 } from '../tensor/shape.js';
-import { emptyTensor, type Tensor } from '../tensor/tensor.js';
+import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
 import { unbroadcast } from './unbroadcast.js';
 import { toDtype } from './elementwise.js';
 
@@ -312,9 +312,11 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, tensors[0].ndim + 1, 'stack');
-  return cat(
-    tensors.map((t) => unsqueeze(t, d)),
-    d,
+  return scoped('stack', () =>
+    cat(
+      tensors.map((t) => unsqueeze(t, d)),
+      d,
+    ),
   );
 }
 

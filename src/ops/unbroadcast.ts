@@ -1,5 +1,5 @@
 import { shapesEqual, type Shape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { scoped, type Tensor } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -16,6 +16,5 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < g.shape.length; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
   }
-  const summed = dims.length > 0 ? sum(g, dims, true) : g;
-  return reshape(summed, shape);
+  return scoped('unbroadcast', () => reshape(dims.length > 0 ? sum(g, dims, true) : g, shape));
 }

@@ -6,8 +6,9 @@
  */
 import { DTypeError, IndexError, ShapeError, ValueError } from '../../errors.js';
 import { isFloat } from '../../tensor/dtype.js';
+import { classTargets as scanTargets, type ClassTargets } from '../../ops/class-targets.js';
 import { fmtShape, shapesEqual } from '../../tensor/shape.js';
-import { floatDtype, Tensor } from '../../tensor/tensor.js';
+import { floatDtype, scoped, Tensor } from '../../tensor/tensor.js';
 import { add, div, exp, log, maximum, mul, neg, sub, where } from '../../ops/elementwise.js';
 import { mean, sum } from '../../ops/reduce.js';
 import { logSoftmax, square } from '../../ops/composite.js';
@@ -42,17 +43,19 @@ export interface MseLossOptions {
  * @example mseLoss(pred, y)
  */
 export function mseLoss(input: Tensor, target: Tensor, options: MseLossOptions = {}): Tensor {
-  const reduction = checkReduction(options.reduction ?? 'mean');
-  floatDtype(input, 'mseLoss');
-  floatDtype(target, 'mseLoss');
-  if (!shapesEqual(input.shape, target.shape)) {
-    throw new ShapeError(
-      `mseLoss: Using a target size (${fmtShape(target.shape)}) that is different to the input ` +
-        `size (${fmtShape(input.shape)}). This will likely lead to incorrect results due to ` +
-        'broadcasting. Please ensure they have the same size.',
-    );
-  }
-  return reduce(square(sub(input, target)), reduction);
+  return scoped('mseLoss', () => {
+    const reduction = checkReduction(options.reduction ?? 'mean');
+    floatDtype(input, 'mseLoss');
+    floatDtype(target, 'mseLoss');
+    if (!shapesEqual(input.shape, target.shape)) {
+      throw new ShapeError(
+        `mseLoss: Using a target size (${fmtShape(target.shape)}) that is different to the input ` +
+          `size (${fmtShape(input.shape)}). This will likely lead to incorrect results due to ` +
+          'broadcasting. Please ensure they have the same size.',
+      );
+    }
+    return reduce(square(sub(input, target)), reduction);
+  });
 }
 
 // ---- negative log-likelihood and cross-entropy --------------------------------------------------
@@ -77,15 +80,6 @@ export interface CrossEntropyOptions extends NllLossOptions {
 }
 
 /** Class-index targets, checked once: the indices with ignored entries set to 0, and a keep mask. */
-interface ClassTargets {
-  /** int32, the target's shape; ignored entries hold 0 so that gather stays in range. */
-  index: Tensor;
-  /** 1 where the target counts, 0 where it equals ignoreIndex; null when nothing is ignored. */
-  keep: Tensor | null;
-  /** How many targets count (the mean's denominator without class weights). */
-  count: number;
-}
-
 /**
  * Checks that `input` is [C] with a 0-d target, or [N, C, d1, …] with a target [N, d1, …], in
  * PyTorch's wording (as ShapeErrors).
@@ -134,28 +128,7 @@ function classTargets(
   }
   checkClassShapes(op, input, target);
   const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
-  const t = target.data as Int32Array;
-  const safe = new Int32Array(t.length);
-  let keepMask: Float64Array | null = null;
-  let count = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i];
-    if (c === ignoreIndex) {
-      keepMask ??= new Float64Array(t.length).fill(1);
-      keepMask[i] = 0;
-      continue;
-    }
-    if (c < 0 || c >= classes) {
-      throw new IndexError(
-        `Target ${c} is out of bounds. (${op}: class indices must be in [0, ${classes - 1}] for ` +
-          `input ${fmtShape(input.shape)} with ${classes} classes, or equal ignoreIndex ${ignoreIndex})`,
-      );
-    }
-    safe[i] = c;
-    count++;
-  }
-  const keep = keepMask === null ? null : new Tensor(keepMask, target.shape).to(input.dtype);
-  return { index: new Tensor(safe, target.shape), keep, count };
+  return scanTargets(op, input, target, classes, ignoreIndex);
 }
 
 function checkWeight(op: string, weight: Tensor | null, classes: number): void {
@@ -225,13 +198,15 @@ function unbatch(loss: Tensor, input: Tensor, reduction: Reduction): Tensor {
  * @example nllLoss(logSoftmax(logits, 1), labels)
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
-  const { weight = null, ignoreIndex = -100 } = options;
-  const reduction = checkReduction(options.reduction ?? 'mean');
-  floatDtype(input, 'nllLoss');
-  const t0 = classTargets('nllLoss', input, target, ignoreIndex);
-  checkWeight('nllLoss', weight, input.ndim === 1 ? input.shape[0] : input.shape[1]);
-  const { x, t } = asBatch(input, t0);
-  return unbatch(nllCore(x, t, weight, reduction), input, reduction);
+  return scoped('nllLoss', () => {
+    const { weight = null, ignoreIndex = -100 } = options;
+    const reduction = checkReduction(options.reduction ?? 'mean');
+    floatDtype(input, 'nllLoss');
+    const t0 = classTargets('nllLoss', input, target, ignoreIndex);
+    checkWeight('nllLoss', weight, input.ndim === 1 ? input.shape[0] : input.shape[1]);
+    const { x, t } = asBatch(input, t0);
+    return unbatch(nllCore(x, t, weight, reduction), input, reduction);
+  });
 }
 
 /**
@@ -253,42 +228,44 @@ export function crossEntropy(
   target: Tensor,
   options: CrossEntropyOptions = {},
 ): Tensor {
-  const { weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
-  const reduction = checkReduction(options.reduction ?? 'mean');
-  floatDtype(input, 'crossEntropy');
-  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-    throw new ValueError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
-  }
-  if (input.ndim === 0) {
-    throw new ShapeError(
-      `crossEntropy: Expected 1 or more dimensions (got 0) (input [], target ${fmtShape(target.shape)})`,
-    );
-  }
-  const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
-  checkWeight('crossEntropy', weight, classes);
-  if (isFloat(target.dtype) && shapesEqual(target.shape, input.shape)) {
-    if (ignoreIndex >= 0) {
-      throw new ValueError(
-        `crossEntropy: ignore_index is not supported for floating point target (got ignoreIndex ${ignoreIndex})`,
+  return scoped('crossEntropy', () => {
+    const { weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
+    const reduction = checkReduction(options.reduction ?? 'mean');
+    floatDtype(input, 'crossEntropy');
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+      throw new ValueError(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+    }
+    if (input.ndim === 0) {
+      throw new ShapeError(
+        `crossEntropy: Expected 1 or more dimensions (got 0) (input [], target ${fmtShape(target.shape)})`,
       );
     }
-    const unbatched = input.ndim === 1;
-    const x = unbatched ? unsqueeze(input, 0) : input;
-    const tgt = unbatched ? unsqueeze(target, 0) : target;
-    const loss = probabilityCrossEntropy(x, tgt, weight, labelSmoothing, reduction);
+    const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
+    checkWeight('crossEntropy', weight, classes);
+    if (isFloat(target.dtype) && shapesEqual(target.shape, input.shape)) {
+      if (ignoreIndex >= 0) {
+        throw new ValueError(
+          `crossEntropy: ignore_index is not supported for floating point target (got ignoreIndex ${ignoreIndex})`,
+        );
+      }
+      const unbatched = input.ndim === 1;
+      const x = unbatched ? unsqueeze(input, 0) : input;
+      const tgt = unbatched ? unsqueeze(target, 0) : target;
+      const loss = probabilityCrossEntropy(x, tgt, weight, labelSmoothing, reduction);
+      return unbatch(loss, input, reduction);
+    }
+    const { x, t } = asBatch(input, classTargets('crossEntropy', input, target, ignoreIndex));
+    const logp = logSoftmax(x, 1);
+    const nll = nllCore(logp, t, weight, reduction);
+    if (labelSmoothing === 0) return unbatch(nll, input, reduction);
+    const weighted = weight === null ? logp : mul(logp, classWeight(weight, x.ndim));
+    const smooth = masked(neg(sum(weighted, 1)), t.keep);
+    let ret = smooth;
+    if (reduction === 'sum') ret = sum(smooth);
+    else if (reduction === 'mean') ret = div(sum(smooth), weightTotal(weight, t));
+    const loss = add(mul(nll, 1 - labelSmoothing), mul(ret, labelSmoothing / classes));
     return unbatch(loss, input, reduction);
-  }
-  const { x, t } = asBatch(input, classTargets('crossEntropy', input, target, ignoreIndex));
-  const logp = logSoftmax(x, 1);
-  const nll = nllCore(logp, t, weight, reduction);
-  if (labelSmoothing === 0) return unbatch(nll, input, reduction);
-  const weighted = weight === null ? logp : mul(logp, classWeight(weight, x.ndim));
-  const smooth = masked(neg(sum(weighted, 1)), t.keep);
-  let ret = smooth;
-  if (reduction === 'sum') ret = sum(smooth);
-  else if (reduction === 'mean') ret = div(sum(smooth), weightTotal(weight, t));
-  const loss = add(mul(nll, 1 - labelSmoothing), mul(ret, labelSmoothing / classes));
-  return unbatch(loss, input, reduction);
+  });
 }
 
 function probabilityCrossEntropy(
@@ -335,29 +312,31 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: BceWithLogitsOptions = {},
 ): Tensor {
-  const { weight = null, posWeight = null } = options;
-  const reduction = checkReduction(options.reduction ?? 'mean');
-  floatDtype(input, 'binaryCrossEntropyWithLogits');
-  if (!isFloat(target.dtype)) {
-    throw new DTypeError(
-      `binaryCrossEntropyWithLogits: expected a floating-point target (float32 or float64), got ${target.dtype}`,
-    );
-  }
-  if (!shapesEqual(target.shape, input.shape)) {
-    throw new ShapeError(
-      `Target size (${fmtShape(target.shape)}) must be the same as input size (${fmtShape(input.shape)})`,
-    );
-  }
-  const m = maximum(neg(input.detach()), 0);
-  const lse = log(add(exp(neg(m)), exp(sub(neg(input), m))));
-  const linearPart = mul(sub(1, target), input);
-  let loss: Tensor;
-  if (posWeight === null) {
-    loss = add(add(linearPart, m), lse);
-  } else {
-    const logWeight = add(mul(sub(posWeight, 1), target), 1);
-    loss = add(linearPart, mul(logWeight, add(lse, m)));
-  }
-  if (weight !== null) loss = mul(loss, weight);
-  return reduce(loss, reduction);
+  return scoped('binaryCrossEntropyWithLogits', () => {
+    const { weight = null, posWeight = null } = options;
+    const reduction = checkReduction(options.reduction ?? 'mean');
+    floatDtype(input, 'binaryCrossEntropyWithLogits');
+    if (!isFloat(target.dtype)) {
+      throw new DTypeError(
+        `binaryCrossEntropyWithLogits: expected a floating-point target (float32 or float64), got ${target.dtype}`,
+      );
+    }
+    if (!shapesEqual(target.shape, input.shape)) {
+      throw new ShapeError(
+        `Target size (${fmtShape(target.shape)}) must be the same as input size (${fmtShape(input.shape)})`,
+      );
+    }
+    const m = maximum(neg(input.detach()), 0);
+    const lse = log(add(exp(neg(m)), exp(sub(neg(input), m))));
+    const linearPart = mul(sub(1, target), input);
+    let loss: Tensor;
+    if (posWeight === null) {
+      loss = add(add(linearPart, m), lse);
+    } else {
+      const logWeight = add(mul(sub(posWeight, 1), target), 1);
+      loss = add(linearPart, mul(logWeight, add(lse, m)));
+    }
+    if (weight !== null) loss = mul(loss, weight);
+    return reduce(loss, reduction);
+  });
 }
