@@ -11,7 +11,7 @@
 #
 # Gaussians: NumPy's legacy_gauss calls the C library's log(), which is not correctly rounded
 # (glibc's is accurate to about 0.52 ulp), and the engine reproduces it with a bit-exact port of
-# glibc's log (src/tensor/glibc-log.ts). That port follows the build glibc selects on x86_64 CPUs
+# glibc's log (src/kernels/libm/log.ts). That port follows the build glibc selects on x86_64 CPUs
 # with FMA and AVX2, so this script insists on such a CPU. It also writes `logCases`, inputs with
 # this libm's log() (ground truth: ctypes on libm.so.6, the function NumPy links), many of them
 # where that log is not correctly rounded, and `fmaCases`, exact fused multiply-adds for the

@@ -15,8 +15,8 @@ import { fc, it as itProp } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { nn, tensor, ShapeError, ValueError, type FloatDType, type Tensor } from '../src/index.js';
 import * as optim from '../src/optim/index.js';
-import { fma64, fmaf } from '../src/optim/kernels.js';
-import { glibcCos, glibcPow } from '../src/optim/libm.js';
+import { fma64, fmaf } from '../src/kernels/libm/index.js';
+import { glibcCos, glibcPow } from '../src/kernels/libm/index.js';
 import type { AnyOptimizer, LRScheduler } from '../src/optim/lr-scheduler.js';
 
 const { lrScheduler } = optim;

@@ -18,7 +18,8 @@ import {
   setKernelBackend,
 } from '../src/kernels/wasm/index.js';
 import { sgdKernelInfo } from '../src/kernels/wasm/sgd.js';
-import { fmaf, sgdKernel } from '../src/optim/kernels.js';
+import { fmaf } from '../src/kernels/libm/index.js';
+import { sgdKernel } from '../src/optim/kernels.js';
 import type { SGDHyper } from '../src/optim/sgd.js';
 
 const initial = kernelBackend();

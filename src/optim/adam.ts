@@ -8,7 +8,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { adamKernel } from './kernels.js';
-import { glibcPow } from './libm.js';
+import { glibcPow } from '../ops/scalar-math.js';
 import { floatData, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
 
 /** The hyper-parameters of Adam and AdamW, per group. */

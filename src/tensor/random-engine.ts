@@ -1,5 +1,5 @@
 import { ValueError } from '../errors.js';
-import { glibcLog } from './glibc-log.js';
+import { glibcLog } from '../kernels/libm/index.js';
 
 const N = 624;
 const M = 397;
@@ -25,7 +25,7 @@ export interface MT19937State {
  * Gaussians, including the cached second Gaussian that makes odd-length draws interleave.
  *
  * NumPy's polar method calls the C library's log(), which is not correctly rounded, so the
- * Gaussians use a bit-exact port of glibc's log (./glibc-log.ts), specifically of the variant
+ * Gaussians use a bit-exact port of glibc's log (src/kernels/libm/log.ts), specifically of the variant
  * glibc 2.36 runs on x86_64 CPUs with FMA. Other libm builds round a few logs differently (glibc
  * 2.36's own SSE2 build, used on CPUs without FMA, in about 1 of 10,000 of the polar method's
  * inputs), so there a pair of Gaussians can differ from NumPy's in the last bit or two. Uniforms
