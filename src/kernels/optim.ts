@@ -15,11 +15,23 @@
  * gives the float32 result exactly for +, -, ·, / and sqrt of float32 operands), and the fused
  * multiply-add is `fmaf`, rounded once to float32.
  */
-import { fma64, fmaf } from '../kernels/libm/index.js';
-import { kernelBackend } from '../kernels/wasm/index.js';
-import { sgdF32 } from '../kernels/wasm/sgd.js';
 import type { FloatStorage } from '../tensor/dtype.js';
-import type { SGDHyper } from './sgd.js';
+import { fma64, fmaf } from './libm/index.js';
+import { kernelBackend } from './wasm/index.js';
+import { sgdF32 } from './wasm/sgd.js';
+
+/**
+ * The hyper-parameters an SGD step reads: the fields of a group of `optim.SGD` (`SGDHyper`, of
+ * which this is the part the kernel needs, declared here so that kernels import nothing above).
+ */
+export interface SgdScalars {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
 
 const id = (x: number): number => x;
 
@@ -56,7 +68,7 @@ export function sgdKernel(
   g: FloatStorage,
   buf: FloatStorage | null,
   fresh: boolean,
-  h: SGDHyper,
+  h: SgdScalars,
 ): void {
   const { round, fma: fmaT } = arith(p);
   const wd = round(h.weightDecay);
@@ -91,6 +103,7 @@ export function sgdKernel(
   }
 }
 
+/** The scalars of one Adam or AdamW step. */
 export interface AdamScalars {
   lr: number;
   beta1: number;
