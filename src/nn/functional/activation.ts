@@ -1,82 +1,19 @@
 /**
  * `nn.functional` activations and the linear map: `relu`, `gelu`, `dropout`, `linear`.
  *
- * Exact GELU is x·Φ(x), with Φ the standard normal CDF. Φ needs erf, which is not among the
- * elementwise primitives, so two primitives live here, each with its VJP in tensor ops:
- * - `normalCdf` (PyTorch's `torch.special.ndtr`): Φ(x), with VJP g·φ(x);
- * - `gelu` (fused): x·Φ(x) in one kernel, with VJP g·(Φ(x) + x·φ(x)).
- *
- * φ(x) = exp(−x²/2)/√(2π) is written with `exp`, `square` and `mul`, and Φ in the VJP is the
- * `normalCdf` primitive, so both VJPs are differentiable again: the second derivative of GELU,
- * 2φ(x) − x²φ(x), comes from the tape (φ′(x) = −x·φ(x) through `exp`). Everything else in this
- * file is a composite of public ops.
+ * Exact GELU and Φ are primitives with their own kernels, in src/ops/activation.ts; everything
+ * in this file is a composite of public ops.
  */
 import { ValueError } from '../../errors.js';
-import { apply, definePrimitive } from '../../autograd/function.js';
-import { allocate, type FloatStorage } from '../../tensor/dtype.js';
-import { floatDtype, Tensor } from '../../tensor/tensor.js';
+import { floatDtype, type Tensor } from '../../tensor/tensor.js';
 import { random } from '../../tensor/random.js';
-import { add, div, exp, lt, mul, tanh, toDtype } from '../../ops/elementwise.js';
+import { geluExact } from '../../ops/activation.js';
+import { add, div, lt, mul, tanh, toDtype } from '../../ops/elementwise.js';
 import { square } from '../../ops/composite.js';
 import { matmul, matmulNT } from '../../ops/linalg.js';
-import { erfc } from '../../kernels/libm/index.js';
 
 export { relu } from '../../ops/elementwise.js';
-
-// ---- kernels: erfc, Φ and x·Φ(x) in float64 -----------------------------------------------------
-
-/** out[i] = Φ(x[i]) = ½·erfc(−x[i]/√2), accurate in both tails (no 1 + erf cancellation). */
-function normalCdfKernel(out: FloatStorage, x: FloatStorage): void {
-  for (let i = 0; i < x.length; i++) out[i] = 0.5 * erfc(-x[i] * Math.SQRT1_2);
-}
-
-/** out[i] = x[i]·Φ(x[i]). */
-function geluKernel(out: FloatStorage, x: FloatStorage): void {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    out[i] = v * 0.5 * erfc(-v * Math.SQRT1_2);
-  }
-}
-
-function mapFloat(x: Tensor, op: string, kernel: (o: FloatStorage, x: FloatStorage) => void) {
-  const out = allocate(floatDtype(x, op), x.size) as FloatStorage;
-  kernel(out, x.data as FloatStorage);
-  return new Tensor(out, x.shape);
-}
-
-// ---- primitives ---------------------------------------------------------------------------------
-
-/** 1/√(2π), as PyTorch's `M_2_SQRTPI * M_SQRT1_2 * 0.5`. */
-const INV_SQRT_2PI = 0.3989422804014327;
-
-/** φ(x) = exp(−x²/2)/√(2π), in tensor ops so that it is differentiable (φ′ = −x·φ). */
-function normalPdf(x: Tensor): Tensor {
-  return mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
-}
-
-const normalCdfP = definePrimitive({
-  name: 'normalCdf',
-  backwardName: 'SpecialNdtrBackward0',
-  forward: ([x]) => ({ out: mapFloat(x, 'normalCdf', normalCdfKernel), saved: [x] as const }),
-  vjp: ({ g, saved: [x] }) => [mul(g, normalPdf(x))],
-});
-
-const geluP = definePrimitive({
-  name: 'gelu',
-  backwardName: 'GeluBackward0',
-  forward: ([x]) => ({ out: mapFloat(x, 'gelu', geluKernel), saved: [x] as const }),
-  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-  vjp: ({ g, saved: [x] }) => [mul(g, add(normalCdf(x), mul(x, normalPdf(x))))],
-});
-
-/**
- * The standard normal CDF Φ(x) = ½(1 + erf(x/√2)), `torch.special.ndtr`; its gradient is the
- * density φ(x). Computed as ½·erfc(−x/√2), so Φ(−10) ≈ 7.6e-24 rather than 0.
- * @example normalCdf(tensor([0, 1.96])) // [0.5, 0.975]
- */
-export function normalCdf(x: Tensor): Tensor {
-  return apply(normalCdfP, [x], null);
-}
+export { normalCdf } from '../../ops/activation.js';
 
 // ---- GELU ---------------------------------------------------------------------------------------
 
@@ -111,7 +48,7 @@ function geluTanh(x: Tensor): Tensor {
  */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   const { approximate = 'none' } = options;
-  if (approximate === 'none') return apply(geluP, [x], null);
+  if (approximate === 'none') return geluExact(x);
   if (approximate === 'tanh') return geluTanh(x);
   throw new ValueError(
     `approximate argument must be either none or tanh. (got '${String(approximate)}')`,
