@@ -4,7 +4,7 @@
 #
 # Run it with the system Python (it has NumPy; the `python3` on PATH may not). It writes
 # test/fixtures/numpy_rng.json with the outputs of NumPy's *legacy* RandomState (MT19937 and
-# polar-method Gaussians), which src/tensor/random-engine.ts reproduces.
+# polar-method Gaussians), which src/kernels/mt19937.ts reproduces.
 #
 # Every double is stored twice: as a JSON number (Python's repr is the shortest string that
 # round-trips) and as float.hex(), so the test can check that both agree with the engine exactly.
