@@ -70,7 +70,7 @@ export {
   setKernelBackend,
   kernelBackend,
   type KernelBackend,
-} from './kernels/wasm/index.js';
+} from './ops/backend.js';
 export {
   square,
   variance,
