@@ -16,6 +16,55 @@ export default tseslint.config(
       'no-new-func': 'off',
     },
   },
+  // One kernel line (STYLE.md, pattern 13): the loops live under src/kernels, which know nothing
+  // above them, and only src/ops imports kernels, so what a file may touch follows from its folder.
+  // Tests and benchmarks may import kernels directly: they test and time them.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/kernels/**', 'src/ops/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/kernels', '**/kernels/**'],
+              message:
+                'Only src/ops imports kernels: call an op (src/ops) instead, or re-export the ' +
+                'kernel-level helper through src/ops as src/ops/scalar-math.ts does.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/kernels/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/tensor/**',
+                '!**/tensor/dtype.js',
+                '**/autograd/**',
+                '**/ops/**',
+                '**/nn/**',
+                '**/optim/**',
+                '**/data/**',
+                '**/io/**',
+              ],
+              message:
+                'Kernels import only src/tensor/dtype.ts, src/errors.ts and other kernel ' +
+                'files: they are loops over typed arrays, with no Tensor, tape or ops.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },

@@ -4,14 +4,14 @@
 #
 # Run it with the system Python (it has NumPy; the `python3` on PATH may not). It writes
 # test/fixtures/numpy_rng.json with the outputs of NumPy's *legacy* RandomState (MT19937 and
-# polar-method Gaussians), which src/tensor/random-engine.ts reproduces.
+# polar-method Gaussians), which src/kernels/mt19937.ts reproduces.
 #
 # Every double is stored twice: as a JSON number (Python's repr is the shortest string that
 # round-trips) and as float.hex(), so the test can check that both agree with the engine exactly.
 #
 # Gaussians: NumPy's legacy_gauss calls the C library's log(), which is not correctly rounded
 # (glibc's is accurate to about 0.52 ulp), and the engine reproduces it with a bit-exact port of
-# glibc's log (src/tensor/glibc-log.ts). That port follows the build glibc selects on x86_64 CPUs
+# glibc's log (src/kernels/libm/log.ts). That port follows the build glibc selects on x86_64 CPUs
 # with FMA and AVX2, so this script insists on such a CPU. It also writes `logCases`, inputs with
 # this libm's log() (ground truth: ctypes on libm.so.6, the function NumPy links), many of them
 # where that log is not correctly rounded, and `fmaCases`, exact fused multiply-adds for the

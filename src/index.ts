@@ -15,7 +15,7 @@ export { Tensor, type NestedArray, type RemovableHandle } from './tensor/tensor.
 export type { DType, FloatDType } from './tensor/dtype.js';
 export { setPrintOptions, printOptions, type PrintOptions } from './tensor/format.js';
 export { random, manualSeed, defaultGenerator } from './tensor/random.js';
-export { MT19937 } from './tensor/random-engine.js';
+export { MT19937 } from './ops/generator.js';
 export * from './ops/creation.js';
 export {
   add,
@@ -70,7 +70,7 @@ export {
   setKernelBackend,
   kernelBackend,
   type KernelBackend,
-} from './kernels/wasm/index.js';
+} from './ops/backend.js';
 export {
   square,
   variance,

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { IndexError, ShapeError, TapegradError, ValueError } from '../src/errors.js';
 import { arange, tensor } from '../src/ops/creation.js';
 import { manualSeed } from '../src/tensor/random.js';
-import { MT19937 } from '../src/tensor/random-engine.js';
+import { MT19937 } from '../src/kernels/mt19937.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import {
   DataLoader,

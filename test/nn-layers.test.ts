@@ -37,7 +37,6 @@ import {
 } from '../src/index.js';
 import {
   dropout,
-  erfc,
   gelu,
   linear,
   normalCdf,
@@ -45,6 +44,7 @@ import {
   type GeluApproximate,
   type GeluOptions,
 } from '../src/nn/functional/activation.js';
+import { erfc } from '../src/kernels/libm/index.js';
 import * as init from '../src/nn/init.js';
 import {
   Dropout,

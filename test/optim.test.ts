@@ -13,10 +13,22 @@
 import { readFileSync } from 'node:fs';
 import { fc, it as itProp } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { nn, tensor, ShapeError, ValueError, type FloatDType, type Tensor } from '../src/index.js';
+import {
+  arange,
+  AutogradError,
+  DTypeError,
+  nn,
+  noGrad,
+  tensor,
+  zeros,
+  ShapeError,
+  ValueError,
+  type FloatDType,
+  type Tensor,
+} from '../src/index.js';
 import * as optim from '../src/optim/index.js';
-import { fma64, fmaf } from '../src/optim/kernels.js';
-import { glibcCos, glibcPow } from '../src/optim/libm.js';
+import { fma64, fmaf, glibcCos, glibcPow } from '../src/kernels/libm/index.js';
+import { adamStep_, sgdStep_ } from '../src/ops/optim-step.js';
 import type { AnyOptimizer, LRScheduler } from '../src/optim/lr-scheduler.js';
 
 const { lrScheduler } = optim;
@@ -737,5 +749,61 @@ describe("PyTorch's errors", () => {
     a.grad = tensor([1, 2], { dtype: 'float64' });
     expect(() => opt.step()).toThrow(ShapeError);
     expect(() => opt.step()).toThrow('SGD: the gradient has shape [2], its parameter [3]');
+  });
+});
+
+describe('the fused update ops the optimizers call', () => {
+  const h = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false };
+  const sgd = { ...h, maximize: false };
+  const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+  const adamScalars = { ...adam, maximize: false, decoupled: false };
+
+  it('sgdStep_ names itself and both shapes when a tensor does not match the param', () => {
+    const p = tensor([1, 2, 3], { dtype: 'float64' });
+    const buf = tensor([0, 0], { dtype: 'float64' });
+    expect(() => sgdStep_(p, tensor([1, 2], { dtype: 'float64' }), null, false, sgd)).toThrow(
+      new ShapeError('sgdStep_: grad has shape [2], param [3]'),
+    );
+    expect(() => sgdStep_(p, p, buf, false, sgd)).toThrow(
+      new ShapeError('sgdStep_: momentum_buffer has shape [2], param [3]'),
+    );
+    expect(() => sgdStep_(p, tensor([1, 2, 3]), null, false, sgd)).toThrow(
+      new DTypeError('sgdStep_: grad is float32, param float64'),
+    );
+    expect(() => sgdStep_(arange(3), arange(3), null, false, sgd)).toThrow(DTypeError);
+  });
+
+  it('sgdStep_ updates in place and bumps the versions of what it wrote', () => {
+    const p = tensor([1, 2], { dtype: 'float64' });
+    const buf = tensor([1, 1], { dtype: 'float64' });
+    sgdStep_(p, tensor([1, 1], { dtype: 'float64' }), buf, false, sgd);
+    // b = (1 − dampening)·g + momentum·b and p − lr·b, each as one fused multiply-add.
+    const b = fma64(1, 1, 0.9);
+    expect(Array.from(buf.data)).toEqual([b, b]);
+    expect(Array.from(p.data)).toEqual([fma64(-0.1, b, 1), fma64(-0.1, b, 2)]);
+    expect([p.version, buf.version]).toEqual([1, 1]);
+  });
+
+  it('adamStep_ counts the step and checks the state tensors', () => {
+    const p = tensor([1, 2], { dtype: 'float64' });
+    const g = tensor([0.5, -0.5], { dtype: 'float64' });
+    const m = zeros([2], { dtype: 'float64' });
+    const v = zeros([2], { dtype: 'float64' });
+    const step = zeros([]);
+    adamStep_(p, g, m, v, null, step, adamScalars);
+    expect(step.item()).toBe(1);
+    expect([p.version, m.version, v.version, step.version]).toEqual([1, 1, 1, 1]);
+    expect(() =>
+      adamStep_(p, g, m, zeros([3], { dtype: 'float64' }), null, step, adamScalars),
+    ).toThrow(new ShapeError('adamStep_: exp_avg_sq has shape [3], param [2]'));
+    expect(() => adamStep_(p, g, m, v, null, zeros([2]), adamScalars)).toThrow(ShapeError);
+  });
+
+  it('refuses to run on the tape with a tensor that requires grad', () => {
+    const p = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const g = tensor([1, 1], { dtype: 'float64' });
+    expect(() => sgdStep_(p, g, null, false, sgd)).toThrow(AutogradError);
+    noGrad(() => sgdStep_(p, g, null, false, sgd));
+    expect(Array.from(p.data)).toEqual([fma64(-0.1, 1, 1), fma64(-0.1, 1, 2)]);
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../src/errors.js';
-import { fma, glibcLog } from '../src/tensor/glibc-log.js';
-import { MT19937 } from '../src/tensor/random-engine.js';
+import { fma, glibcLog } from '../src/kernels/libm/index.js';
+import { MT19937 } from '../src/kernels/mt19937.js';
 
 // Reference values come from NumPy's legacy RandomState; regenerate them with
 // `/usr/bin/python3 scripts/gen_numpy_rng.py`.

@@ -18,7 +18,8 @@ import {
   setKernelBackend,
 } from '../src/kernels/wasm/index.js';
 import { sgdKernelInfo } from '../src/kernels/wasm/sgd.js';
-import { fmaf, sgdKernel } from '../src/optim/kernels.js';
+import { fmaf } from '../src/kernels/libm/index.js';
+import { sgdKernel } from '../src/kernels/optim.js';
 import type { SGDHyper } from '../src/optim/sgd.js';
 
 const initial = kernelBackend();
@@ -167,7 +168,7 @@ describe('the fused SGD kernel’s witness', () => {
     const script = `
       import { sgdKernelInfo } from './src/kernels/wasm/sgd.ts';
       import { setKernelBackend } from './src/kernels/wasm/index.ts';
-      import { sgdKernel } from './src/optim/kernels.ts';
+      import { sgdKernel } from './src/kernels/optim.ts';
       const h = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true, maximize: false };
       let s = 12345;
       const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);

@@ -5,7 +5,7 @@
  * along random directions lie apart.
  */
 import { GradcheckError } from '../errors.js';
-import { MT19937 } from '../tensor/random-engine.js';
+import { MT19937 } from '../ops/generator.js';
 import { fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';

@@ -4,7 +4,7 @@
  * float64: (v·f(x + eps·eₖ) − v·f(x − eps·eₖ)) / 2eps.
  */
 import { DTypeError, GradcheckError, ValueError } from '../errors.js';
-import { MT19937 } from '../tensor/random-engine.js';
+import { MT19937 } from '../ops/generator.js';
 import { contiguousStrides, fmtShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';

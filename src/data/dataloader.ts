@@ -11,7 +11,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/shape.js';
-import type { MT19937 } from '../tensor/random-engine.js';
+import type { MT19937 } from '../ops/generator.js';
 import { Tensor } from '../tensor/tensor.js';
 import { generatorFrom, randomPermutation, type Collated, type Dataset } from './dataset.js';
 

@@ -12,7 +12,7 @@
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect, narrow } from '../ops/shape.js';
-import { MT19937 } from '../tensor/random-engine.js';
+import { MT19937 } from '../ops/generator.js';
 import { defaultGenerator } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

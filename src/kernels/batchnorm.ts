@@ -271,3 +271,39 @@ function backward2d(
     }
   }
 }
+
+/**
+ * `running = momentum·batch + (1 − momentum)·running` per channel, for the mean and (with the
+ * unbiased batch variance) the variance, in float64 and rounded once to the storage.
+ */
+export function runningStatsKernel(
+  runningMean: FloatStorage,
+  runningVar: FloatStorage,
+  batchMean: ArrayLike<number>,
+  batchVarUnbiased: ArrayLike<number>,
+  momentum: number,
+): void {
+  for (let ch = 0; ch < runningMean.length; ch++) {
+    runningMean[ch] = momentum * batchMean[ch] + (1 - momentum) * runningMean[ch];
+    runningVar[ch] = momentum * batchVarUnbiased[ch] + (1 - momentum) * runningVar[ch];
+  }
+}
+
+/** The constant statistics of evaluation, in float64: the running mean and 1/√(running var + eps). */
+export function evalStatsKernel(
+  runningMean: FloatStorage,
+  runningVar: FloatStorage,
+  eps: number,
+): { mean: Float64Array; invstd: Float64Array } {
+  const mean = Float64Array.from(runningMean);
+  const invstd = new Float64Array(runningVar.length);
+  for (let ch = 0; ch < invstd.length; ch++) invstd[ch] = 1 / Math.sqrt(runningVar[ch] + eps);
+  return { mean, invstd };
+}
+
+/** Σ(x − mean)²/(M − 1) per channel: the unbiased batch variance. */
+export function unbiasedVarianceKernel(sumSq: Float64Array, m: number): Float64Array {
+  const out = new Float64Array(sumSq.length);
+  for (let ch = 0; ch < out.length; ch++) out[ch] = sumSq[ch] / (m - 1);
+  return out;
+}

@@ -6,7 +6,7 @@ import type { FloatDType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from '../ops/creation.js';
 import { batchNorm } from './functional/batch-norm.js';
-import { checkBatchNorm, checkImpl, type BatchNormImpl } from './functional/batch-norm-checks.js';
+import { checkBatchNorm, checkImpl, type BatchNormImpl } from '../ops/batch-norm-checks.js';
 import { Module, Parameter } from './module.js';
 
 /** Options of `new nn.BatchNorm1d(C, options)`, with `torch.nn.BatchNorm1d`'s defaults. */

@@ -7,9 +7,8 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { adamKernel } from './kernels.js';
-import { glibcPow } from './libm.js';
-import { floatData, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
+import { adamStep_ } from '../ops/optim-step.js';
+import { checkGrad, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
 
 /** The hyper-parameters of Adam and AdamW, per group. */
 export type AdamHyper = {
@@ -85,8 +84,7 @@ export abstract class AdamFamily extends Optimizer<AdamHyper, AdamState> {
     const [beta1, beta2] = group.betas;
     for (const p of group.params) {
       if (p.grad === null) continue;
-      const grad = this.gradData(p, p.grad, name);
-      const data = floatData(p, name);
+      checkGrad(p, p.grad, name);
       let state = this.state.get(p);
       if (state === undefined) {
         state = {
@@ -104,33 +102,15 @@ export abstract class AdamFamily extends Optimizer<AdamHyper, AdamState> {
             '(it was created with amsgrad off)',
         );
       }
-      // step_t += 1 on a float32 tensor, then step = step_t.item().
-      step.data[0] += 1;
-      step._version.value++;
-      const t = step.data[0];
-      adamKernel(
-        data,
-        grad,
-        floatData(expAvg, name),
-        floatData(expAvgSq, name),
-        group.amsgrad ? floatData(maxExpAvgSq!, name) : null,
-        {
-          lr: group.lr,
-          beta1,
-          beta2,
-          eps: group.eps,
-          weightDecay: group.weightDecay,
-          maximize: group.maximize,
-          decoupled: this.decoupled,
-          // Python: 1 - beta1 ** step, with the C library's pow.
-          biasCorrection1: 1 - glibcPow(beta1, t),
-          biasCorrection2: 1 - glibcPow(beta2, t),
-        },
-      );
-      p._version.value++;
-      expAvg._version.value++;
-      expAvgSq._version.value++;
-      if (group.amsgrad) maxExpAvgSq!._version.value++;
+      adamStep_(p, p.grad, expAvg, expAvgSq, group.amsgrad ? maxExpAvgSq! : null, step, {
+        lr: group.lr,
+        beta1,
+        beta2,
+        eps: group.eps,
+        weightDecay: group.weightDecay,
+        maximize: group.maximize,
+        decoupled: this.decoupled,
+      });
     }
   }
 

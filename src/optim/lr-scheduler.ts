@@ -3,7 +3,7 @@
  * `_LRScheduler`), `StepLR` and `CosineAnnealingLR`. `step()` uses PyTorch's recursive
  * ("chainable") formulas, which read the groups' current learning rates, so that a schedule
  * composes with other changes to them; `step(epoch)` uses the closed forms, as PyTorch does
- * (deprecated there). The cosine is glibc's (./libm.ts), as Python's `math.cos` is, so the
+ * (deprecated there). The cosine is glibc's (src/kernels/libm/cos.ts), as Python's `math.cos` is, so the
  * learning rates equal PyTorch's bit for bit.
  *
  * Not carried over: `verbose` printing and PyTorch's warnings about the order of
@@ -12,7 +12,7 @@
  * @module
  */
 import { ValueError } from '../errors.js';
-import { glibcCos, glibcPow } from './libm.js';
+import { glibcCos, glibcPow } from '../ops/scalar-math.js';
 import { Optimizer, type Hyper, type OptimizerState } from './optimizer.js';
 
 /** Any optimizer: a scheduler only reads and writes the groups' `lr` and `initialLr`. */

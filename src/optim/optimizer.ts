@@ -122,6 +122,22 @@ export function floatData(t: Tensor, what: string): FloatStorage {
   return d;
 }
 
+/**
+ * Checks that `grad` can update `p`: same shape, same dtype, floating-point. The errors name the
+ * optimizer (`op`), as PyTorch's do.
+ */
+export function checkGrad(p: Tensor, grad: Tensor, op: string): void {
+  if (!shapesEqual(grad.shape, p.shape)) {
+    throw new ShapeError(
+      `${op}: the gradient has shape ${fmtShape(grad.shape)}, its parameter ${fmtShape(p.shape)}`,
+    );
+  }
+  if (grad.dtype !== p.dtype) {
+    throw new DTypeError(`${op}: the gradient is ${grad.dtype}, its parameter ${p.dtype}`);
+  }
+  floatData(grad, op);
+}
+
 /** A detached copy with its own storage (the state dict never shares storage with the state). */
 export function copyTensor(t: Tensor): Tensor {
   return new Tensor(t.data.slice(), t.shape);
@@ -347,14 +363,7 @@ export abstract class Optimizer<
    * @example const g = this.gradData(p, p.grad!, 'MyOptimizer');
    */
   protected gradData(p: Tensor, grad: Tensor, op: string): FloatStorage {
-    if (!shapesEqual(grad.shape, p.shape)) {
-      throw new ShapeError(
-        `${op}: the gradient has shape ${fmtShape(grad.shape)}, its parameter ${fmtShape(p.shape)}`,
-      );
-    }
-    if (grad.dtype !== p.dtype) {
-      throw new DTypeError(`${op}: the gradient is ${grad.dtype}, its parameter ${p.dtype}`);
-    }
+    checkGrad(p, grad, op);
     return floatData(grad, op);
   }
 

@@ -6,8 +6,8 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { sgdKernel } from './kernels.js';
-import { floatData, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
+import { sgdStep_ } from '../ops/optim-step.js';
+import { checkGrad, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
 
 /** SGD's hyper-parameters, per group. */
 export type SGDHyper = {
@@ -62,15 +62,12 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
   protected override updateGroup(group: ParamGroup<SGDHyper>): void {
     for (const p of group.params) {
       if (p.grad === null) continue;
-      const grad = this.gradData(p, p.grad, 'SGD');
-      const data = floatData(p, 'SGD');
+      checkGrad(p, p.grad, 'SGD');
       // As PyTorch: with momentum 0 the buffer (if one was made earlier) is kept, unused.
       let buf = this.state.get(p)?.momentumBuffer ?? null;
       const fresh = group.momentum !== 0 && buf === null;
       if (fresh) buf = zerosLikeData(p);
-      sgdKernel(data, grad, group.momentum !== 0 ? floatData(buf!, 'SGD') : null, fresh, group);
-      p._version.value++;
-      if (group.momentum !== 0 && !fresh) buf!._version.value++;
+      sgdStep_(p, p.grad, group.momentum !== 0 ? buf : null, fresh, group);
       this.state.set(p, { momentumBuffer: buf });
     }
   }

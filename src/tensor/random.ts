@@ -3,7 +3,7 @@
  * `random.random(shape)` or `random.standardNormal(shape)` reproduces NumPy's legacy
  * `np.random.seed(s); np.random.random(shape)` bit for bit, as float64 tensors like NumPy's.
  */
-import { MT19937, type MT19937State } from './random-engine.js';
+import { MT19937, type MT19937State } from '../ops/generator.js';
 import { checkShape, numelOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 

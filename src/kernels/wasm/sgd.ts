@@ -1,6 +1,6 @@
 /**
  * The float32 SGD step in WebAssembly SIMD: the same operations and roundings as `sgdKernel` in
- * src/optim/kernels.ts, so the result is the same bit for bit. Two kernels compute it:
+ * ../optim.ts, so the result is the same bit for bit. Two kernels compute it:
  * sgd-fma.wat, with relaxed SIMD's fused multiply-add (one instruction per fmaf, used where the
  * host has relaxed SIMD and its witness shows the multiply-add fused), and sgd.wat, which
  * emulates fmaf in float64 everywhere else.

@@ -4,9 +4,9 @@
  * differ only in how output and gradients are computed.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { batchNormComposite } from './batch-norm-composite.js';
-import { batchNormFused } from './batch-norm-fused.js';
-import { checkBatchNorm, type BatchNormOptions } from './batch-norm-checks.js';
+import { batchNormComposite } from '../../ops/batch-norm-composite.js';
+import { batchNormFused } from '../../ops/batch-norm-fused.js';
+import { checkBatchNorm, type BatchNormOptions } from '../../ops/batch-norm-checks.js';
 
 /**
  * Batch normalisation of `(N, C)` or `(N, C, L)` input, with statistics per channel over N (and L).
@@ -43,4 +43,4 @@ export function batchNorm(
   return run(input, runningMean, runningVar, weight, bias, training, momentum, eps, layout);
 }
 
-export type { BatchNormOptions, BatchNormImpl } from './batch-norm-checks.js';
+export type { BatchNormOptions, BatchNormImpl } from '../../ops/batch-norm-checks.js';

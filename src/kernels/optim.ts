@@ -15,65 +15,22 @@
  * gives the float32 result exactly for +, -, ·, / and sqrt of float32 operands), and the fused
  * multiply-add is `fmaf`, rounded once to float32.
  */
-import { fma } from '../tensor/glibc-log.js';
-import { kernelBackend } from '../kernels/wasm/index.js';
-import { sgdF32 } from '../kernels/wasm/sgd.js';
 import type { FloatStorage } from '../tensor/dtype.js';
-import type { SGDHyper } from './sgd.js';
-
-const TINY = 2 ** -900;
-const HUGE = 2 ** 995;
-
-/**
- * a·b + c rounded once to float64 (C's `fma`).
- *
- * The emulation it calls is exact unless a product is so small that its rounding error is
- * subnormal or a factor so large that splitting it overflows; both are handled here first.
- * Infinities and NaN come out as from C; the one inexact case left is a product that overflows
- * while a·b + c does not (|a·b| >= 2^1024 with c of the opposite sign), which gives ±Infinity.
- */
-export function fma64(a: number, b: number, c: number): number {
-  const p = a * b;
-  if (p === 0 || !Number.isFinite(p) || !Number.isFinite(c)) return p + c;
-  const ap = Math.abs(p);
-  if (ap < TINY) {
-    // |a·b| < 2^-900 is below half an ulp of any |c| >= 2^-800, so the sum rounds to c. A tiny
-    // product and a tiny c are added plainly: exact for a subnormal c, otherwise at most one
-    // rounding away from the fused result (no optimizer meets such values).
-    return Math.abs(c) >= 2 ** -800 ? c : p + c;
-  }
-  if (Math.abs(a) > HUGE) return fma(a * 2 ** -100, b * 2 ** 100, c);
-  if (Math.abs(b) > HUGE) return fma(a * 2 ** 100, b * 2 ** -100, c);
-  return fma(a, b, c);
-}
-
-const F32_MAX = 3.4028234663852886e38;
-/** 2¹²⁸ − 2¹⁰³, halfway between the largest float32 and 2¹²⁸: ties to even round it to ∞. */
-const F32_OVERFLOW_MIDPOINT = 2 ** 128 - 2 ** 103;
+import { fma64, fmaf } from './libm/index.js';
+import { kernelBackend } from './wasm/index.js';
+import { sgdF32 } from './wasm/sgd.js';
 
 /**
- * a·b + c rounded once to float32 (C's `fmaf`), for float32 operands.
- *
- * a·b is exact in float64 (24 + 24 bits), and s + e = a·b + c exactly (TwoSum). Rounding s to
- * float32 gives the right answer except when s lies exactly halfway between two float32 values
- * and e is not zero: then the exact sum lies on e's side of the midpoint.
+ * The hyper-parameters an SGD step reads: the fields of a group of `optim.SGD` (`SGDHyper`, of
+ * which this is the part the kernel needs, declared here so that kernels import nothing above).
  */
-export function fmaf(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const bb = s - p;
-  const e = p - (s - bb) + (c - bb);
-  const r = Math.fround(s);
-  if (e === 0 || !Number.isFinite(s)) return r;
-  // s rounds to ±Infinity: wrong only at the overflow midpoint with the exact sum below it.
-  if (!Number.isFinite(r)) {
-    return Math.abs(s) === F32_OVERFLOW_MIDPOINT && e > 0 !== s > 0 ? Math.sign(s) * F32_MAX : r;
-  }
-  // s is a float32 midpoint exactly when the point mirrored through it, 2s − r (exact in float64),
-  // is the neighbouring float32; otherwise it lies strictly between two float32 values.
-  const mirror = 2 * s - r;
-  if (mirror === r || Math.fround(mirror) !== mirror) return r;
-  return e > 0 === mirror > r ? mirror : r;
+export interface SgdScalars {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
 }
 
 const id = (x: number): number => x;
@@ -111,7 +68,7 @@ export function sgdKernel(
   g: FloatStorage,
   buf: FloatStorage | null,
   fresh: boolean,
-  h: SGDHyper,
+  h: SgdScalars,
 ): void {
   const { round, fma: fmaT } = arith(p);
   const wd = round(h.weightDecay);
@@ -146,6 +103,7 @@ export function sgdKernel(
   }
 }
 
+/** The scalars of one Adam or AdamW step. */
 export interface AdamScalars {
   lr: number;
   beta1: number;

@@ -18,11 +18,16 @@
  * `createGraph` it instead evaluates the same closed form with tensor ops, recomputing mean and
  * invstd from x on the tape, so that its own derivatives come out of the engine.
  */
-import { applyWithAux, definePrimitive } from '../../autograd/function.js';
-import { isGradEnabled } from '../../autograd/grad-mode.js';
-import { batchNormBackwardKernel, batchNormForwardKernel } from '../../kernels/batchnorm.js';
-import { allocate, type FloatStorage } from '../../tensor/dtype.js';
-import { Tensor } from '../../tensor/tensor.js';
+import { applyWithAux, definePrimitive } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import {
+  batchNormBackwardKernel,
+  batchNormForwardKernel,
+  evalStatsKernel,
+  unbiasedVarianceKernel,
+} from '../kernels/batchnorm.js';
+import { allocate, type FloatStorage } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 import { correctedMean } from './batch-norm-composite.js';
 
@@ -58,7 +63,7 @@ const batchNormP = definePrimitive({
       p.constStats,
     );
     const m = n * l;
-    const varUnbiased = sumSq === null ? new Float64Array(0) : sumSq.map((s) => s / (m - 1));
+    const varUnbiased = sumSq === null ? new Float64Array(0) : unbiasedVarianceKernel(sumSq, m);
     const meanT = f64(mean);
     const saved: Tensor[] =
       weight === null ? [x, meanT, f64(invstd)] : [x, meanT, f64(invstd), weight];
@@ -160,10 +165,7 @@ export function batchNormFused(
   const useBatch = training || runningMean === null || runningVar === null;
   const constStats = useBatch
     ? null
-    : {
-        mean: Float64Array.from(runningMean.data),
-        invstd: Float64Array.from(runningVar.data, (v) => 1 / Math.sqrt(v + eps)),
-      };
+    : evalStatsKernel(runningMean.data as FloatStorage, runningVar.data as FloatStorage, eps);
   const inputs = [input];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);

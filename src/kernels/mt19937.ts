@@ -1,5 +1,10 @@
+/**
+ * MT19937, NumPy's legacy generator, with the loops that fill storage with its draws
+ * (`fillRandom`, `fillStandardNormal`). Code above src/ops reaches it through
+ * src/ops/generator.ts; `random`, `rand` and `randn` wrap its draws in tensors.
+ */
 import { ValueError } from '../errors.js';
-import { glibcLog } from './glibc-log.js';
+import { glibcLog } from './libm/index.js';
 
 const N = 624;
 const M = 397;
@@ -24,12 +29,10 @@ export interface MT19937State {
  * the same seeding, the same uint32 stream, the same 53-bit doubles and the same polar-method
  * Gaussians, including the cached second Gaussian that makes odd-length draws interleave.
  *
- * NumPy's polar method calls the C library's log(), which is not correctly rounded, so the
- * Gaussians use a bit-exact port of glibc's log (./glibc-log.ts), specifically of the variant
- * glibc 2.36 runs on x86_64 CPUs with FMA. Other libm builds round a few logs differently (glibc
- * 2.36's own SSE2 build, used on CPUs without FMA, in about 1 of 10,000 of the polar method's
- * inputs), so there a pair of Gaussians can differ from NumPy's in the last bit or two. Uniforms
- * and the stream position are exact everywhere.
+ * NumPy's polar method calls the C library's log(), so the Gaussians use the bit-exact port of
+ * glibc's log in ./libm/log.ts (./libm/index.ts says which build, and why). Where NumPy runs on
+ * another libm build, which rounds a few logs differently, a pair of Gaussians can differ from
+ * NumPy's in the last bit or two. Uniforms and the stream position are exact everywhere.
  *
  * It deliberately knows nothing about tensors, so reference values generated with
  * `np.random.seed(s)` can be compared against it directly.

@@ -1,112 +1,20 @@
 /*
- * A bit-exact TypeScript port of the natural logarithm in glibc 2.36's libm, as it runs on an
- * x86_64 CPU with FMA: the `__ieee754_log_fma` ifunc variant of sysdeps/ieee754/dbl-64/e_log.c.
- * glibc took that code (and the table and polynomials below) from Arm's optimized-routines:
+ * glibc 2.36's log() as it runs on x86_64 with FMA: the `__ieee754_log_fma` ifunc variant of
+ * sysdeps/ieee754/dbl-64/e_log.c and e_log_data.c, which glibc took (with the table and
+ * polynomials below) from Arm's optimized-routines:
  *
  *   math/log.c, math/log_data.c - Double-precision log(x) function and its data.
  *   Copyright (c) 2018, Arm Limited.
  *   SPDX-License-Identifier: MIT OR Apache-2.0 WITH LLVM-exception
  *
- * NumPy's legacy Gaussians call the C library's log(), which is not correctly rounded (about
- * 0.52 ulp), so reproducing them bit for bit needs the very same operations in the same order.
- *
- * Which variant: on x86_64, glibc 2.36 picks log() at load time (an ifunc). With FMA and AVX2 it
- * runs `__ieee754_log_fma`, e_log.c compiled with `-mfma -mavx2`, otherwise an FMA4, an AVX or
- * the plain SSE2 build. In the FMA build `__FP_FAST_FMA` is set, so r = fma(z, invc, -1) replaces
- * the `tab2` (chi, clo) path, and GCC also contracts every `a * b + c` of the C source into one
- * fused multiply-add. The operations here follow the machine code of that function in Debian
- * 12's libm.so.6 (2.36-9+deb12u14) one for one, each `fma` below being one `vfmadd`. The other
- * builds round differently in rare cases, and so do other C libraries.
- *
- * JavaScript has no fused multiply-add, so `fma` emulates it exactly with error-free
- * transformations (see there).
+ * Why these ports exist, and which build they follow: ./index.ts. Specific to this one: in the
+ * FMA build `__FP_FAST_FMA` is set, so r = fma(z, invc, -1) replaces the `tab2` (chi, clo) path
+ * of the C source. The operations here follow the machine code of `__ieee754_log_fma` one for
+ * one. Its callers: NumPy's legacy Gaussians (the polar method), which the MT19937 generator
+ * reproduces.
  */
-
-/** Scratch views for reading and writing the high 32 bits of a double without allocating. */
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-/**
- * Parses a C99 / Python `float.hex()` literal such as `-0x1.7cc7f79e69000p-2` exactly (normal
- * numbers only: the significand has at most 53 bits and the scale is a power of two).
- */
-function hexFloat(s: string): number {
-  const m = /^(-?)0x1\.([0-9a-f]{0,13})p([+-]\d+)$/.exec(s);
-  if (m === null) throw new Error(`not a hex float literal: ${s}`);
-  const value = parseInt(`1${m[2]}`, 16) * 2 ** (Number(m[3]) - 4 * m[2].length);
-  return m[1] === '-' ? -value : value;
-}
-
-// Error-free transformations. Both are exact as long as nothing overflows or underflows.
-
-/** Veltkamp's splitter, 2**27 + 1: splits a double into two halves whose products are exact. */
-const SPLIT = 134217729;
-
-/** The exact rounding error of p = fl(a * b): a * b = p + mulError(a, b, p) (Dekker). */
-function mulError(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return al * bl - (p - ah * bh - al * bh - ah * bl);
-}
-
-/** The exact rounding error of s = fl(a + b): a + b = s + addError(a, b, s) (Knuth's TwoSum). */
-function addError(a: number, b: number, s: number): number {
-  const bb = s - a;
-  return a - (s - bb) + (b - bb);
-}
-
-/**
- * The fused multiply-add a * b + c with a single rounding to nearest-even, as `fma()` in C.
- *
- * With uh + ul = a * b and th + tl = c + uh exactly (error-free transformations), the result is
- * RN(th + tl + ul). s = RN(th + RN(tl + ul)) already equals it except in one case: rounding is
- * monotonic, and every rounding boundary (midpoint between doubles) near th lies at a
- * representable offset from th, so the inner rounding cannot carry the sum across a midpoint;
- * it can only land exactly on one. So when th + RN(tl + ul) is an exact tie and tl + ul was
- * rounded, the tie is settled by the sign of that rounding error instead of to even. (This is the
- * rounding-to-odd argument of Boldo and Melquiond, IEEE Trans. Computers 57(4), 2008, checked
- * only where it matters.)
- *
- * Exact for finite arguments as long as no intermediate overflows and the product's rounding
- * error is not subnormal (|a * b| > 2**-968 or a * b exactly representable); the log only ever
- * passes such values.
- *
- * @example
- * ```ts
- * fma(0.1, 10, -1); // 5.551115123125783e-17, where 0.1 * 10 - 1 gives 0
- * ```
- */
-export function fma(a: number, b: number, c: number): number {
-  // mulError and addError written out by hand: V8 does not inline all of them into glibcLog,
-  // and the calls cost more than the arithmetic.
-  const uh = a * b;
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const ul = al * bl - (uh - ah * bh - al * bh - ah * bl);
-  const th = c + uh;
-  let bb = th - c;
-  const tl = c - (th - bb) + (uh - bb);
-  const v = tl + ul;
-  const s = th + v;
-  bb = s - th;
-  const e = th - (s - bb) + (v - bb);
-  // th + v = s + e exactly; it is a tie when e is half the gap from s to its neighbour past e,
-  // i.e. when s + 2e is that neighbour (for a smaller e, s + 2e rounds to s or the neighbour).
-  if (e !== 0 && s + 2 * e - s === 2 * e) {
-    const ve = addError(tl, ul, v);
-    if (ve !== 0) return ve > 0 === e > 0 ? s + 2 * e : s;
-  }
-  return s;
-}
+import { f64, HI, hexFloat, u32 } from './bits.js';
+import { fma, mulError } from './fma.js';
 
 // ---------------------------------------------------------------------------------------------
 // Data: math/log_data.c with LOG_TABLE_BITS = 7, LOG_POLY_ORDER = 6, LOG_POLY1_ORDER = 12,

@@ -8,8 +8,8 @@
  * evaluation. Float32 input is computed in float64 (cast on the tape) and the result cast back, so
  * both implementations share the float64 statistics the numerics require.
  */
-import { noGrad } from '../../autograd/grad-mode.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 
 /**

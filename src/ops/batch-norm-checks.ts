@@ -2,10 +2,11 @@
  * Argument checks and the running-statistics update shared by both BatchNorm implementations, so
  * the two differ only in how they compute, never in what they accept or what state they change.
  */
-import { DTypeError, ShapeError, ValueError } from '../../errors.js';
-import type { FloatStorage } from '../../tensor/dtype.js';
-import { fmtShape } from '../../tensor/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { runningStatsKernel } from '../kernels/batchnorm.js';
+import type { FloatStorage } from '../tensor/dtype.js';
+import { fmtShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * The two BatchNorm implementations: `'fused'`, one op with a closed-form backward, and
@@ -121,12 +122,13 @@ export function updateRunningStats(
   batchVarUnbiased: ArrayLike<number>,
   momentum: number,
 ): void {
-  const rm = runningMean.data as FloatStorage;
-  const rv = runningVar.data as FloatStorage;
-  for (let ch = 0; ch < rm.length; ch++) {
-    rm[ch] = momentum * batchMean[ch] + (1 - momentum) * rm[ch];
-    rv[ch] = momentum * batchVarUnbiased[ch] + (1 - momentum) * rv[ch];
-  }
+  runningStatsKernel(
+    runningMean.data as FloatStorage,
+    runningVar.data as FloatStorage,
+    batchMean,
+    batchVarUnbiased,
+    momentum,
+  );
   runningMean._version.value++;
   runningVar._version.value++;
 }
