@@ -4,7 +4,7 @@
  * in PyTorch's formulas, so values agree with PyTorch to rounding and every order of derivative
  * comes from the tape.
  */
-import { DTypeError, IndexError, ShapeError, ValueError } from '../../errors.js';
+import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { classTargets as scanTargets, type ClassTargets } from '../../ops/class-targets.js';
 import { fmtShape, shapesEqual } from '../../tensor/shape.js';
