@@ -11,7 +11,16 @@
  *
  * @packageDocumentation
  */
-export { Tensor, type NestedArray, type RemovableHandle } from './tensor/tensor.js';
+export {
+  Tensor,
+  tidy,
+  keep,
+  scope,
+  type NestedArray,
+  type RemovableHandle,
+} from './tensor/tensor.js';
+export type { ScopeHandle } from './tensor/scope.js';
+export { memoryStats, setMemoryLimit, memoryLimit, type MemoryStats } from './storage/index.js';
 export type { DType, FloatDType } from './tensor/dtype.js';
 export { setPrintOptions, printOptions, type PrintOptions } from './tensor/format.js';
 export { random, manualSeed, defaultGenerator } from './tensor/random.js';
