@@ -143,7 +143,7 @@ describe('the fused SGD kernel’s witness', () => {
   it.skipIf(!relaxedSimd(bytes) || sgdKernelInfo(true) !== 'fma')(
     'runs the step only when its multiply-add is fused',
     () => {
-      const memory = newMemory({ initial: 1, maximum: 1 });
+      const memory = newMemory({ initial: 1, maximum: 1, shared: true });
       const f = instanceExports(bytes, { env: { memory } }).sgd_f32_fma as (
         ...args: number[]
       ) => number;

@@ -14,7 +14,7 @@ import {
   setNumThreads,
   JOB_MATMUL,
   runJob,
-  sharedKernels,
+  stage,
   THREAD_MIN_WORK,
   workerChunks,
 } from '../src/kernels/wasm/index.js';
@@ -161,7 +161,9 @@ describe('the threaded float32 matmul', () => {
   it('reports a job whose chunks fail, and the next job runs clean', async () => {
     const { n, k, m, a, b, expected } = await mnistLayer(2, 9);
     // Every chunk reads B past the end of the memory: the calling thread and any worker trap.
-    const base = sharedKernels().base;
+    // A, C and the packing buffers in a scratch block of their own, B past the end.
+    const scratch = stage([], [1 << 20])!;
+    const base = scratch.scratch[0];
     const bad = [base, 0x7ff00000, base, n, k, m, base, base, 0, 0, 0, 0, 0, 0, 0, 1];
     // Thirty rounds, each with the worker awake from the product before, so that it takes (and
     // traps on) chunks of the bad job in most of them.
@@ -171,6 +173,7 @@ describe('the threaded float32 matmul', () => {
       // The failure stays with its job: a healthy product afterwards is right and throws nothing.
       expect(Array.from(product(2, a, b, n, k, m))).toEqual(Array.from(expected));
     }
+    scratch.done();
   });
 
   it('keeps small products on the calling thread', () => {

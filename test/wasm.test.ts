@@ -9,11 +9,11 @@ import { MATMUL_UNSHARED_WASM, MATMUL_WASM } from '../src/kernels/wasm/generated
 import {
   decode,
   instanceExports,
-  MAX_KERNEL_BYTES,
   matmulF32,
   newMemory,
-  reserve,
+  type WasmMemory,
 } from '../src/kernels/wasm/index.js';
+import { growTo, memoryBytes, memoryLimit, setMemoryLimit } from '../src/storage/memory.js';
 import { worstExcessOverF32Bound } from './helpers/matmul-bound.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { generate } from '../scripts/build-wasm.mjs';
@@ -32,6 +32,12 @@ function hasMatmul(e: Record<string, unknown>): e is { matmul_f32: MatmulExport 
   return typeof e.matmul_f32 === 'function';
 }
 
+/** Grows a memory of the test's own to `bytes`. */
+function reserve(memory: WasmMemory, bytes: number): void {
+  const pages = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
+  if (pages > 0) memory.grow(pages);
+}
+
 /**
  * A matmul on one of the committed modules, instantiated directly: the library picks the
  * relaxed-SIMD module where the host has it, and these are its fallbacks.
@@ -43,7 +49,7 @@ function moduleMatmul(base64: string, shared: boolean): Matmul {
   const matmul = exports.matmul_f32;
   return (out, a, b, n, k, m) => {
     const floats = a.length + b.length + out.length + 8 * k * Math.ceil(m / 8) + 32;
-    if (!reserve(memory, 4 * floats)) throw new Error('memory cannot grow');
+    reserve(memory, 4 * floats);
     const heap = new Float32Array(memory.buffer);
     heap.set(a, 0);
     heap.set(b, a.length);
@@ -119,15 +125,21 @@ describe('the WebAssembly kernels', () => {
     expect(out.every((v) => v === k)).toBe(true);
   });
 
-  it('reserve grows a memory, or says no when it cannot (the callers then use TypeScript)', () => {
-    const memory = newMemory({ initial: 1, maximum: 2 });
-    expect(reserve(memory, 2 * 65536)).toBe(true);
-    expect(memory.buffer.byteLength).toBe(2 * 65536);
-    // Past the memory's maximum: the engine refuses, and nothing changes.
-    expect(reserve(memory, 2 * 65536 + 1)).toBe(false);
-    expect(memory.buffer.byteLength).toBe(2 * 65536);
-    // Past what i32 offsets address: refused before any growth.
-    expect(reserve(memory, MAX_KERNEL_BYTES + 1)).toBe(false);
-    expect(memory.buffer.byteLength).toBe(2 * 65536);
+  it('the tensor memory grows up to its limit and no further; a kernel then reports it cannot run', () => {
+    const limit = memoryLimit();
+    try {
+      setMemoryLimit(memoryBytes());
+      expect(growTo(memoryBytes() + 1)).toBe(false);
+      // A product whose plain operands need a scratch copy that no longer fits is refused, and
+      // nothing is written (matmulKernel then computes it in TypeScript).
+      const n = 600;
+      const a = new Float32Array(n * n).fill(1);
+      const out = new Float32Array(n * n).fill(7);
+      expect(matmulF32(out, a, a, n, n, n)).toBe(false);
+      expect(out.every((v) => v === 7)).toBe(true);
+    } finally {
+      setMemoryLimit(limit);
+    }
+    expect(growTo(memoryBytes() + 1)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { FloatStorage } from '../tensor/dtype.js';
 import { batchNormBackwardWasm, batchNormForwardWasm } from './wasm/batchnorm.js';
-import { kernelBackend } from './wasm/index.js';
+import { kernelBackend } from './backend.js';
 
 export interface BatchStats {
   mean: Float64Array;

@@ -9,7 +9,7 @@
  */
 import type { Storage } from '../tensor/dtype.js';
 import { binaryWasm, reluWasm, type WasmBinaryOp } from './wasm/elementwise.js';
-import { kernelBackend } from './wasm/index.js';
+import { kernelBackend } from './backend.js';
 
 export type UnaryKernel = (out: Storage, x: Storage, n: number, p: number) => void;
 export type BinaryKernel = (

@@ -12,9 +12,10 @@
  * products of two contiguous rows instead, with the same sums in the same order.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
-import { kernelBackend, matmulF32 } from './wasm/index.js';
+import { kernelBackend } from './backend.js';
+import { matmulF32Batched } from './wasm/matmul.js';
 
-/** Below this many multiply-adds the copies into WebAssembly memory cost more than they save. */
+/** Below this many multiply-adds the call into WebAssembly costs more than it saves. */
 const WASM_MIN_WORK = 4096;
 
 export function matmulKernel(
@@ -34,24 +35,12 @@ export function matmulKernel(
     a instanceof Float32Array &&
     b instanceof Float32Array &&
     n * k * m >= WASM_MIN_WORK &&
-    kernelBackend() === 'wasm'
+    kernelBackend() === 'wasm' &&
+    matmulF32Batched(out, a, b, aOffsets, bOffsets, n, k, m, ta, tb)
   ) {
-    let done = true;
-    for (let t = 0; t < aOffsets.length && done; t++) {
-      done = matmulF32(
-        out.subarray(t * n * m, (t + 1) * n * m),
-        a.subarray(aOffsets[t], aOffsets[t] + n * k),
-        b.subarray(bOffsets[t], bOffsets[t] + k * m),
-        n,
-        k,
-        m,
-        ta,
-        tb,
-      );
-    }
-    // Operands too large for WebAssembly memory: the whole product in TypeScript below.
-    if (done) return;
+    return;
   }
+  // Operands too large for the WebAssembly memory, float64, or small: TypeScript below.
   if (tb) {
     matmulDotKernel(out, a, b, aOffsets, bOffsets, n, k, m, ta);
     return;

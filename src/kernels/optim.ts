@@ -17,7 +17,7 @@
  */
 import type { FloatStorage } from '../tensor/dtype.js';
 import { fma64, fmaf } from './libm/index.js';
-import { kernelBackend } from './wasm/index.js';
+import { kernelBackend } from './backend.js';
 import { sgdF32 } from './wasm/sgd.js';
 
 /**

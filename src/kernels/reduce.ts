@@ -5,7 +5,7 @@
  */
 import type { FloatStorage, Storage } from '../tensor/dtype.js';
 import { colsumWasm } from './wasm/elementwise.js';
-import { kernelBackend } from './wasm/index.js';
+import { kernelBackend } from './backend.js';
 
 /** From this many elements a float sum over leading dims runs in WebAssembly (same sums). */
 const WASM_MIN_SUM = 2048;

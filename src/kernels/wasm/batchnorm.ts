@@ -2,24 +2,24 @@
  * The BatchNorm kernels of `batchnorm.wat`: the same arithmetic, in the same order, as the
  * TypeScript kernels of `../batchnorm.ts`, so their results are bit-identical (see the .wat header).
  *
- * A call copies its operands into the kernels' memory, runs, and copies the result out: the
- * forward copies x in once (statistics and normalisation in one call) and y out, written over x;
- * the backward copies x and dy in and dx out, written over dy. Per-channel vectors (C float64
- * values each) sit in front of the tensors. The memory is the one the matmul shares with its
- * worker threads: a large [N, C] call is cut into ranges of channels that the threads share
- * (channels are independent, so the result is the same whoever computes them).
+ * They run on the tensor memory: x, y, dy and dx are read and written where they are (the
+ * forward computes statistics and normalisation in one call), and the per-channel vectors (C
+ * float64 values each) take scratch blocks from the pool. A large [N, C] call is cut into ranges
+ * of channels that the worker threads share (channels are independent, so the result is the
+ * same whoever computes them).
  */
+import { heap } from '../../storage/memory.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
+import { kernelModule, stage } from './instance.js';
 import {
+  batchnormModule,
   chunkSize,
   getNumThreads,
   JOB_BN_BACKWARD,
   JOB_BN_FORWARD,
-  reserve,
   runJob,
-  sharedKernels,
   threadsReady,
-} from './index.js';
+} from './threads.js';
 
 type Kernel = (...args: number[]) => void;
 
@@ -30,13 +30,11 @@ interface BatchNormExports {
   backward: Kernel;
 }
 
+let bn: BatchNormExports | null = null;
+
 function exports(): BatchNormExports {
-  const { bn } = sharedKernels();
-  const { forward, backward } = bn;
-  if (typeof forward !== 'function' || typeof backward !== 'function') {
-    throw new Error('batchnorm.wasm: unexpected exports');
-  }
-  return { forward: forward as Kernel, backward: backward as Kernel };
+  bn ??= kernelModule(batchnormModule(), 'batchnorm.wasm', ['forward', 'backward']);
+  return bn;
 }
 
 /**
@@ -64,30 +62,8 @@ function channelJob(kind: number, threads: number, c: number, args: number[], ep
   runJob(kind, [...padded, c, per], eps, Math.ceil(c / per), threads);
 }
 
-const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
-
-/**
- * The kernels' shared memory with `bytes` free from `base` on, or null when `reserve` cannot
- * provide them (the caller then runs the reference kernels).
- */
-function memory(bytes: number): { buffer: ArrayBufferLike; base: number } | null {
-  const { memory: mem, base } = sharedKernels();
-  return reserve(mem, base + bytes) ? { buffer: mem.buffer, base } : null;
-}
-
-function view(
-  buffer: ArrayBufferLike,
-  like: FloatStorage,
-  offset: number,
-  length: number,
-): FloatStorage {
-  return like instanceof Float32Array
-    ? new Float32Array(buffer, offset, length)
-    : new Float64Array(buffer, offset, length);
-}
-
-function channels(buffer: ArrayBufferLike, offset: number, c: number): Float64Array {
-  return new Float64Array(buffer, offset, c);
+function channels(offset: number, c: number): Float64Array {
+  return new Float64Array(heap(), offset, c);
 }
 
 export interface ForwardResult {
@@ -114,39 +90,42 @@ export function batchNormForwardWasm(
   constStats: { mean: Float64Array; invstd: Float64Array } | null,
 ): ForwardResult | null {
   if (x.constructor !== y.constructor) return null;
-  const stride = align16(8 * c);
-  const data = 6 * stride;
-  const mem = memory(data + x.length * x.BYTES_PER_ELEMENT);
-  if (mem === null) return null;
-  const { buffer, base } = mem;
-  const [mean, invstd, sumSq, tmp, w, b, at] = [0, 1, 2, 3, 4, 5, 6].map((k) => base + k * stride);
-  view(buffer, x, at, x.length).set(x);
+  const s = stage(
+    [{ data: x }, { data: y, out: true }],
+    [8 * c, 8 * c, 8 * c, 8 * c, 8 * c, 8 * c],
+  );
+  if (s === null) return null;
+  const [xAt, yAt] = s.at;
+  const [mean, invstd, sumSq, tmp, w, b] = s.scratch;
   if (constStats !== null) {
-    channels(buffer, mean, c).set(constStats.mean);
-    channels(buffer, invstd, c).set(constStats.invstd);
+    channels(mean, c).set(constStats.mean);
+    channels(invstd, c).set(constStats.invstd);
   }
-  const wv = channels(buffer, w, c);
+  const wv = channels(w, c);
   if (weight === null) wv.fill(1);
   else wv.set(weight);
-  const bv = channels(buffer, b, c);
+  const bv = channels(b, c);
   if (bias === null) bv.fill(0);
   else bv.set(bias);
   const f32 = x instanceof Float32Array ? 1 : 0;
   const batch = constStats === null ? 1 : 0;
   const threads = batchNormThreads(n, c, l);
   if (threads > 1) {
-    const args = [f32, at, at, n, mean, invstd, sumSq, tmp, w, b, batch];
+    const args = [f32, xAt, yAt, n, mean, invstd, sumSq, tmp, w, b, batch];
     channelJob(JOB_BN_FORWARD, threads, c, args, eps);
   } else {
-    exports().forward(c, f32, at, at, n, c, l, mean, invstd, sumSq, tmp, w, b, eps, batch);
+    exports().forward(c, f32, xAt, yAt, n, c, l, mean, invstd, sumSq, tmp, w, b, eps, batch);
   }
-  y.set(view(buffer, x, at, x.length));
-  if (constStats !== null) return { ...constStats, sumSq: null };
-  return {
-    mean: channels(buffer, mean, c).slice(),
-    invstd: channels(buffer, invstd, c).slice(),
-    sumSq: channels(buffer, sumSq, c).slice(),
-  };
+  const result =
+    constStats !== null
+      ? { ...constStats, sumSq: null }
+      : {
+          mean: channels(mean, c).slice(),
+          invstd: channels(invstd, c).slice(),
+          sumSq: channels(sumSq, c).slice(),
+        };
+  s.done();
+  return result;
 }
 
 /**
@@ -169,24 +148,18 @@ export function batchNormBackwardWasm(
   if (x.constructor !== dy.constructor || (dx !== null && dx.constructor !== dy.constructor)) {
     return null;
   }
-  const stride = align16(8 * c);
-  const xBytes = align16(x.length * x.BYTES_PER_ELEMENT);
-  const mem = memory(7 * stride + xBytes + dy.length * dy.BYTES_PER_ELEMENT);
-  if (mem === null) return null;
-  const { buffer, base } = mem;
-  const [meanAt, invstdAt, w, dbias, dweight, mdy, mdyx, xAt] = [0, 1, 2, 3, 4, 5, 6, 7].map(
-    (k) => base + k * stride,
-  );
-  const dyAt = xAt + xBytes;
-  view(buffer, x, xAt, x.length).set(x);
-  view(buffer, dy, dyAt, dy.length).set(dy);
-  channels(buffer, meanAt, c).set(mean);
-  channels(buffer, invstdAt, c).set(invstd);
-  const wv = channels(buffer, w, c);
+  const operands = [{ data: x }, { data: dy }, { data: dx ?? dy, out: dx !== null }];
+  const s = stage(operands, [8 * c, 8 * c, 8 * c, 8 * c, 8 * c, 8 * c, 8 * c]);
+  if (s === null) return null;
+  const [xAt, dyAt, dxAt] = s.at;
+  const [meanAt, invstdAt, w, dbias, dweight, mdy, mdyx] = s.scratch;
+  channels(meanAt, c).set(mean);
+  channels(invstdAt, c).set(invstd);
+  const wv = channels(w, c);
   if (weight === null) wv.fill(1);
   else wv.set(weight);
   const f32 = x instanceof Float32Array ? 1 : 0;
-  const args = [f32, xAt, dyAt, dyAt, n];
+  const args = [f32, xAt, dyAt, dxAt, n];
   const perChannel = [meanAt, invstdAt, w, dbias, dweight, mdy, mdyx];
   const flags = [batchStats ? 1 : 0, dx === null ? 0 : 1];
   const threads = batchNormThreads(n, c, l);
@@ -195,9 +168,7 @@ export function batchNormBackwardWasm(
   } else {
     exports().backward(c, ...args, c, l, ...perChannel, ...flags);
   }
-  if (dx !== null) dx.set(view(buffer, dy, dyAt, dy.length));
-  return {
-    dweight: channels(buffer, dweight, c).slice(),
-    dbias: channels(buffer, dbias, c).slice(),
-  };
+  const result = { dweight: channels(dweight, c).slice(), dbias: channels(dbias, c).slice() };
+  s.done();
+  return result;
 }

@@ -1,5 +1,5 @@
 ;; BatchNorm kernels over [N, C, L] (L = 1: the [N, C] layout), for f32 and f64 storage, on byte
-;; offsets into the memory they import: the matmul module's, which worker threads share (the
+;; offsets into the tensor memory they import, which worker threads share (the
 ;; [N, C] kernels take the row stride ld, C for a whole call and the full C for a range of
 ;; channels, so that threads can split a large call by channels: see the parts at the end). They
 ;; are the TypeScript kernels of src/kernels/batchnorm.ts evaluated in the same order, so the

@@ -1,5 +1,5 @@
-;; Binary elementwise ops over float32 or float64 storage at byte offsets into this module's
-;; memory: out[r, j] = a[r, j] ∘ b[r, j], or ∘ b[j] when $bRow is set (b one row, repeated: a
+;; Binary elementwise ops over float32 or float64 storage at byte offsets into the tensor memory
+;; (imported: the one every kernel module shares): out[r, j] = a[r, j] ∘ b[r, j], or ∘ b[j] when $bRow is set (b one row, repeated: a
 ;; bias), for rows × cols elements; out may be a or b. ∘ is + − × ÷ or `thr`, PyTorch's
 ;; threshold_backward (+0 where b ≤ 0, else a: NaN in b keeps a); `relu` is the unary max(x, 0) with
 ;; NaN kept. `colsum` adds rows into float64 column sums. SIMD lanes do exactly the IEEE operation
@@ -23,7 +23,7 @@
 ;; @f32 lanes = 4
 ;; @f64 lanes = 2
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; @for T in f32 f64
   ;; @for OP in add sub mul div

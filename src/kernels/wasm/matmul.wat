@@ -1,4 +1,4 @@
-;; f32 matrix product C[n×m] = A[n×k] · B[k×m], row-major, byte offsets into this module's memory.
+;; f32 matrix product C[n×m] = A[n×k] · B[k×m], row-major, byte offsets into the tensor memory.
 ;;
 ;; Goto-style blocking: the columns of B are first packed into panels of 8 (k rows of 8 floats,
 ;; contiguous; the last panel padded with zeros), so that the inner loop reads B sequentially

@@ -1,4 +1,4 @@
-;; The float32 SGD step of sgd.wat (same arguments and flags, on the memory of that module) with
+;; The float32 SGD step of sgd.wat (same arguments and flags, on the same tensor memory) with
 ;; each fmaf as relaxed SIMD's f32x4.relaxed_madd. A host compiles that to one fused multiply-add
 ;; (one rounding: exactly fmaf) where the CPU has FMA, and to a multiply and an add otherwise.
 ;; So the function first computes a witness that the two round differently, a·a + c for
@@ -10,7 +10,7 @@
 ;; The other operations are float32x4 ops: f32(buf·mom) is one rounding of an exact product, and
 ;; without dampening fmaf(1, d, c) is the float32 sum d + c.
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func (export "sgd_f32_fma")
     (param $pp i32) (param $gp i32) (param $bp i32) (param $n i32) (param $flags i32)

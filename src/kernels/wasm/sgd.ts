@@ -5,15 +5,8 @@
  * host has relaxed SIMD and its witness shows the multiply-add fused), and sgd.wat, which
  * emulates fmaf in float64 everywhere else.
  */
-import { SGD_FMA_WASM, SGD_WASM } from './generated.js';
-import {
-  decode,
-  instanceExports,
-  instantiate,
-  relaxedSimd,
-  reserve,
-  type WasmMemory,
-} from './index.js';
+import { SGD_FMA_UNSHARED_WASM, SGD_FMA_WASM, SGD_UNSHARED_WASM, SGD_WASM } from './generated.js';
+import { decode, kernelModule, moduleFor, relaxedSimd, stage } from './instance.js';
 
 type SgdArgs = [
   p: number,
@@ -27,14 +20,10 @@ type SgdArgs = [
   step: number,
 ];
 
-interface SgdExports {
-  memory: WasmMemory;
-  sgd_f32: (...args: SgdArgs) => void;
-}
-
+type SgdEmulated = (...args: SgdArgs) => void;
 type SgdFma = (...args: [...SgdArgs, wa: number, wc: number, fused: number]) => number;
 
-let sgdModule: SgdExports | null = null;
+let emulated: SgdEmulated | null = null;
 /** The fused kernel: undefined before the first step, null where it is not available. */
 let sgdFma: SgdFma | null | undefined;
 let fusedAllowed = true;
@@ -42,17 +31,27 @@ let fusedAllowed = true;
 /** The fmaf witness of sgd-fma.wat: a·a + c for a = 1 + 2⁻¹², c = −1 is 2⁻¹¹ + 2⁻²⁴ fused. */
 const WITNESS = [1 + 2 ** -12, -1, 2 ** -11 + 2 ** -24] as const;
 
-function fusedKernel(memory: WasmMemory): SgdFma | null {
+function emulatedKernel(): SgdEmulated {
+  emulated ??= kernelModule(
+    moduleFor({ shared: SGD_WASM, unshared: SGD_UNSHARED_WASM }),
+    'sgd.wasm',
+    ['sgd_f32'],
+  ).sgd_f32;
+  return emulated;
+}
+
+function fusedKernel(): SgdFma | null {
   if (sgdFma !== undefined) return sgdFma;
   sgdFma = null;
   try {
-    const bytes = decode(SGD_FMA_WASM);
-    if (relaxedSimd(bytes)) {
-      const f = instanceExports(bytes, { env: { memory } }).sgd_f32_fma;
+    if (relaxedSimd(decode(SGD_FMA_WASM))) {
+      const f = kernelModule(
+        moduleFor({ shared: SGD_FMA_WASM, unshared: SGD_FMA_UNSHARED_WASM }),
+        'sgd-fma.wasm',
+        ['sgd_f32_fma'],
+      ).sgd_f32_fma;
       // An empty step runs the witness alone: where relaxed_madd is not fused, no fused kernel.
-      if (typeof f === 'function' && f(0, 0, 0, 0, 0, 0, 0, 1, 0, ...WITNESS) === 1) {
-        sgdFma = f as SgdFma;
-      }
+      if (f(0, 0, 0, 0, 0, 0, 0, 1, 0, ...WITNESS) === 1) sgdFma = f;
     }
   } catch {
     sgdFma = null;
@@ -66,13 +65,7 @@ function fusedKernel(memory: WasmMemory): SgdFma | null {
  */
 export function sgdKernelInfo(allowFused?: boolean): 'fma' | 'emulated' {
   if (allowFused !== undefined) fusedAllowed = allowFused;
-  const wasm = sgdInstance();
-  return fusedAllowed && fusedKernel(wasm.memory) !== null ? 'fma' : 'emulated';
-}
-
-function sgdInstance(): SgdExports {
-  sgdModule ??= instantiate<SgdExports>(SGD_WASM, 'sgd.wasm', ['sgd_f32']);
-  return sgdModule;
+  return fusedAllowed && fusedKernel() !== null ? 'fma' : 'emulated';
 }
 
 /** The scalars of one step, already rounded to float32. */
@@ -87,9 +80,9 @@ export interface SgdF32Scalars {
 }
 
 /**
- * One SGD step on the first `n` (a multiple of 4) elements of `p`, `g` and `buf` (null without momentum;
- * `fresh`: the buffer is new and takes d). False (nothing written) when they do not fit the
- * module's memory.
+ * One SGD step on the first `n` (a multiple of 4) elements of `p`, `g` and `buf` (null without
+ * momentum; `fresh`: the buffer is new and takes d). False (nothing written) when the memory
+ * cannot hold them.
  */
 export function sgdF32(
   p: Float32Array,
@@ -99,26 +92,27 @@ export function sgdF32(
   n: number,
   h: SgdF32Scalars,
 ): boolean {
-  const wasm = sgdInstance();
-  if (!reserve(wasm.memory, 12 * n)) return false;
-  const heap = new Float32Array(wasm.memory.buffer);
-  heap.set(p.subarray(0, n), 0);
-  heap.set(g.subarray(0, n), n);
-  if (buf !== null && !fresh) heap.set(buf.subarray(0, n), 2 * n);
+  const operands = [
+    { data: p, out: true, read: true },
+    { data: g },
+    { data: buf ?? g, out: buf !== null, read: !fresh },
+  ];
+  const s = stage(operands);
+  if (s === null) return false;
+  const [pAt, gAt, bufAt] = s.at;
   const flags =
     (h.maximize ? 1 : 0) |
     (h.useWd ? 2 : 0) |
     (buf !== null ? 4 : 0) |
     (fresh ? 8 : 0) |
     (h.nesterov ? 16 : 0);
-  const args: SgdArgs = [0, 4 * n, 8 * n, n, flags, h.wd, h.mom, h.keep, h.step];
-  const fma = fusedAllowed ? fusedKernel(wasm.memory) : null;
+  const args: SgdArgs = [pAt, gAt, bufAt, n, flags, h.wd, h.mom, h.keep, h.step];
+  const fma = fusedAllowed ? fusedKernel() : null;
   if (fma === null || fma(...args, ...WITNESS) === 0) {
     // Not fused here (the witness failed: nothing was written): emulate from now on.
     if (fma !== null) sgdFma = null;
-    wasm.sgd_f32(...args);
+    emulatedKernel()(...args);
   }
-  p.set(heap.subarray(0, n));
-  if (buf !== null) buf.set(heap.subarray(2 * n, 3 * n));
+  s.done();
   return true;
 }

@@ -1,5 +1,5 @@
-;; One float32 SGD step (PyTorch 1.13's `_single_tensor_sgd`, see src/optim/kernels.ts) on n
-;; elements (n a multiple of 4) of p, g and buf at byte offsets into this module's memory, four
+;; One float32 SGD step (PyTorch 1.13's `_single_tensor_sgd`, see src/kernels/optim.ts) on n
+;; elements (n a multiple of 4) of p, g and buf at byte offsets into the tensor memory, four
 ;; elements per iteration. Values are float32x4; each fused multiply-add is C's fmaf, rounded
 ;; once to float32, computed in two pairs of float64 lanes (L and H):
 ;;
@@ -18,7 +18,7 @@
 ;; flags: 1 maximize, 2 weight decay, 4 momentum buffer, 8 fresh buffer (b ← d), 16 nesterov.
 ;; sgd-fma.wat does the same with hardware fused multiply-adds, where the host has them.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func $f32round (param $x v128) (result v128)
     (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $x))))
