@@ -11,9 +11,30 @@ import { kernelModule, moduleFor, stage } from './instance.js';
 /** The binary ops of elementwise.wat: arithmetic, and PyTorch's threshold_backward. */
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'thr';
 
-const NAMES = (['add', 'sub', 'mul', 'div', 'thr', 'relu', 'colsum'] as const).flatMap(
-  (op) => [`${op}_f32`, `${op}_f64`] as const,
-);
+/** The unary ops of elementwise.wat besides ReLU: IEEE negate, absolute value, square root. */
+export type WasmUnaryOp = 'neg' | 'abs' | 'sqrt';
+
+const OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'thr',
+  'relu',
+  'colsum',
+  'neg',
+  'abs',
+  'sqrt',
+  'add_scalar',
+  'sub_scalar',
+  'mul_scalar',
+  'div_scalar',
+] as const;
+const NAMES = [
+  ...OPS.flatMap((op) => [`${op}_f32`, `${op}_f64`] as const),
+  'cast_f32_f64',
+  'cast_f64_f32',
+] as const;
 
 type Exports = Record<(typeof NAMES)[number], (...args: number[]) => number>;
 
@@ -54,12 +75,47 @@ export function binaryWasm(
   return true;
 }
 
+/**
+ * `out = a ∘ s` (or `s ∘ a` with `left`) for a scalar `s` already rounded to the arrays' type.
+ * False (nothing written) when the memory cannot hold the operands.
+ */
+export function scalarWasm(
+  op: Exclude<WasmBinaryOp, 'thr'>,
+  out: Floats,
+  a: Floats,
+  s: number,
+  left: boolean,
+): boolean {
+  const st = stage([{ data: a }, { data: out, out: true }]);
+  if (st === null) return false;
+  const [aAt, outAt] = st.at;
+  exports()[`${op}_scalar_${suffix(out)}`](outAt, aAt, out.length, s, left ? 1 : 0);
+  st.done();
+  return true;
+}
+
 /** `out = max(x, 0)` elementwise, NaN kept (ReLU), for arrays of one float type. */
 export function reluWasm(out: Floats, x: Floats): boolean {
+  return unaryWasm('relu', out, x);
+}
+
+/** `out = op(x)` elementwise (ReLU, negate, absolute value, square root), one float type. */
+export function unaryWasm(op: WasmUnaryOp | 'relu', out: Floats, x: Floats): boolean {
   const s = stage([{ data: x }, { data: out, out: true }]);
   if (s === null) return false;
   const [xAt, outAt] = s.at;
-  exports()[`relu_${suffix(out)}`](outAt, xAt, out.length);
+  exports()[`${op}_${suffix(out)}`](outAt, xAt, out.length);
+  s.done();
+  return true;
+}
+
+/** `out = x` converted between float32 and float64 (either way). */
+export function castWasm(out: Floats, x: Floats): boolean {
+  if (suffix(out) === suffix(x)) return false;
+  const s = stage([{ data: x }, { data: out, out: true }]);
+  if (s === null) return false;
+  const [xAt, outAt] = s.at;
+  exports()[out instanceof Float64Array ? 'cast_f32_f64' : 'cast_f64_f32'](outAt, xAt, out.length);
   s.done();
   return true;
 }

@@ -87,6 +87,71 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+  ;; out[i] = a[i] ∘ s, or s ∘ a[i] with $left, for n elements and a scalar s (a one-element
+  ;; operand, splat), ∘ as above.
+  ;; @for OP in add sub mul div
+  (func (export "{{OP}}_scalar_{{T}}")
+    (param $o i32) (param $a i32) (param $n i32) (param $s {{T}}) (param $left i32)
+    (local $j i32) (local $end i32) (local $vend i32) (local $v v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const {{shift}})))
+    (local.set $vend (i32.and (local.get $end) (i32.const -16)))
+    (local.set $v ({{V}}.splat (local.get $s)))
+    (if (local.get $left)
+      (then
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+            (v128.store (i32.add (local.get $o) (local.get $j))
+              ({{V}}.{{OP}} (local.get $v) (v128.load (i32.add (local.get $a) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $end)))
+            ({{T}}.store (i32.add (local.get $o) (local.get $j))
+              ({{T}}.{{OP}} (local.get $s) ({{T}}.load (i32.add (local.get $a) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+            (br $tail))))
+      (else
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+            (v128.store (i32.add (local.get $o) (local.get $j))
+              ({{V}}.{{OP}} (v128.load (i32.add (local.get $a) (local.get $j))) (local.get $v)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $end)))
+            ({{T}}.store (i32.add (local.get $o) (local.get $j))
+              ({{T}}.{{OP}} ({{T}}.load (i32.add (local.get $a) (local.get $j))) (local.get $s)))
+            (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+            (br $tail))))))
+  ;; @end
+
+  ;; out[i] = op(a[i]) for the IEEE operations negate, absolute value and square root, which
+  ;; JavaScript's -x, Math.abs and Math.sqrt compute too (correctly rounded for sqrt).
+  ;; @for OP in neg abs sqrt
+  (func (export "{{OP}}_{{T}}") (param $o i32) (param $a i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $vend i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const {{shift}})))
+    (local.set $vend (i32.and (local.get $end) (i32.const -16)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+        (v128.store (i32.add (local.get $o) (local.get $j))
+          ({{V}}.{{OP}} (v128.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $j) (local.get $end)))
+        ({{T}}.store (i32.add (local.get $o) (local.get $j))
+          ({{T}}.{{OP}} ({{T}}.load (i32.add (local.get $a) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+        (br $tail))))
+  ;; @end
+
   (func (export "relu_{{T}}") (param $o i32) (param $a i32) (param $n i32)
     (local $j i32) (local $end i32) (local $vend i32) (local $x v128) (local $s {{T}})
     (local.set $end (i32.shl (local.get $n) (i32.const {{shift}})))
@@ -166,4 +231,35 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
   ;; @end
+  ;; Conversions between float32 and float64 storage: widening is exact, narrowing rounds to
+  ;; nearest even, as a typed array's set() and Math.fround do.
+  (func (export "cast_f32_f64") (param $o i32) (param $a i32) (param $n i32)
+    (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3)))
+          (f64x2.promote_low_f32x4
+            (v128.load64_zero (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (f64.store (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.promote_f32 (f32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))))))
+
+  (func (export "cast_f64_f32") (param $o i32) (param $a i32) (param $n i32)
+    (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store64_lane 0 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))
+          (f32x4.demote_f64x2_zero
+            (v128.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 3))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (f32.store (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 3)))))))))
 )

@@ -1,0 +1,120 @@
+/**
+ * The WebAssembly kernels for a scalar operand, for negate/abs/sqrt and for float32 ↔ float64
+ * casts: bit for bit what JavaScript computes, on resident (pool) and plain operands.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { castWasm, scalarWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
+import { Block } from '../src/storage/block.js';
+
+type Floats = Float32Array | Float64Array;
+type Dtype = 'float32' | 'float64';
+
+const special = [0, -0, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -1074), 1e-40, 3.4e38, 1e300];
+const value = fc.oneof(
+  fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+  fc.constantFrom(...special),
+  fc.integer({ min: -50, max: 50 }),
+);
+
+/** The bits of a result; NaN payloads are not specified, so every NaN counts as one value. */
+function bits(out: Floats): number[] {
+  const raw =
+    out instanceof Float32Array
+      ? new Int32Array(out.buffer, out.byteOffset, out.length)
+      : Array.from(out);
+  return Array.from(raw, (v, i) => (Number.isNaN(out[i]) ? NaN : v));
+}
+
+/** An array of `dtype` holding `v`: in the tensor memory (a pool block) or a plain array. */
+function array(dtype: Dtype, v: readonly number[], resident: boolean): Floats {
+  const data = Block.alloc(dtype, v.length, resident, false).data as Floats;
+  data.set(v);
+  return data;
+}
+
+const round = (dtype: Dtype): ((x: number) => number) =>
+  dtype === 'float32' ? Math.fround : (x) => x;
+
+const lengths = fc.integer({ min: 1, max: 37 });
+const dtypes = fc.constantFrom<Dtype>('float32', 'float64');
+
+describe('the WebAssembly scalar, unary and cast kernels', () => {
+  test.prop([
+    fc.constantFrom('add', 'sub', 'mul', 'div') as fc.Arbitrary<'add' | 'sub' | 'mul' | 'div'>,
+    dtypes,
+    lengths.chain((n) => fc.array(value, { minLength: n, maxLength: n })),
+    value,
+    fc.boolean(),
+    fc.boolean(),
+  ])('compute a ∘ s and s ∘ a as JavaScript does', (op, dtype, v, s0, left, resident) => {
+    const r = round(dtype);
+    const s = r(s0);
+    const f = {
+      add: (x: number, y: number) => x + y,
+      sub: (x: number, y: number) => x - y,
+      mul: (x: number, y: number) => x * y,
+      div: (x: number, y: number) => x / y,
+    }[op];
+    const a = array(dtype, v, resident);
+    const out = array(
+      dtype,
+      v.map(() => 7),
+      resident,
+    );
+    expect(scalarWasm(op, out, a, s, left)).toBe(true);
+    const expected = array(
+      dtype,
+      Array.from(a, (x) => r(left ? f(s, x) : f(x, s))),
+      false,
+    );
+    expect(bits(out)).toEqual(bits(expected));
+  });
+
+  test.prop([
+    fc.constantFrom('neg', 'abs', 'sqrt') as fc.Arbitrary<'neg' | 'abs' | 'sqrt'>,
+    dtypes,
+    lengths.chain((n) => fc.array(value, { minLength: n, maxLength: n })),
+    fc.boolean(),
+  ])(
+    'negate, take absolute values and square roots as JavaScript does',
+    (op, dtype, v, resident) => {
+      const r = round(dtype);
+      const f = { neg: (x: number) => -x, abs: Math.abs, sqrt: Math.sqrt }[op];
+      const a = array(dtype, v, resident);
+      const out = array(
+        dtype,
+        v.map(() => 7),
+        resident,
+      );
+      expect(unaryWasm(op, out, a)).toBe(true);
+      expect(bits(out)).toEqual(
+        bits(
+          array(
+            dtype,
+            Array.from(a, (x) => r(f(x))),
+            false,
+          ),
+        ),
+      );
+    },
+  );
+
+  test.prop([
+    dtypes,
+    lengths.chain((n) => fc.array(value, { minLength: n, maxLength: n })),
+    fc.boolean(),
+  ])('cast between float32 and float64 as a typed array set() does', (from, v, resident) => {
+    const to: Dtype = from === 'float32' ? 'float64' : 'float32';
+    const a = array(from, v, resident);
+    const out = array(
+      to,
+      v.map(() => 7),
+      resident,
+    );
+    expect(castWasm(out, a)).toBe(true);
+    const expected =
+      array(to, [], false).constructor === Float32Array ? new Float32Array(a) : new Float64Array(a);
+    expect(bits(out)).toEqual(bits(expected));
+  });
+});
