@@ -113,8 +113,7 @@ describe('the WebAssembly scalar, unary and cast kernels', () => {
       resident,
     );
     expect(castWasm(out, a)).toBe(true);
-    const expected =
-      array(to, [], false).constructor === Float32Array ? new Float32Array(a) : new Float64Array(a);
+    const expected = to === 'float32' ? Float32Array.from(a) : Float64Array.from(a);
     expect(bits(out)).toEqual(bits(expected));
   });
 });
