@@ -54,6 +54,13 @@ export class AutogradError extends TapegradError {}
 export class GradcheckError extends TapegradError {}
 
 /**
+ * A tensor's storage could not be allocated: the JavaScript engine refused an array that large.
+ * The message names the op, the dtype and the shape.
+ * @example zeros([1e6, 1e6]); // MemoryError: full: cannot allocate a float32 tensor of shape …
+ */
+export class MemoryError extends TapegradError {}
+
+/**
  * A tensor was used after its memory was released: by `dispose()`, by the `tidy()` it was made
  * in, by the backward pass that freed the values it saved, or by the library function that made
  * it as an intermediate. The memory may hold another tensor now, so nothing reads it.

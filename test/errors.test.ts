@@ -4,7 +4,9 @@ import {
   DTypeError,
   GradcheckError,
   IndexError,
+  MemoryError,
   MT19937,
+  ReleasedTensorError,
   ShapeError,
   Tensor,
   TapegradError,
@@ -45,12 +47,34 @@ function rnd(seed: number, shape: number[], requiresGrad = false): Tensor {
 
 describe('error classes', () => {
   it('are all TapegradErrors that carry their own class name', () => {
-    for (const cls of [ShapeError, DTypeError, IndexError, ValueError, AutogradError]) {
+    for (const cls of [
+      ShapeError,
+      DTypeError,
+      IndexError,
+      ValueError,
+      AutogradError,
+      MemoryError,
+      ReleasedTensorError,
+    ]) {
       const e = new cls('msg');
       expect(e).toBeInstanceOf(TapegradError);
       expect(e).toBeInstanceOf(Error);
       expect(e.name).toBe(cls.name);
     }
+  });
+});
+
+describe('allocation errors', () => {
+  it('names the op, the dtype and the shape when a tensor is too large to allocate', () => {
+    expectThrows(() => zeros([1e6, 1e6]), MemoryError, 'full:', 'float32', '[1000000, 1000000]');
+    const x = tensor([1, 2, 3], { dtype: 'float64' });
+    expectThrows(
+      () => x.expand(1e5, 1e5, 3),
+      MemoryError,
+      'expand:',
+      'float64',
+      '[100000, 100000, 3]',
+    );
   });
 });
 

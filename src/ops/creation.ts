@@ -44,12 +44,13 @@ function finish(t: Tensor, options: CreationOptions): Tensor {
 
 /** A new tensor of `shape` whose elements `fill` writes; released again if `fill` throws. */
 function filled(
+  op: string,
   shape: Shape,
   dtype: DType,
   fill: (out: Storage) => void,
   options: CreationOptions,
 ): Tensor {
-  const t = emptyTensor(shape, dtype);
+  const t = emptyTensor(shape, dtype, false, op);
   try {
     fill(t.data);
   } catch (e) {
@@ -107,7 +108,7 @@ export function tensor(data: NestedArray | Storage, options: TensorOptions = {})
         `tensor: shape ${fmtShape(shape)} is invalid for input of size ${data.length}`,
       );
     }
-    return filled(shape, dtype ?? dtypeOf(data), (out) => out.set(data), options);
+    return filled('tensor', shape, dtype ?? dtypeOf(data), (out) => out.set(data), options);
   }
   const nestedShape = inferNested(data);
   let shape = nestedShape;
@@ -118,7 +119,13 @@ export function tensor(data: NestedArray | Storage, options: TensorOptions = {})
       throw new ValueError(`tensor: shape ${fmtShape(shape)} is invalid for input of size ${n}`);
     }
   }
-  return filled(shape, dtype ?? 'float32', (out) => flattenNested(data, nestedShape, out), options);
+  return filled(
+    'tensor',
+    shape,
+    dtype ?? 'float32',
+    (out) => flattenNested(data, nestedShape, out),
+    options,
+  );
 }
 
 /**
@@ -127,7 +134,7 @@ export function tensor(data: NestedArray | Storage, options: TensorOptions = {})
  */
 export function full(shape: Shape | number, value: number, options: CreationOptions = {}): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'full');
-  return filled(s, options.dtype ?? 'float32', (out) => out.fill(value), options);
+  return filled('full', s, options.dtype ?? 'float32', (out) => out.fill(value), options);
 }
 
 /**
@@ -193,7 +200,7 @@ export function arange(
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const integral = [lo, hi, step].every(Number.isInteger);
   const dtype = options.dtype ?? (integral ? 'int32' : 'float32');
-  return filled([n], dtype, (out) => arangeKernel(out, lo, step), options);
+  return filled('arange', [n], dtype, (out) => arangeKernel(out, lo, step), options);
 }
 
 /**
@@ -210,7 +217,7 @@ export function linspace(
   if (!Number.isInteger(steps) || steps < 0)
     throw new ValueError(`linspace: number of steps must be non-negative (got ${steps})`);
   const dtype = options.dtype ?? 'float32';
-  return filled([steps], dtype, (out) => linspaceKernel(out, start, end), options);
+  return filled('linspace', [steps], dtype, (out) => linspaceKernel(out, start, end), options);
 }
 
 /**
@@ -219,7 +226,7 @@ export function linspace(
  */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   const shape = checkShape([n, m], 'eye');
-  return filled(shape, options.dtype ?? 'float32', (out) => eyeKernel(out, n, m), options);
+  return filled('eye', shape, options.dtype ?? 'float32', (out) => eyeKernel(out, n, m), options);
 }
 
 /**
@@ -231,7 +238,13 @@ export function rand(shape: Shape | number, options: CreationOptions = {}): Tens
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, 'rand');
   const dtype = options.dtype ?? 'float32';
   if (dtype === 'int32') throw new ValueError('rand: dtype must be float32 or float64');
-  return filled(s, dtype, (out) => defaultGenerator.fillRandom(out as FloatStorage), options);
+  return filled(
+    'rand',
+    s,
+    dtype,
+    (out) => defaultGenerator.fillRandom(out as FloatStorage),
+    options,
+  );
 }
 
 /**
@@ -243,6 +256,7 @@ export function randn(shape: Shape | number, options: CreationOptions = {}): Ten
   const dtype = options.dtype ?? 'float32';
   if (dtype === 'int32') throw new ValueError('randn: dtype must be float32 or float64');
   return filled(
+    'randn',
     s,
     dtype,
     (out) => defaultGenerator.fillStandardNormal(out as FloatStorage),

@@ -1,4 +1,10 @@
-import { AutogradError, DTypeError, ReleasedTensorError, ValueError } from '../errors.js';
+import {
+  AutogradError,
+  DTypeError,
+  MemoryError,
+  ReleasedTensorError,
+  ValueError,
+} from '../errors.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradHook, Node } from '../autograd/node.js';
 import { backward as runBackward, type BackwardOptions } from '../autograd/engine.js';
@@ -14,6 +20,7 @@ import { fmtShape, numelOf, type Shape } from './shape.js';
 import { Block } from '../storage/block.js';
 import { isResident } from '../storage/memory.js';
 import {
+  innermostScope,
   inScope,
   keepTensor,
   SMALL_BYTES,
@@ -895,13 +902,27 @@ export function releasedError(t: Tensor): ReleasedTensorError {
 
 /**
  * A new tensor of `shape` and `dtype` with uninitialised elements (zeros with `zero`), for ops to
- * write their result into: in the tensor memory inside a scope or when large, else (a small
+ * write their result into (`op` names the op in a MemoryError; the innermost library scope's
+ * name by default): in the tensor memory inside a scope or when large, else (a small
  * tensor handed straight to the user) a plain typed array.
  */
-export function emptyTensor(shape: Shape, dtype: DType, zero = false): Tensor {
+export function emptyTensor(shape: Shape, dtype: DType, zero = false, op?: string): Tensor {
   const n = numelOf(shape);
-  const resident = inScope() || n * (dtype === 'float64' ? 8 : 4) > SMALL_BYTES;
-  return new Tensor(Block.alloc(dtype, n, resident, zero), shape);
+  const bytes = n * (dtype === 'float64' ? 8 : 4);
+  let block: Block;
+  try {
+    block = Block.alloc(dtype, n, inScope() || bytes > SMALL_BYTES, zero);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const scope = innermostScope();
+    const name =
+      op ?? (scope !== null && scope.reason.kind === 'library' ? scope.reason.by : 'tensor');
+    throw new MemoryError(
+      `${name}: cannot allocate a ${dtype} tensor of shape ${fmtShape(shape)} (${bytes} bytes): ` +
+        `the JavaScript engine refused (${e.message})`,
+    );
+  }
+  return new Tensor(block, shape);
 }
 
 /**
