@@ -19,13 +19,20 @@ import { jaxJs } from './frameworks/jax.js';
 import { jsPytorch } from './frameworks/jspytorch.js';
 import { savedForBackward, tapegrad } from './frameworks/tapegrad.js';
 import { tfjsCpu, tfjsWasm } from './frameworks/tfjs.js';
-import { rowLabel, type Adapter, type FrameworkId, type Row } from './frameworks/types.js';
+import {
+  rowLabel,
+  type Adapter,
+  type FrameworkId,
+  type Row,
+  type Variant,
+} from './frameworks/types.js';
 import { mnistData } from './lib/inputs.js';
 import { measure, summarize, type Budget, type Probe } from './lib/measure.js';
 import { peersInstalled } from './lib/peers.js';
 import { renderMarkdown } from './lib/report.js';
-import { annotate, type Cell, type Results, type SoakResult } from './lib/results.js';
+import { annotate, readSoak, type Cell, type Results } from './lib/results.js';
 import { WORKLOADS } from './lib/workloads.js';
+import { memoryStats } from '../src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -124,7 +131,7 @@ function machine(): Results['meta']['machine'] {
 
 interface PythonCell {
   id: string;
-  variant: 'fused' | 'composite' | null;
+  variant: Variant | null;
   threads: number;
   status: 'ok' | 'unfinished' | 'error';
   samples?: number[];
@@ -310,6 +317,16 @@ for (const w of workloads)
 
 const memory: Results['savedForBackward'] = [];
 if (wants('tapegrad')) {
+  // Every case has released what it made: what the tensor memory still holds is a leak.
+  gc();
+  await new Promise((done) => setTimeout(done, 50));
+  const m = memoryStats();
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  notes.push(
+    `tapegrad's tensor memory after the last case: ${mib(m.memoryBytes)} (its peak: it never ` +
+      `shrinks), of which ${mib(m.liveBytes)} in ${m.liveBlocks} live blocks and ` +
+      `${mib(m.freeBytes)} free; ${m.fallbacks} tensors fell back to plain arrays.`,
+  );
   for (const w of workloads) {
     if (w.kind !== 'batchnorm') continue;
     for (const s of savedForBackward(w.shape, w.dtype))
@@ -334,10 +351,7 @@ const results: Results = {
   savedForBackward: memory,
 };
 
-const soakPath = join(HERE, 'soak.json');
-const soak = existsSync(soakPath)
-  ? (JSON.parse(readFileSync(soakPath, 'utf8')) as SoakResult)
-  : null;
+const soak = readSoak(join(HERE, 'soak.json'));
 
 mkdirSync(outDir, { recursive: true });
 const prettier = { ...(await resolveConfig(join(ROOT, 'package.json'))), parser: 'json' };

@@ -92,18 +92,38 @@ def make_cases(w, spec):
         dy = expand(w["dy"], dt)
         eps = w["eps"]
 
-        def make(variant):
+        def make(impl, backward):
+            """autograd.grad returns the gradients; y.backward(dy) accumulates them into .grad,
+            which reset() zeroes in place before each call (untimed), as zero_grad() does."""
+
             def f():
-                if variant == "fused":
+                if impl == "fused":
                     y = F.batch_norm(x, None, None, weight, bias, training=True, eps=eps)
                 else:
                     y = bn_composite(x, weight, bias, eps)
+                if backward:
+                    y.backward(dy)
+                    return {"y": y, "dx": x.grad, "dweight": weight.grad, "dbias": bias.grad}
                 dx, dw, db = torch.autograd.grad(y, (x, weight, bias), dy)
                 return {"y": y, "dx": dx, "dweight": dw, "dbias": db}
 
-            return simple(f)
+            case = simple(f)
+            if backward:
 
-        return [("fused", make("fused")), ("composite", make("composite"))]
+                def reset():
+                    for t in (x, weight, bias):
+                        if t.grad is not None:
+                            t.grad.zero_()
+
+                case.reset = reset
+            return case
+
+        # The variant names of bench/frameworks/types.ts.
+        return [
+            (impl + (", backward()" if backward else ""), make(impl, backward))
+            for impl in ("fused", "composite")
+            for backward in (False, True)
+        ]
     if kind == "binary":
         a, b = expand(w["a"], dt), expand(w["b"], dt)
         op = torch.add if w["op"] == "add" else torch.mul

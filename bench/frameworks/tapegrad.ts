@@ -1,4 +1,8 @@
-/** tapegrad itself, through its public API (the same calls a user makes). */
+/**
+ * tapegrad itself, through its public API (the same calls a user makes). Every timed call runs in
+ * `tidy` and returns what the probe needs; the next call releases those outputs first, so each
+ * call after the first gets the pool blocks the previous one gave back, and nothing accumulates.
+ */
 import {
   add,
   autograd,
@@ -11,12 +15,13 @@ import {
   setNumThreads,
   sum,
   tensor,
+  tidy,
   transpose,
   type Tensor,
 } from '../../src/index.js';
 import { floats, labels, mnistData, mnistModel } from '../lib/inputs.js';
 import { numel, probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
-import { pick, type Adapter, type Context, type Offer } from './types.js';
+import { pick, variantOf, type Adapter, type Context, type Impl, type Offer } from './types.js';
 import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
 function input(spec: InputSpec, dtype: 'float32' | 'float64', requiresGrad = false): Tensor {
@@ -30,18 +35,79 @@ function probeOf(named: Record<string, Tensor>): Probe {
   return out;
 }
 
-/** A case that calls `f` and keeps its named outputs for the probe. */
-function simple(f: () => Record<string, Tensor>): Case {
+function release(tensors: Iterable<Tensor>): void {
+  for (const t of tensors) t.dispose();
+}
+
+/**
+ * A case that calls `f` in `tidy` and keeps its named outputs until the next call, for the probe
+ * (with what `more` names, such as gradients in `.grad`). `inputs` are released with the case.
+ */
+function simple(
+  f: () => Record<string, Tensor>,
+  inputs: Tensor[] = [],
+  more: () => Record<string, Tensor> = () => ({}),
+): Case {
   let last: Record<string, Tensor> = {};
   return {
     run() {
-      last = f();
+      release(Object.values(last));
+      last = tidy(f);
     },
-    probe: () => probeOf(last),
+    probe: () => probeOf({ ...last, ...more() }),
+    dispose() {
+      release(Object.values(last));
+      last = {};
+      release(inputs);
+    },
   };
 }
 
-function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context): Case {
+/**
+ * BatchNorm forward and backward, with the gradients returned by `autograd.grad`, or (`backward`)
+ * accumulated by `y.backward(dy)` into `.grad` of x, weight and bias, which are zeroed in place
+ * before each call as a training step's `zeroGrad` does (untimed, as in `torch_bench.py`).
+ */
+function batchNormCase(
+  w: Extract<Workload, { kind: 'batchnorm' }>,
+  impl: Impl,
+  backward: boolean,
+): Case {
+  const x = input(w.x, w.dtype, true);
+  const weight = input(w.weight, w.dtype, true);
+  const bias = input(w.bias, w.dtype, true);
+  const dy = input(w.dy, w.dtype);
+  const forward = (): Tensor =>
+    nn.functional.batchNorm(x, null, null, weight, bias, { training: true, eps: w.eps, impl });
+  if (!backward) {
+    return simple(() => {
+      const y = forward();
+      const [dx, dw, db] = autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
+      return { y, dx: dx!, dweight: dw!, dbias: db! };
+    }, [x, weight, bias, dy]);
+  }
+  const c = simple(
+    () => {
+      const y = forward();
+      y.backward(dy);
+      return { y };
+    },
+    [x, weight, bias, dy],
+    () => ({ dx: x.grad!, dweight: weight.grad!, dbias: bias.grad! }),
+  );
+  return {
+    ...c,
+    reset() {
+      for (const t of [x, weight, bias]) t.grad?.zero_();
+    },
+  };
+}
+
+/**
+ * One epoch of the demo network, written as a user writes it: the loop over the `DataLoader`, and
+ * each step in `tidy`, with the loss read inside.
+ */
+function epochCase(impl: Impl, w: Workload, ctx: Context): Case {
   if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
   const mnist = mnistData();
   const model = mnistModel(impl);
@@ -68,11 +134,13 @@ function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context)
       const losses: number[] = [];
       stopped = null;
       for (const [x, y] of loader) {
-        optimizer.zeroGrad();
-        const loss = lossFn.forward(model.forward(x), y);
-        loss.backward();
-        optimizer.step();
-        losses.push(loss.item());
+        tidy(() => {
+          optimizer.zeroGrad();
+          const loss = lossFn.forward(model.forward(x), y);
+          loss.backward();
+          optimizer.step();
+          losses.push(loss.item());
+        });
         stopped = pastDeadline(deadline, losses.length, loader.length);
         if (stopped !== null) return;
       }
@@ -80,6 +148,9 @@ function epochCase(impl: nn.functional.BatchNormImpl, w: Workload, ctx: Context)
     },
     probe: () => first ?? {},
     unfinished: () => stopped,
+    dispose() {
+      release([images, targets, ...model.parameters(), ...model.namedBuffers().map(([, t]) => t)]);
+    },
   };
 }
 
@@ -109,7 +180,8 @@ export const tapegrad: Adapter = {
     const { sharedMemory, relaxedSimd } = matmulKernelInfo();
     return (
       'WebAssembly SIMD kernels for matmul (f32), BatchNorm, SGD (f32) and same-shape arithmetic, ' +
-      'TypeScript for the rest; the f32 matmul ' +
+      'TypeScript for the rest, on tensors resident in one WebAssembly memory (a pool allocator); ' +
+      'each timed call runs in `tidy`; the f32 matmul ' +
       (relaxedSimd ? 'with relaxed-SIMD FMA, ' : 'without FMA, ') +
       (sharedMemory
         ? 'and the fused [N, C] BatchNorm on 1 or 2 threads (rows 1T, 2T; others 1 thread)'
@@ -121,35 +193,20 @@ export const tapegrad: Adapter = {
     switch (w.kind) {
       case 'batchnorm':
         // The fused op on 1 and 2 threads ([N, C] calls from 2¹⁸ elements share their channels);
-        // the composite, whose ops run on one thread, on 1.
+        // the composite, whose ops run on one thread, on 1; each with both gradient forms.
         return (
           [
             ['fused', 1],
             ['fused', 2],
             ['composite', 1],
           ] as const
-        ).map(([impl, threads]) => ({
-          row: { framework: 'tapegrad', variant: impl, threads },
-          async: false,
-          make: () => {
-            const x = input(w.x, w.dtype, true);
-            const weight = input(w.weight, w.dtype, true);
-            const bias = input(w.bias, w.dtype, true);
-            const dy = input(w.dy, w.dtype);
-            return onThreads(
-              threads,
-              simple(() => {
-                const y = nn.functional.batchNorm(x, null, null, weight, bias, {
-                  training: true,
-                  eps: w.eps,
-                  impl,
-                });
-                const [dx, dw, db] = autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
-                return { y, dx: dx!, dweight: dw!, dbias: db! };
-              }),
-            );
-          },
-        }));
+        ).flatMap(([impl, threads]) =>
+          [false, true].map((backward) => ({
+            row: { framework: 'tapegrad', variant: variantOf(impl, backward), threads },
+            async: false,
+            make: () => onThreads(threads, batchNormCase(w, impl, backward)),
+          })),
+        );
       case 'binary':
         return [
           {
@@ -159,7 +216,7 @@ export const tapegrad: Adapter = {
               const a = input(w.a, w.dtype);
               const b = input(w.b, w.dtype);
               const op = w.op === 'add' ? add : mul;
-              return simple(() => ({ out: op(a, b) }));
+              return simple(() => ({ out: op(a, b) }), [a, b]);
             },
           },
         ];
@@ -170,7 +227,7 @@ export const tapegrad: Adapter = {
             async: false,
             make: () => {
               const x = input(w.x, w.dtype);
-              return simple(() => ({ out: sum(x, 0) }));
+              return simple(() => ({ out: sum(x, 0) }), [x]);
             },
           },
         ];
@@ -186,7 +243,7 @@ export const tapegrad: Adapter = {
                 const loss = nn.functional.crossEntropy(logits, target);
                 const [g] = autograd.grad(loss, [logits]);
                 return { loss, grad: g! };
-              });
+              }, [logits, target]);
             },
           },
         ];
@@ -205,7 +262,7 @@ export const tapegrad: Adapter = {
                   : () => matmul(a, b);
             return onThreads(
               threads,
-              simple(() => ({ out: noGrad(f) })),
+              simple(() => ({ out: noGrad(f) }), [a, b]),
             );
           },
         }));
@@ -227,25 +284,27 @@ export function savedForBackward(
   dtype: 'float32' | 'float64',
 ): { impl: string; nodes: number; savedBytes: number; newBytes: number; inputBytes: number }[] {
   const c = shape[1];
-  return (['fused', 'composite'] as const).map((impl) => {
-    const x = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(numel(shape)), {
-      shape,
-      dtype,
-    }).requiresGrad_();
-    const weight = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(c).fill(1), {
-      dtype,
-    }).requiresGrad_();
-    const bias = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(c), {
-      dtype,
-    }).requiresGrad_();
-    const y = nn.functional.batchNorm(x, null, null, weight, bias, { training: true, impl });
-    const s = autograd.graphStats(y, [x]);
-    return {
-      impl,
-      nodes: s.nodes,
-      savedBytes: s.savedBytes,
-      newBytes: s.savedBytesExcluding,
-      inputBytes: x.data.byteLength,
-    };
-  });
+  return (['fused', 'composite'] as const).map((impl) =>
+    tidy(() => {
+      const x = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(numel(shape)), {
+        shape,
+        dtype,
+      }).requiresGrad_();
+      const weight = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(c).fill(1), {
+        dtype,
+      }).requiresGrad_();
+      const bias = tensor(new (dtype === 'float32' ? Float32Array : Float64Array)(c), {
+        dtype,
+      }).requiresGrad_();
+      const y = nn.functional.batchNorm(x, null, null, weight, bias, { training: true, impl });
+      const s = autograd.graphStats(y, [x]);
+      return {
+        impl,
+        nodes: s.nodes,
+        savedBytes: s.savedBytes,
+        newBytes: s.savedBytesExcluding,
+        inputBytes: x.data.byteLength,
+      };
+    }),
+  );
 }

@@ -4,11 +4,38 @@ import type { Workload } from '../lib/workloads.js';
 export type FrameworkId =
   'tapegrad' | 'pytorch' | 'tfjs-wasm' | 'tfjs-cpu' | 'jax-js' | 'js-pytorch';
 
+/** The two BatchNorm implementations (and the MNIST network built with each). */
+export type Impl = 'fused' | 'composite';
+
+/**
+ * The variant of an op where it has several: the BatchNorm implementation, and for BatchNorm the
+ * form of the backward pass. `fused` and `composite` take the gradients with `autograd.grad`
+ * (`torch.autograd.grad`), which returns them; `fused, backward()` and `composite, backward()`
+ * call `y.backward(dy)`, which accumulates them into `.grad` of x, weight and bias, as a training
+ * step does.
+ */
+export type Variant = Impl | `${Impl}, backward()`;
+
 /** One row of a result table: a framework, and the variant of the op where it has several. */
 export interface Row {
   framework: FrameworkId;
-  variant?: 'fused' | 'composite';
+  variant?: Variant;
   threads?: number;
+}
+
+/** The BatchNorm implementation of a variant. */
+export function implOf(v: Variant | undefined): Impl | undefined {
+  return v === undefined ? undefined : v.startsWith('composite') ? 'composite' : 'fused';
+}
+
+/** Whether a variant takes its gradients with `y.backward(dy)` into `.grad`. */
+export function isBackwardForm(v: Variant | undefined): boolean {
+  return v?.endsWith(', backward()') ?? false;
+}
+
+/** The variant of implementation `impl` in the gradient form `backward` (see {@link Variant}). */
+export function variantOf(impl: Impl, backward: boolean): Variant {
+  return backward ? `${impl}, backward()` : impl;
 }
 
 export type Offer =
