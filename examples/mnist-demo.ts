@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { data, manualSeed, nn, noGrad, optim, type Tensor } from '../src/index.js';
+import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
 import { mnistModel } from './lib/mnist-model.js';
 import { asciiChart, svgChart } from './lib/plot.js';
 
@@ -142,18 +142,21 @@ function run(impl: Impl): RunResult {
     let correct = 0;
     let lossSum = 0;
     for (const [x, y] of loader) {
-      optimizer.zeroGrad();
-      const logits = model.forward(x);
-      const loss = lossFn.forward(logits, y);
-      loss.backward();
-      optimizer.step();
-      schedule.step();
-      const value = loss.item();
-      losses.push(value);
-      const predicted = logits.argmax(1).data;
-      for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
-      seen += y.size;
-      lossSum += value * y.size;
+      // One step; tidy releases what it made when it ends, so the next step reuses that memory.
+      tidy(() => {
+        optimizer.zeroGrad();
+        const logits = model.forward(x);
+        const loss = lossFn.forward(logits, y);
+        loss.backward();
+        optimizer.step();
+        schedule.step();
+        const value = loss.item();
+        losses.push(value);
+        const predicted = logits.argmax(1).data;
+        for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
+        seen += y.size;
+        lossSum += value * y.size;
+      });
       const elapsed = (performance.now() - t0) / 1000;
       progress(epoch, seen, nTrain, lossSum / seen, correct / seen, seen / elapsed);
     }
