@@ -1,4 +1,4 @@
-import { data, manualSeed, nn, noGrad, optim, save } from '../src/index.js';
+import { data, manualSeed, nn, noGrad, optim, save, tidy } from '../src/index.js';
 
 manualSeed(0);
 const { train, test } = data.loadMnist(); // 8000 / 2000 real digits, float32 in [0, 1]
@@ -18,10 +18,12 @@ const loader = new data.DataLoader(new data.TensorDataset(train.images, train.la
 for (let epoch = 1; epoch <= 2; epoch++) {
   model.train();
   for (const [x, y] of loader) {
-    optimizer.zeroGrad();
-    const loss = lossFn.forward(model.forward(x), y);
-    loss.backward();
-    optimizer.step();
+    tidy(() => {
+      optimizer.zeroGrad();
+      const loss = lossFn.forward(model.forward(x), y);
+      loss.backward();
+      optimizer.step();
+    });
   }
   model.eval();
   const predicted = noGrad(() => model.forward(test.images)).argmax(1);
