@@ -1,8 +1,8 @@
 /**
  * Where an epoch of the demo network goes: runs `--epochs` epochs (the first is warm-up) of the
  * benchmark's MNIST epoch (batch 64, SGD with momentum) under V8's CPU profiler and splits the
- * calling thread's time by the innermost category each sample is in: the float32 matmul (copies
- * and the calling thread's share), the SGD step, gradient accumulation, BatchNorm, cross-entropy,
+ * calling thread's time by the innermost category each sample is in: the float32 matmul (the
+ * calling thread's share), the tensor memory (pool, scopes and releases), the SGD step, gradient accumulation, BatchNorm, cross-entropy,
  * bias gradients (sums over the batch), data loading, zeroGrad and the garbage collector; the
  * rest is the tape and the other ops. Worker threads' shares of the matmul are not in it.
  *
@@ -69,9 +69,10 @@ session.disconnect();
 
 /** Categories by the functions (`name@file`) that start them, innermost first. */
 const CATEGORIES: [string, RegExp][] = [
+  ['matmul (calling thread’s share)', /^(matmulF32@|forward@linalg\.ts$)/],
   [
-    'matmul (copies, calling thread’s share, result allocation)',
-    /^(matmulF32@|forward@linalg\.ts$)/,
+    'tensor memory (pool, scopes, releases)',
+    /^((allocBytes|freeBlock)@pool\.ts|(alloc|release|toPlain)@block\.ts|(close|tensorsIn|track|register|unregister)@scope\.ts)$/,
   ],
   ['SGD step', /^sgdKernel@/],
   ['gradient accumulation', /^accumulateGrad@/],
