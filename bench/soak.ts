@@ -14,7 +14,7 @@
  * memory never shrinks: a second run in the same process would start from the first one's peak.
  * Writes `bench/soak.json` and, when `bench/results.json` exists, re-renders `BENCHMARKS.md`.
  *
- *   npm run soak -- [--steps 10000] [--every 500] [--batch-size 16] [--impl fused|composite]
+ *   npm run soak -- [--steps 10000] [--every 500] [--batch-size 64] [--impl fused|composite]
  *                   [--tidy on|off|both]
  */
 import { spawnSync } from 'node:child_process';
@@ -41,14 +41,14 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 const USAGE =
-  'usage: npm run soak -- [--steps 10000] [--every 500] [--batch-size 16] ' +
+  'usage: npm run soak -- [--steps 10000] [--every 500] [--batch-size 64] ' +
   '[--impl fused|composite] [--tidy on|off|both]';
 
 const { values: args } = parseArgs({
   options: {
     steps: { type: 'string', default: '10000' },
     every: { type: 'string', default: '500' },
-    'batch-size': { type: 'string', default: '16' },
+    'batch-size': { type: 'string', default: '64' },
     impl: { type: 'string', default: 'fused' },
     tidy: { type: 'string', default: 'both' },
     // Internal: run one mode and write its SoakRun to this file.

@@ -371,7 +371,10 @@ function soakSection(soak: SoakResult | null): string[] {
         ? ' right after `global.gc()` and a yield to the event loop (which lets the finalizers of unreachable tensors run)'
         : ' (no --expose-gc: samples include garbage)') +
       `. Tensor memory limit ${fmtBytes(soak.limitBytes)}. Peaks of rss and of the tensor memory's ` +
-      'figures count every step, not only the samples.',
+      'figures count every step, not only the samples: a tensor the program no longer reaches ' +
+      'but that the collector has not finalized yet (a batch of the DataLoader above 64 KiB, ' +
+      "made outside the step's `tidy`) still holds its block then, so those peaks grow with the " +
+      'steps between two yields.',
     '',
     `Flat: ${soak.threshold}.`,
   ];
@@ -391,10 +394,12 @@ function soakSection(soak: SoakResult | null): string[] {
         const t = run.trends[k];
         const v = (x: number): string =>
           t.unit === 'B' ? fmtBytes(x) : `${x.toFixed(0)} ${t.unit}`;
+        const dv = (x: number): string =>
+          `${x >= 0 ? '+' : '−'}${t.unit === 'B' ? fmtBytes(Math.abs(x)) : `${Math.abs(x).toFixed(1)} ${t.unit}`}`;
         const fitted = run.fitted >= 3;
         return (
           `| ${k} | ${v(t.peak)} | ${fitted ? `${signed(t.slope)} ${t.unit}` : '—'} | ` +
-          `${fitted ? v(t.growth) : '—'} | ${fitted ? (t.flat ? '✓' : '✗') : '—'} |`
+          `${fitted ? dv(t.growth) : '—'} | ${fitted ? (t.flat ? '✓' : '✗') : '—'} |`
         );
       }),
       '',
