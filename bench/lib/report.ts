@@ -161,6 +161,11 @@ const isPt = (threads: number, variant?: Variant) => (c: Cell) =>
   c.row.threads === threads &&
   (variant === undefined || c.row.variant === variant);
 
+/** " (N tensors fell back to plain arrays)" for a cell that did, else "". */
+function fb(c: Cell): string {
+  return c.fallbacks === undefined ? '' : ` (${c.fallbacks} tensors fell back to plain arrays)`;
+}
+
 function status(met: boolean | null, text: string): string {
   return met === null ? `not measured: ${text}` : met ? `**met**: ${text}` : `**missed**: ${text}`;
 }
@@ -196,7 +201,7 @@ function fusedTarget(r: Results, id: string, bound: number): string {
   const ptGrad = cellOf(r, id, isPt(1, 'fused'));
   return status(
     q <= bound,
-    `${fmtTime(tg.median)} vs ${fmtTime(pt.median)} = ${against(q, bound)}` +
+    `${fmtTime(tg.median)}${fb(tg.cell)} vs ${fmtTime(pt.median)} = ${against(q, bound)}` +
       (tg2 ? `; on 2 threads ${fmtTime(tg2.median)} (${fmtRatio(tg2.median / pt.median)})` : '') +
       (tgGrad && ptGrad
         ? `; through \`autograd.grad\` ${fmtTime(tgGrad.median)} vs ${fmtTime(ptGrad.median)} ` +
@@ -220,7 +225,9 @@ function targets(r: Results, soak: SoakResult | null): string[] {
             THREADS.flatMap((n, i) => {
               const c = tg[i];
               return c
-                ? [`${n}T ${fmtTime(c.median)} = ${against(c.median / pt.median, 1.6)}`]
+                ? [
+                    `${n}T ${fmtTime(c.median)}${fb(c.cell)} = ${against(c.median / pt.median, 1.6)}`,
+                  ]
                 : [];
             }).join('; ') + ` (tapegrad fused; PyTorch 1T ${fmtTime(pt.median)})`,
           )
@@ -269,7 +276,7 @@ function targets(r: Results, soak: SoakResult | null): string[] {
       const q = tg.median / pt.median;
       const grad =
         tgGrad && ptGrad ? `, \`autograd.grad\` ${fmtRatio(tgGrad.median / ptGrad.median)}` : '';
-      const text = `${w.id.replace('batchnorm/', '')} ${fmtTime(tg.median)} vs ${fmtTime(pt.median)} = ${against(q, 1.5)}${grad}`;
+      const text = `${w.id.replace('batchnorm/', '')} ${fmtTime(tg.median)}${fb(tg.cell)} vs ${fmtTime(pt.median)} = ${against(q, 1.5)}${grad}`;
       // The issue's table gives the float32 shapes; float64 is shown beside them.
       if (w.dtype === 'float32') {
         worst = Math.max(worst, q);
@@ -484,6 +491,11 @@ export function renderMarkdown(r: Results, soak: SoakResult | null): string {
   const notes = [...m.notes];
   for (const c of r.cells) {
     if (c.status === 'error') notes.push(`${c.workload}, ${c.label}: error: ${c.message}`);
+    if (c.fallbacks !== undefined)
+      notes.push(
+        `${c.workload}, ${c.label}: ${c.fallbacks} tensors got plain typed arrays because the ` +
+          'tensor memory was at its limit, so this row does not time the resident path.',
+      );
     if (c.agrees === false)
       notes.push(
         `${c.workload}, ${c.label}: outputs differ from tapegrad by ${c.deviation?.toExponential(1)} (see results.json probes).`,

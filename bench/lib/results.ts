@@ -34,6 +34,11 @@ export interface Cell {
   /** Largest probe deviation from tapegrad (fused), relative to each probe group's scale. */
   deviation?: number;
   agrees?: boolean;
+  /**
+   * tapegrad: tensors made during the cell that got a plain typed array because the tensor
+   * memory was at its limit (`memoryStats().fallbacks`); absent when none.
+   */
+  fallbacks?: number;
 }
 
 export interface SavedForBackward {
