@@ -7,7 +7,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Storage } from '../tensor/dtype.js';
 import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
-import { keep, scoped, Tensor } from '../tensor/tensor.js';
+import { keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
 
 /**
  * A leaf tensor that a module trains: it requires grad by default, and a `Module` finds it among
@@ -165,9 +165,14 @@ export abstract class Module {
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (options.setToNone === true) p.grad = null;
-      else noGrad(() => p.grad!.detach_().zero_());
+      const grad = p.grad;
+      if (grad === null) continue;
+      if (options.setToNone === true) {
+        p.grad = null;
+        // The library's `.grad` (backward kept it) is released now, not when the collector runs.
+        if (grad._kept)
+          releaseOwned(grad, 'zeroGrad({ setToNone: true }), which dropped this .grad');
+      } else noGrad(() => grad.detach_().zero_());
     }
   }
 
