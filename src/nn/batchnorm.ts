@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { full, zeros } from '../ops/creation.js';
 import { batchNorm } from './functional/batch-norm.js';
 import { checkBatchNorm, checkImpl, type BatchNormImpl } from '../ops/batch-norm-checks.js';
-import { Module, Parameter } from './module.js';
+import { filledParameter, Module, type Parameter } from './module.js';
 
 /** Options of `new nn.BatchNorm1d(C, options)`, with `torch.nn.BatchNorm1d`'s defaults. */
 export interface BatchNorm1dOptions {
@@ -79,8 +79,8 @@ export class BatchNorm1d extends Module {
     this.affine = affine;
     this.trackRunningStats = trackRunningStats;
     this.impl = impl;
-    this.weight = affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    this.weight = affine ? filledParameter([numFeatures], 1, dtype) : null;
+    this.bias = affine ? filledParameter([numFeatures], 0, dtype) : null;
     this.registerBuffer('running_mean', trackRunningStats ? zeros([numFeatures], { dtype }) : null);
     this.registerBuffer(
       'running_var',

@@ -5,7 +5,8 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import type { Storage } from '../tensor/dtype.js';
+import type { FloatDType, Storage } from '../tensor/dtype.js';
+import { full } from '../ops/creation.js';
 import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
 import { keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
 
@@ -22,6 +23,17 @@ export class Parameter extends Tensor {
     keep(this);
     if (requiresGrad) this.requiresGrad_(true);
   }
+}
+
+/**
+ * @internal A new parameter of `shape` filled with `value`. The tensor it is made from is
+ * disposed, so that the parameter is the only holder of its storage and `dispose()` frees it.
+ */
+export function filledParameter(shape: Shape, value: number, dtype: FloatDType): Parameter {
+  const t = full(shape, value, { dtype });
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
 }
 
 /** The state of a module: parameters and buffers by PyTorch's dotted names. */
