@@ -211,37 +211,41 @@ export abstract class Module {
    * @example model.loadStateDict(load('model.safetensors'));
    */
   loadStateDict(dict: StateDict, options: LoadOptions = {}): LoadResult {
-    const strict = options.strict ?? true;
-    const own = this.stateDict();
-    const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
-    const missingKeys = Object.keys(own).filter((k) => !(k in dict));
-    const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
-    const misShaped = Object.keys(dict)
-      .filter((k) => k in own && !shapesEqual(dict[k].shape, own[k].shape))
-      .map(
-        (k) =>
-          `size mismatch for ${k}: copying a param with shape ${fmtShape(dict[k].shape)}, the shape in current model is ${fmtShape(own[k].shape)}`,
-      );
-    const problems: string[] = [...misShaped];
-    if (strict && missingKeys.length > 0)
-      problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
-    if (strict && unexpectedKeys.length > 0)
-      problems.push(
-        `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`,
-      );
-    if (problems.length > 0) {
-      throw new ShapeError(
-        `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`,
-      );
-    }
-    noGrad(() => {
-      for (const [k, t] of targets) {
-        const src = dict[k];
-        if (src === undefined) continue;
-        t.data.set(src.dtype === t.dtype ? src.data : src.to(t.dtype).data);
-        t._version.value++;
+    // A scope releases the aliases of `stateDict()` and the copies' intermediates.
+    return scoped(`${this.constructor.name}.loadStateDict`, () => {
+      const strict = options.strict ?? true;
+      const own = this.stateDict();
+      const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+      const missingKeys = Object.keys(own).filter((k) => !(k in dict));
+      const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
+      const misShaped = Object.keys(dict)
+        .filter((k) => k in own && !shapesEqual(dict[k].shape, own[k].shape))
+        .map(
+          (k) =>
+            `size mismatch for ${k}: copying a param with shape ${fmtShape(dict[k].shape)}, the shape in current model is ${fmtShape(own[k].shape)}`,
+        );
+      const problems: string[] = [...misShaped];
+      if (strict && missingKeys.length > 0)
+        problems.push(
+          `Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}`,
+        );
+      if (strict && unexpectedKeys.length > 0)
+        problems.push(
+          `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`,
+        );
+      if (problems.length > 0) {
+        throw new ShapeError(
+          `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`,
+        );
       }
+      noGrad(() => {
+        for (const [k, t] of targets) {
+          const src = dict[k];
+          // copy_ casts to the target's dtype and bumps its version.
+          if (src !== undefined) t.copy_(src);
+        }
+      });
+      return { missingKeys, unexpectedKeys };
     });
-    return { missingKeys, unexpectedKeys };
   }
 }
