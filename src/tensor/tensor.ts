@@ -920,6 +920,15 @@ export function emptyTensor(shape: Shape, dtype: DType, zero = false): Tensor {
 }
 
 /**
+ * @internal A new tensor of `shape` and `dtype` in a plain typed array (zero-filled), whatever the
+ * scope: for edge data made outside the user's per-step `tidy`, such as `DataLoader` batches,
+ * which the garbage collector frees without help.
+ */
+export function plainTensor(shape: Shape, dtype: DType): Tensor {
+  return new Tensor(Block.alloc(dtype, numelOf(shape), false, false), shape);
+}
+
+/**
  * Runs `fn` and releases every tensor made inside that is neither in its result (a tensor, or
  * tensors in an array or object) nor kept; returns the result. A training step in `tidy` gives
  * its memory back the moment it ends, so the next step reuses the same blocks. Parameters'
