@@ -6,7 +6,7 @@
 import { DTypeError, GradcheckError, ValueError } from '../errors.js';
 import { MT19937 } from '../ops/generator.js';
 import { contiguousStrides, fmtShape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, scoped, Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { grad } from './engine.js';
 
@@ -32,9 +32,9 @@ function asList(out: Tensor | readonly Tensor[]): readonly Tensor[] {
 }
 
 function randomLike(t: Tensor, gen: MT19937): Tensor {
-  const data = new Float64Array(t.size);
-  gen.fillStandardNormal(data);
-  return new Tensor(data, t.shape);
+  const out = emptyTensor(t.shape, 'float64');
+  gen.fillStandardNormal(out.data as Float64Array);
+  return out;
 }
 
 function multiIndex(shape: readonly number[], flat: number): number[] {
@@ -42,18 +42,26 @@ function multiIndex(shape: readonly number[], flat: number): number[] {
 }
 
 /**
- * v·f(x) for the float outputs. Grad mode stays as the caller has it: `fn` may itself take
- * gradients (as the function that gradgradcheck builds does).
+ * v·f(x) for the float outputs, summed in float64. Grad mode stays as the caller has it: `fn` may
+ * itself take gradients (as the function that gradgradcheck builds does). Each call is a scope
+ * of its own: the finite differences call `fn` twice per element, and what a call makes is dead
+ * once its number is read. The dot product stays a loop over the two views (read after the call,
+ * with nothing allocated in between): it runs twice per element checked, where a chain of ops
+ * would cost more than the sum itself.
  */
 function project(fn: TensorFn, inputs: readonly Tensor[], vs: readonly (Tensor | null)[]): number {
-  const outs = asList(fn(...inputs));
-  let acc = 0;
-  outs.forEach((o, j) => {
-    const v = vs[j];
-    if (v === null) return;
-    for (let k = 0; k < o.size; k++) acc += o.data[k] * v.data[k];
+  return scoped('gradcheck', () => {
+    const outs = asList(fn(...inputs));
+    let acc = 0;
+    outs.forEach((o, j) => {
+      const v = vs[j];
+      if (v === null) return;
+      const od = o.data;
+      const vd = v.data;
+      for (let k = 0; k < o.size; k++) acc += od[k] * vd[k];
+    });
+    return acc;
   });
-  return acc;
 }
 
 /**
@@ -72,6 +80,10 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): boolean {
+  return scoped('gradcheck', () => check(fn, inputs, options));
+}
+
+function check(fn: TensorFn, inputs: readonly Tensor[], options: GradcheckOptions): boolean {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raiseException = true } = options;
   const diff = inputs.map((t, i) => ({ t, i })).filter(({ t }) => t.requiresGrad);
   if (diff.length === 0)
@@ -98,14 +110,15 @@ export function gradcheck(
   for (let q = 0; q < diff.length; q++) {
     const { t, i } = diff[q];
     const a = analytical[q];
-    const data = t.data;
+    // `t.data` is read anew after every call of fn: a call may grow the tensor memory, which
+    // detaches older views where it is not shared.
     for (let k = 0; k < t.size; k++) {
-      const orig = data[k];
-      data[k] = orig + eps;
+      const orig = t.data[k];
+      t.data[k] = orig + eps;
       const plus = project(fn, inputs, vs);
-      data[k] = orig - eps;
+      t.data[k] = orig - eps;
       const minus = project(fn, inputs, vs);
-      data[k] = orig;
+      t.data[k] = orig;
       const numerical = (plus - minus) / (2 * eps);
       const an = a === null ? 0 : a.data[k];
       const ok = Math.abs(an - numerical) <= atol + rtol * Math.abs(numerical);
@@ -136,6 +149,14 @@ export function gradgradcheck(
   fn: TensorFn,
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
+): boolean {
+  return scoped('gradgradcheck', () => checkSecondOrder(fn, inputs, options));
+}
+
+function checkSecondOrder(
+  fn: TensorFn,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions,
 ): boolean {
   const gen = new MT19937((options.seed ?? 0) + 1);
   const outs = asList(fn(...inputs));

@@ -9,11 +9,16 @@
  * ```
  */
 import { ShapeError, ValueError } from '../errors.js';
-import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/shape.js';
 import type { MT19937 } from '../ops/generator.js';
-import { Tensor } from '../tensor/tensor.js';
-import { generatorFrom, randomPermutation, type Collated, type Dataset } from './dataset.js';
+import { plainTensor, scoped, Tensor } from '../tensor/tensor.js';
+import {
+  generatorFrom,
+  plainCopy,
+  randomPermutation,
+  type Collated,
+  type Dataset,
+} from './dataset.js';
 
 /** Options of `new DataLoader(dataset, options)`, as `torch.utils.data.DataLoader`'s. */
 export interface DataLoaderOptions {
@@ -43,14 +48,16 @@ function collateValues(samples: readonly unknown[], path: string): unknown {
       if (!(s instanceof Tensor)) throw mixed(path, 'a Tensor', s);
       return s;
     });
-    return stack(tensors, 0);
+    return plainCopy(stack(tensors, 0));
   }
   if (typeof first === 'number') {
     const numbers = samples.map((s) => {
       if (typeof s !== 'number') throw mixed(path, 'a number', s);
       return s;
     });
-    return tensor(numbers, { dtype: numbers.every(isInt32) ? 'int32' : 'float64' });
+    const out = plainTensor([numbers.length], numbers.every(isInt32) ? 'int32' : 'float64');
+    out.data.set(numbers);
+    return out;
   }
   if (typeof first === 'string') {
     return samples.map((s) => {
@@ -120,7 +127,7 @@ export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
   if (samples.length === 0) throw new ValueError('defaultCollate: expected at least one sample');
   // The recursion in collateValues follows the cases of Collated<T> one for one; TypeScript cannot
   // check a conditional type against a runtime walk, so the result is asserted here, once.
-  return collateValues(samples, '') as Collated<T>;
+  return scoped('defaultCollate', () => collateValues(samples, '')) as Collated<T>;
 }
 
 /**
@@ -208,6 +215,7 @@ export class DataLoader<T> implements Iterable<Collated<T>> {
     const count = this.length;
     for (let b = 0; b < count; b++) {
       const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, order.length));
+      // Batches are plain arrays (plainCopy): made here, outside the user's per-step tidy.
       if (dataset.getBatch !== undefined) {
         yield dataset.getBatch(indices);
       } else {

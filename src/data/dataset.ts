@@ -15,7 +15,18 @@ import { indexSelect, narrow } from '../ops/shape.js';
 import { MT19937 } from '../ops/generator.js';
 import { defaultGenerator } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { plainTensor, scoped, type Tensor } from '../tensor/tensor.js';
+
+/**
+ * @internal `t` copied into a plain typed array. Batches are made by the loader's iterator,
+ * outside the user's per-step `tidy`, so they live in plain arrays, which the garbage collector
+ * frees without help even in a synchronous loop (pooled ones would wait for the event loop).
+ */
+export function plainCopy(t: Tensor): Tensor {
+  const out = plainTensor(t.shape, t.dtype);
+  out.data.set(t.data);
+  return out;
+}
 
 /**
  * What `defaultCollate` makes of a list of samples of type `T`: tensors are stacked along a new
@@ -157,7 +168,9 @@ export class TensorDataset implements Dataset<Tensor[]> {
    */
   get(index: number): Tensor[] {
     checkSampleIndex(index, this.length, 'TensorDataset.get');
-    return this.tensors.map((t) => narrow(t, 0, index, 1).reshape(t.shape.slice(1)));
+    return scoped('TensorDataset.get', () =>
+      this.tensors.map((t) => narrow(t, 0, index, 1).reshape(t.shape.slice(1))),
+    );
   }
 
   /**
@@ -165,8 +178,11 @@ export class TensorDataset implements Dataset<Tensor[]> {
    * @example ds.getBatch(Int32Array.from([0, 2, 4])) // rows 0, 2 and 4 of each tensor
    */
   getBatch(indices: Int32Array): Tensor[] {
-    const index = tensor(indices, { dtype: 'int32' });
-    return this.tensors.map((t) => indexSelect(t, 0, index));
+    // A batch is edge data, in plain arrays (see `plainCopy`); the pooled rows are released.
+    return scoped('TensorDataset.getBatch', () => {
+      const index = tensor(indices, { dtype: 'int32' });
+      return this.tensors.map((t) => plainCopy(indexSelect(t, 0, index)));
+    });
   }
 }
 

@@ -20,7 +20,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { DType, Storage } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, scoped, Tensor } from '../tensor/tensor.js';
 import type { StateDict } from '../nn/module.js';
 
 /** The dtype codes tapegrad writes, one per tapegrad dtype (a new dtype without one won't compile). */
@@ -39,6 +39,13 @@ const ENUM_RANK: { [C in (typeof WRITE_CODE)[DType]]: number } = { I32: 0, F32: 
 /** The dtype codes tapegrad reads, with their sizes. I64 becomes int32 (range-checked). */
 export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'I64';
 const READ_SIZE: { [C in SafetensorsDType]: number } = { F32: 4, F64: 8, I32: 4, I64: 8 };
+/** The dtype each read code loads as. */
+const READ_DTYPE: { [C in SafetensorsDType]: DType } = {
+  F32: 'float32',
+  F64: 'float64',
+  I32: 'int32',
+  I64: 'int32',
+};
 
 /** Codes the format defines that tapegrad has no dtype for (named as such in errors). */
 const OTHER_CODES = new Set([
@@ -290,14 +297,19 @@ export function readHeader(bytes: Uint8Array): SafetensorsHeader {
 export function deserialize(bytes: Uint8Array): StateDict {
   const header = readHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: [string, Tensor][] = header.tensors.map((t) => {
-    const at = header.dataStart + t.dataOffsets[0];
-    const numel = (t.dataOffsets[1] - t.dataOffsets[0]) / READ_SIZE[t.dtype];
-    return [t.name, new Tensor(readStorage(t, view, at, numel), t.shape)];
+  // The tensors are the caller's; if one fails (an I64 out of range), the scope releases those
+  // already read.
+  return scoped('deserialize', () => {
+    const out: [string, Tensor][] = header.tensors.map((t) => {
+      const at = header.dataStart + t.dataOffsets[0];
+      const tensor = emptyTensor(t.shape, READ_DTYPE[t.dtype]);
+      readStorage(t, view, at, tensor.data);
+      return [t.name, tensor];
+    });
+    out.sort(([a], [b]) => compareCodePoints(a, b));
+    // fromEntries defines own properties, so a tensor named '__proto__' stays a tensor.
+    return Object.fromEntries(out);
   });
-  out.sort(([a], [b]) => compareCodePoints(a, b));
-  // fromEntries defines own properties, so a tensor named '__proto__' stays a tensor.
-  return Object.fromEntries(out);
 }
 
 /**
@@ -314,28 +326,26 @@ function isReadCode(code: string): code is SafetensorsDType {
   return Object.hasOwn(READ_SIZE, code);
 }
 
-function readStorage(t: SafetensorsTensorInfo, view: DataView, at: number, numel: number): Storage {
+/** Reads tensor `t`'s elements into `out`, its storage (of `READ_DTYPE[t.dtype]`). */
+function readStorage(t: SafetensorsTensorInfo, view: DataView, at: number, out: Storage): void {
+  const numel = out.length;
   switch (t.dtype) {
     case 'F32': {
-      const out = new Float32Array(numel);
       if (LITTLE_ENDIAN) copyBytes(view, at, out);
       else for (let i = 0; i < numel; i++) out[i] = view.getFloat32(at + 4 * i, true);
-      return out;
+      return;
     }
     case 'F64': {
-      const out = new Float64Array(numel);
       if (LITTLE_ENDIAN) copyBytes(view, at, out);
       else for (let i = 0; i < numel; i++) out[i] = view.getFloat64(at + 8 * i, true);
-      return out;
+      return;
     }
     case 'I32': {
-      const out = new Int32Array(numel);
       if (LITTLE_ENDIAN) copyBytes(view, at, out);
       else for (let i = 0; i < numel; i++) out[i] = view.getInt32(at + 4 * i, true);
-      return out;
+      return;
     }
     case 'I64': {
-      const out = new Int32Array(numel);
       for (let i = 0; i < numel; i++) {
         const v = view.getBigInt64(at + 8 * i, true);
         if (v < -0x80000000n || v > 0x7fffffffn) {
@@ -345,14 +355,19 @@ function readStorage(t: SafetensorsTensorInfo, view: DataView, at: number, numel
         }
         out[i] = Number(v);
       }
-      return out;
+      return;
     }
   }
 }
 
-/** Copies raw bytes into a fresh typed array (little-endian hosts only; the file is little-endian). */
+/**
+ * Copies raw bytes into `out` (little-endian hosts only; the file is little-endian), which may be
+ * a view at an offset of the tensor memory.
+ */
 function copyBytes(view: DataView, at: number, out: Storage): void {
-  new Uint8Array(out.buffer).set(new Uint8Array(view.buffer, view.byteOffset + at, out.byteLength));
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(
+    new Uint8Array(view.buffer, view.byteOffset + at, out.byteLength),
+  );
 }
 
 function writeLittleEndian(data: Storage, out: Uint8Array, at: number): void {

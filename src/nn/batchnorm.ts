@@ -3,11 +3,12 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import type { FloatDType } from '../tensor/dtype.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { full, zeros } from '../ops/creation.js';
 import { batchNorm } from './functional/batch-norm.js';
 import { checkBatchNorm, checkImpl, type BatchNormImpl } from '../ops/batch-norm-checks.js';
-import { Module, Parameter } from './module.js';
+import { filledParameter, Module, type Parameter } from './module.js';
 
 /** Options of `new nn.BatchNorm1d(C, options)`, with `torch.nn.BatchNorm1d`'s defaults. */
 export interface BatchNorm1dOptions {
@@ -79,8 +80,8 @@ export class BatchNorm1d extends Module {
     this.affine = affine;
     this.trackRunningStats = trackRunningStats;
     this.impl = impl;
-    this.weight = affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    this.weight = affine ? filledParameter([numFeatures], 1, dtype) : null;
+    this.bias = affine ? filledParameter([numFeatures], 0, dtype) : null;
     this.registerBuffer('running_mean', trackRunningStats ? zeros([numFeatures], { dtype }) : null);
     this.registerBuffer(
       'running_var',
@@ -88,7 +89,7 @@ export class BatchNorm1d extends Module {
     );
     this.registerBuffer(
       'num_batches_tracked',
-      trackRunningStats ? new Tensor(new Int32Array(1), []) : null,
+      trackRunningStats ? zeros([], { dtype: 'int32' }) : null,
     );
   }
 
@@ -110,9 +111,11 @@ export class BatchNorm1d extends Module {
    * @example bn.resetRunningStats();
    */
   resetRunningStats(): void {
-    this.runningMean?.data.fill(0);
-    this.runningVar?.data.fill(1);
-    this.numBatchesTracked?.data.fill(0);
+    noGrad(() => {
+      this.runningMean?.fill_(0);
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.fill_(0);
+    });
   }
 
   /**
@@ -129,7 +132,7 @@ export class BatchNorm1d extends Module {
     const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
     const passStats = !this.training || this.trackRunningStats;
     const counter = this.numBatchesTracked;
-    const nextCount = counter !== null && track ? counter.data[0] + 1 : 0;
+    const nextCount = counter !== null && track ? counter.item() + 1 : 0;
     const momentum = this.momentum ?? (nextCount > 0 ? 1 / nextCount : 0);
     // Check everything before the counter moves, so that a failed call leaves all state untouched.
     const rm = passStats ? this.runningMean : null;
@@ -141,10 +144,7 @@ export class BatchNorm1d extends Module {
         `BatchNorm1d: expected input with ${this.numFeatures} channels (dim 1), got input of shape [${input.shape.join(', ')}]`,
       );
     }
-    if (counter !== null && track) {
-      counter.data[0] = nextCount;
-      counter._version.value++;
-    }
+    if (counter !== null && track) noGrad(() => counter.fill_(nextCount));
     return batchNorm(input, rm, rv, this.weight, this.bias, {
       training: useBatch,
       momentum,

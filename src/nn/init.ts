@@ -15,7 +15,7 @@ import { DTypeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { random } from '../tensor/random.js';
 import { isFloat } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { scoped, type Tensor } from '../tensor/tensor.js';
 import { add, mul } from '../ops/elementwise.js';
 
 /** The `nn.functional` names `calculateGain` knows, as in PyTorch. */
@@ -114,9 +114,12 @@ function checkFloat(t: Tensor, op: string): void {
   }
 }
 
-/** Copies `value` into `t` off the tape; `copy_` rounds to t's dtype and bumps the version. */
-function write(t: Tensor, value: () => Tensor): Tensor {
-  return noGrad(() => t.copy_(value()));
+/**
+ * Copies `value` into `t` off the tape; `copy_` rounds to t's dtype and bumps the version. The
+ * draws and the arithmetic on them are released when it returns (`op`'s scope).
+ */
+function write(t: Tensor, op: string, value: () => Tensor): Tensor {
+  return scoped(op, () => noGrad(() => t.copy_(value())));
 }
 
 /**
@@ -130,7 +133,7 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
       `uniform_ expects to return a [from, to) range, but found from=${a} > to=${b}`,
     );
   }
-  return write(t, () => add(mul(random.random(t.shape), b - a), a));
+  return write(t, 'uniform_', () => add(mul(random.random(t.shape), b - a), a));
 }
 
 /**
@@ -140,7 +143,7 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   checkFloat(t, 'normal_');
   if (!(std >= 0)) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
-  return write(t, () => add(mul(random.standardNormal(t.shape), std), mean));
+  return write(t, 'normal_', () => add(mul(random.standardNormal(t.shape), std), mean));
 }
 
 /**

@@ -6,7 +6,6 @@
 import { ValueError } from '../errors.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { zeros } from '../ops/creation.js';
 import { sigmoid, tanh } from '../ops/elementwise.js';
 import { flatten } from '../ops/shape.js';
 import {
@@ -19,7 +18,7 @@ import {
   type GeluOptions,
 } from './functional/activation.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
-import { Module, Parameter } from './module.js';
+import { filledParameter, Module, type Parameter } from './module.js';
 
 /** Options of `new nn.Linear(inFeatures, outFeatures, options)`. */
 export interface LinearOptions {
@@ -64,8 +63,8 @@ export class Linear extends Module {
     checkFeatures('outFeatures', outFeatures);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
-    this.bias = bias ? new Parameter(zeros([outFeatures], { dtype })) : null;
+    this.weight = filledParameter([outFeatures, inFeatures], 0, dtype);
+    this.bias = bias ? filledParameter([outFeatures], 0, dtype) : null;
     this.resetParameters();
   }
 

@@ -5,9 +5,10 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import type { Storage } from '../tensor/dtype.js';
+import type { FloatDType, Storage } from '../tensor/dtype.js';
+import { full } from '../ops/creation.js';
 import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
-import { keep, scoped, Tensor } from '../tensor/tensor.js';
+import { keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
 
 /**
  * A leaf tensor that a module trains: it requires grad by default, and a `Module` finds it among
@@ -22,6 +23,17 @@ export class Parameter extends Tensor {
     keep(this);
     if (requiresGrad) this.requiresGrad_(true);
   }
+}
+
+/**
+ * @internal A new parameter of `shape` filled with `value`. The tensor it is made from is
+ * disposed, so that the parameter is the only holder of its storage and `dispose()` frees it.
+ */
+export function filledParameter(shape: Shape, value: number, dtype: FloatDType): Parameter {
+  const t = full(shape, value, { dtype });
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
 }
 
 /** The state of a module: parameters and buffers by PyTorch's dotted names. */
@@ -165,9 +177,14 @@ export abstract class Module {
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (options.setToNone === true) p.grad = null;
-      else noGrad(() => p.grad!.detach_().zero_());
+      const grad = p.grad;
+      if (grad === null) continue;
+      if (options.setToNone === true) {
+        p.grad = null;
+        // The library's `.grad` (backward kept it) is released now, not when the collector runs.
+        if (grad._kept)
+          releaseOwned(grad, 'zeroGrad({ setToNone: true }), which dropped this .grad');
+      } else noGrad(() => grad.detach_().zero_());
     }
   }
 
@@ -194,37 +211,41 @@ export abstract class Module {
    * @example model.loadStateDict(load('model.safetensors'));
    */
   loadStateDict(dict: StateDict, options: LoadOptions = {}): LoadResult {
-    const strict = options.strict ?? true;
-    const own = this.stateDict();
-    const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
-    const missingKeys = Object.keys(own).filter((k) => !(k in dict));
-    const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
-    const misShaped = Object.keys(dict)
-      .filter((k) => k in own && !shapesEqual(dict[k].shape, own[k].shape))
-      .map(
-        (k) =>
-          `size mismatch for ${k}: copying a param with shape ${fmtShape(dict[k].shape)}, the shape in current model is ${fmtShape(own[k].shape)}`,
-      );
-    const problems: string[] = [...misShaped];
-    if (strict && missingKeys.length > 0)
-      problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
-    if (strict && unexpectedKeys.length > 0)
-      problems.push(
-        `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`,
-      );
-    if (problems.length > 0) {
-      throw new ShapeError(
-        `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`,
-      );
-    }
-    noGrad(() => {
-      for (const [k, t] of targets) {
-        const src = dict[k];
-        if (src === undefined) continue;
-        t.data.set(src.dtype === t.dtype ? src.data : src.to(t.dtype).data);
-        t._version.value++;
+    // A scope releases the aliases of `stateDict()` and the copies' intermediates.
+    return scoped(`${this.constructor.name}.loadStateDict`, () => {
+      const strict = options.strict ?? true;
+      const own = this.stateDict();
+      const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+      const missingKeys = Object.keys(own).filter((k) => !(k in dict));
+      const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
+      const misShaped = Object.keys(dict)
+        .filter((k) => k in own && !shapesEqual(dict[k].shape, own[k].shape))
+        .map(
+          (k) =>
+            `size mismatch for ${k}: copying a param with shape ${fmtShape(dict[k].shape)}, the shape in current model is ${fmtShape(own[k].shape)}`,
+        );
+      const problems: string[] = [...misShaped];
+      if (strict && missingKeys.length > 0)
+        problems.push(
+          `Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}`,
+        );
+      if (strict && unexpectedKeys.length > 0)
+        problems.push(
+          `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`,
+        );
+      if (problems.length > 0) {
+        throw new ShapeError(
+          `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`,
+        );
       }
+      noGrad(() => {
+        for (const [k, t] of targets) {
+          const src = dict[k];
+          // copy_ casts to the target's dtype and bumps its version.
+          if (src !== undefined) t.copy_(src);
+        }
+      });
+      return { missingKeys, unexpectedKeys };
     });
-    return { missingKeys, unexpectedKeys };
   }
 }

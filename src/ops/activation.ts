@@ -12,15 +12,15 @@
  */
 import { apply, definePrimitive } from '../autograd/function.js';
 import { geluKernel, normalCdfKernel } from '../kernels/activation.js';
-import { allocate, type FloatStorage } from '../tensor/dtype.js';
-import { floatDtype, Tensor } from '../tensor/tensor.js';
+import type { FloatStorage } from '../tensor/dtype.js';
+import { emptyTensor, floatDtype, type Tensor } from '../tensor/tensor.js';
 import { square } from './composite.js';
 import { add, exp, mul } from './elementwise.js';
 
 function mapFloat(x: Tensor, op: string, kernel: (o: FloatStorage, x: FloatStorage) => void) {
-  const out = allocate(floatDtype(x, op), x.size) as FloatStorage;
-  kernel(out, x.data as FloatStorage);
-  return new Tensor(out, x.shape);
+  const out = emptyTensor(x.shape, floatDtype(x, op));
+  kernel(out.data as FloatStorage, x.data as FloatStorage);
+  return out;
 }
 
 /** 1/√(2π), as PyTorch's `M_2_SQRTPI * M_SQRT1_2 * 0.5`. */

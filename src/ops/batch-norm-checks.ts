@@ -113,20 +113,21 @@ export function checkBatchNorm(
 
 /**
  * `running = momentum·batch + (1 − momentum)·running`, in float64 and rounded once, with the
- * unbiased batch variance for `running_var`; in place, off the tape, bumping the versions.
+ * unbiased batch variance for `running_var`; in place, off the tape, bumping the versions. The
+ * batch statistics are tensors of C elements (any shape, e.g. [1, C]).
  */
 export function updateRunningStats(
   runningMean: Tensor,
   runningVar: Tensor,
-  batchMean: ArrayLike<number>,
-  batchVarUnbiased: ArrayLike<number>,
+  batchMean: Tensor,
+  batchVarUnbiased: Tensor,
   momentum: number,
 ): void {
   runningStatsKernel(
     runningMean.data as FloatStorage,
     runningVar.data as FloatStorage,
-    batchMean,
-    batchVarUnbiased,
+    batchMean.data,
+    batchVarUnbiased.data,
     momentum,
   );
   runningMean._version.value++;

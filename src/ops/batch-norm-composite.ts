@@ -9,7 +9,7 @@
  * both implementations share the float64 statistics the numerics require.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { scoped, type Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 
 /**
@@ -33,30 +33,27 @@ export function batchNormComposite(
   eps: number,
   { dims, channelShape, n, l }: BatchNormLayout,
 ): Tensor {
-  const x = input.double();
-  const perChannel = (t: Tensor): Tensor => t.double().reshape(channelShape);
-  let y: Tensor;
-  if (training || runningMean === null || runningVar === null) {
-    const mean = correctedMean(x, dims);
-    const centered = x.sub(mean);
-    const variance = centered.mul(centered).mean(dims, true);
-    y = centered.mul(variance.add(eps).rsqrt());
-    if (training && runningMean !== null && runningVar !== null) {
-      const m = n * l;
-      noGrad(() =>
-        updateRunningStats(
-          runningMean,
-          runningVar,
-          mean.data,
-          variance.mul(m / (m - 1)).data,
-          momentum,
-        ),
-      );
+  // One scope for the whole composite, the running-statistics update included.
+  return scoped('batchNorm', () => {
+    const x = input.double();
+    const perChannel = (t: Tensor): Tensor => t.double().reshape(channelShape);
+    let y: Tensor;
+    if (training || runningMean === null || runningVar === null) {
+      const mean = correctedMean(x, dims);
+      const centered = x.sub(mean);
+      const variance = centered.mul(centered).mean(dims, true);
+      y = centered.mul(variance.add(eps).rsqrt());
+      if (training && runningMean !== null && runningVar !== null) {
+        const m = n * l;
+        noGrad(() =>
+          updateRunningStats(runningMean, runningVar, mean, variance.mul(m / (m - 1)), momentum),
+        );
+      }
+    } else {
+      y = x.sub(perChannel(runningMean)).mul(perChannel(runningVar).add(eps).rsqrt());
     }
-  } else {
-    y = x.sub(perChannel(runningMean)).mul(perChannel(runningVar).add(eps).rsqrt());
-  }
-  if (weight !== null) y = y.mul(perChannel(weight));
-  if (bias !== null) y = y.add(perChannel(bias));
-  return y.to(input.dtype);
+    if (weight !== null) y = y.mul(perChannel(weight));
+    if (bias !== null) y = y.add(perChannel(bias));
+    return y.to(input.dtype);
+  });
 }

@@ -26,8 +26,8 @@ import {
   evalStatsKernel,
   unbiasedVarianceKernel,
 } from '../kernels/batchnorm.js';
-import { allocate, type FloatStorage } from '../tensor/dtype.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { FloatStorage } from '../tensor/dtype.js';
+import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 import { correctedMean } from './batch-norm-composite.js';
 
@@ -40,7 +40,12 @@ interface FusedParams {
   hasBias: boolean;
 }
 
-const f64 = (data: Float64Array): Tensor => new Tensor(data, [data.length]);
+/** A float64 vector holding `values` (per-channel results the kernels return). */
+function f64(values: Float64Array): Tensor {
+  const t = emptyTensor([values.length], 'float64');
+  t.data.set(values);
+  return t;
+}
 
 const batchNormP = definePrimitive({
   name: 'batchNorm',
@@ -50,9 +55,9 @@ const batchNormP = definePrimitive({
     const weight = p.hasWeight ? inputs[1] : null;
     const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
     const { n, c, l } = p.layout;
-    const y = allocate(x.dtype, x.size) as FloatStorage;
+    const y = emptyTensor(x.shape, x.dtype);
     const { mean, invstd, sumSq } = batchNormForwardKernel(
-      y,
+      y.data as FloatStorage,
       x.data as FloatStorage,
       weight === null ? null : (weight.data as FloatStorage),
       bias === null ? null : (bias.data as FloatStorage),
@@ -62,12 +67,13 @@ const batchNormP = definePrimitive({
       p.eps,
       p.constStats,
     );
-    const m = n * l;
-    const varUnbiased = sumSq === null ? new Float64Array(0) : unbiasedVarianceKernel(sumSq, m);
     const meanT = f64(mean);
-    const saved: Tensor[] =
-      weight === null ? [x, meanT, f64(invstd)] : [x, meanT, f64(invstd), weight];
-    return { out: new Tensor(y, x.shape), saved, aux: [meanT, f64(varUnbiased)] };
+    const invstdT = f64(invstd);
+    // The unbiased batch variance, for the running statistics; none under constant statistics.
+    const varT =
+      sumSq === null ? emptyTensor([0], 'float64') : f64(unbiasedVarianceKernel(sumSq, n * l));
+    const saved: Tensor[] = weight === null ? [x, meanT, invstdT] : [x, meanT, invstdT, weight];
+    return { out: y, saved, aux: [meanT, varT] };
   },
   vjp({ g, saved, params: p, needs }) {
     const [x, mean, invstd] = saved;
@@ -98,9 +104,12 @@ function backwardWithKernel(
   needDx: boolean,
 ): Grads {
   const { n, c, l } = p.layout;
-  const dx = needDx ? (allocate(x.dtype, x.size) as FloatStorage) : null;
+  const dx = needDx ? emptyTensor(x.shape, x.dtype) : null;
+  const dweight = emptyTensor([c], x.dtype);
+  const dbias = emptyTensor([c], x.dtype);
+  // Views are taken after the allocations (growing an unshared memory detaches older views).
   const r = batchNormBackwardKernel(
-    dx,
+    dx === null ? null : (dx.data as FloatStorage),
     g.data as FloatStorage,
     x.data as FloatStorage,
     mean.data as Float64Array,
@@ -111,16 +120,9 @@ function backwardWithKernel(
     l,
     p.constStats === null,
   );
-  const perChannel = (v: Float64Array): Tensor => {
-    const out = allocate(x.dtype, c);
-    out.set(v);
-    return new Tensor(out, [c]);
-  };
-  return {
-    dx: r.dx === null ? null : new Tensor(r.dx, x.shape),
-    dweight: perChannel(r.dweight),
-    dbias: perChannel(r.dbias),
-  };
+  dweight.data.set(r.dweight);
+  dbias.data.set(r.dbias);
+  return { dx, dweight, dbias };
 }
 
 /** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
@@ -162,22 +164,25 @@ export function batchNormFused(
   eps: number,
   layout: BatchNormLayout,
 ): Tensor {
-  const useBatch = training || runningMean === null || runningVar === null;
-  const constStats = useBatch
-    ? null
-    : evalStatsKernel(runningMean.data as FloatStorage, runningVar.data as FloatStorage, eps);
-  const inputs = [input];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  const [y, batchMean, batchVar] = applyWithAux(batchNormP, inputs, {
-    layout,
-    eps,
-    constStats,
-    hasWeight: weight !== null,
-    hasBias: bias !== null,
+  // The aux outputs (batch mean and variance) are intermediates here: released on return.
+  return scoped('batchNorm', () => {
+    const useBatch = training || runningMean === null || runningVar === null;
+    const constStats = useBatch
+      ? null
+      : evalStatsKernel(runningMean.data as FloatStorage, runningVar.data as FloatStorage, eps);
+    const inputs = [input];
+    if (weight !== null) inputs.push(weight);
+    if (bias !== null) inputs.push(bias);
+    const [y, batchMean, batchVar] = applyWithAux(batchNormP, inputs, {
+      layout,
+      eps,
+      constStats,
+      hasWeight: weight !== null,
+      hasBias: bias !== null,
+    });
+    if (training && runningMean !== null && runningVar !== null) {
+      updateRunningStats(runningMean, runningVar, batchMean, batchVar, momentum);
+    }
+    return y;
   });
-  if (training && runningMean !== null && runningVar !== null) {
-    updateRunningStats(runningMean, runningVar, batchMean.data, batchVar.data, momentum);
-  }
-  return y;
 }

@@ -6,7 +6,7 @@ import { IndexError } from '../errors.js';
 import { classTargetsKernel } from '../kernels/loss.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, type Tensor } from '../tensor/tensor.js';
 
 /** The targets as `nllLoss` uses them. */
 export interface ClassTargets {
@@ -40,10 +40,14 @@ export function classTargets(
         `input ${fmtShape(input.shape)} with ${classes} classes, or equal ignoreIndex ${ignoreIndex})`,
     );
   }
-  const dtype = input.dtype as FloatDType;
-  return {
-    index: new Tensor(safe, target.shape),
-    keep: keep === null ? null : new Tensor(keep, target.shape).to(dtype),
-    count,
-  };
+  // The kernel returns plain arrays, copied into tensors of the ops' memory (the mask in the
+  // input's dtype: 0 and 1 are exact in either).
+  const index = emptyTensor(target.shape, 'int32');
+  index.data.set(safe);
+  let mask: Tensor | null = null;
+  if (keep !== null) {
+    mask = emptyTensor(target.shape, input.dtype as FloatDType);
+    mask.data.set(keep);
+  }
+  return { index, keep: mask, count };
 }

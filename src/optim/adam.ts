@@ -6,9 +6,16 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, type Tensor } from '../tensor/tensor.js';
 import { adamStep_ } from '../ops/optim-step.js';
-import { checkGrad, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
+import {
+  checkGrad,
+  keepState,
+  newState,
+  Optimizer,
+  type ParamGroup,
+  type Params,
+} from './optimizer.js';
 
 /** The hyper-parameters of Adam and AdamW, per group. */
 export type AdamHyper = {
@@ -86,14 +93,15 @@ export abstract class AdamFamily extends Optimizer<AdamHyper, AdamState> {
       if (p.grad === null) continue;
       checkGrad(p, p.grad, name);
       let state = this.state.get(p);
+      const fresh = state === undefined;
       if (state === undefined) {
+        // New state starts at zero, the step count too (a float32 scalar, as in PyTorch 1.13).
         state = {
-          step: new Tensor(new Float32Array(1), []),
-          expAvg: zerosLikeData(p),
-          expAvgSq: zerosLikeData(p),
+          step: emptyTensor([], 'float32', true),
+          expAvg: newState(p, true),
+          expAvgSq: newState(p, true),
         };
-        if (group.amsgrad) state.maxExpAvgSq = zerosLikeData(p);
-        this.state.set(p, state);
+        if (group.amsgrad) state.maxExpAvgSq = newState(p, true);
       }
       const { step, expAvg, expAvgSq, maxExpAvgSq } = state;
       if (group.amsgrad && maxExpAvgSq === undefined) {
@@ -111,6 +119,7 @@ export abstract class AdamFamily extends Optimizer<AdamHyper, AdamState> {
         maximize: group.maximize,
         decoupled: this.decoupled,
       });
+      if (fresh) this.state.set(p, keepState(state));
     }
   }
 

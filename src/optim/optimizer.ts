@@ -12,7 +12,8 @@ import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { emptyTensor, keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
+import { clone, toDtype } from '../ops/elementwise.js';
 
 /** A hyper-parameter value: a number, a flag, or a tuple such as Adam's `betas`. */
 export type HyperValue = number | boolean | readonly number[];
@@ -138,17 +139,24 @@ export function checkGrad(p: Tensor, grad: Tensor, op: string): void {
   floatData(grad, op);
 }
 
-/** A detached copy with its own storage (the state dict never shares storage with the state). */
-export function copyTensor(t: Tensor): Tensor {
-  return new Tensor(t.data.slice(), t.shape);
+/** A copy with its own storage, off the tape (the state dict never shares storage with the state). */
+function copyTensor(t: Tensor): Tensor {
+  return noGrad(() => clone(t));
 }
 
-/** A zero tensor of the shape and dtype of `t` (PyTorch's `zeros_like`). */
-export function zerosLikeData(t: Tensor): Tensor {
-  return new Tensor(
-    t.data instanceof Float32Array ? new Float32Array(t.size) : new Float64Array(t.size),
-    t.shape,
-  );
+/**
+ * New state of the shape and dtype of `p`, in the tensor memory (`step` runs in a scope): zeros
+ * with `zero`, for state that the update accumulates into. The caller keeps it once the step
+ * that made it has succeeded; until then the step's scope releases it if anything throws.
+ */
+export function newState(p: Tensor, zero: boolean): Tensor {
+  return emptyTensor(p.shape, p.dtype, zero);
+}
+
+/** Keeps every tensor of a parameter's state (optimizer state outlives every scope); returns it. */
+export function keepState<S extends OptimizerState>(state: S): S {
+  for (const t of Object.values(state)) if (t instanceof Tensor) keep(t);
+  return state;
 }
 
 function sameKind(template: unknown, v: unknown): v is HyperValue {
@@ -295,6 +303,10 @@ export abstract class Optimizer<
         if (grad === null) continue;
         if (setToNone) {
           p.grad = null;
+          // A `.grad` is the library's (backward kept it): released now, not when the collector
+          // finds it, so that a synchronous loop that drops it every step stays bounded.
+          if (grad._kept)
+            releaseOwned(grad, 'zeroGrad({ setToNone: true }), which dropped this .grad');
           continue;
         }
         if (grad.gradFn !== null) grad.detach_();
@@ -318,9 +330,12 @@ export abstract class Optimizer<
    */
   step<L>(closure?: () => L): L | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
-    noGrad(() => {
-      for (const group of this.paramGroups) this.updateGroup(group);
-    });
+    // The update runs in its own scope: new state is kept, anything else made is released.
+    scoped(`${this.constructor.name}.step`, () =>
+      noGrad(() => {
+        for (const group of this.paramGroups) this.updateGroup(group);
+      }),
+    );
     return loss;
   }
 
@@ -431,27 +446,32 @@ export abstract class Optimizer<
       sg.params.forEach((id, j) => idMap.set(id, [groups[i].params[j], i]));
     });
     const newGroups = saved.map((sg, i) => this.unpackGroup(sg, i));
-    const newState = new Map<Tensor, S>();
-    for (const [key, entry] of Object.entries(dict.state)) {
-      const found = idMap.get(Number(key));
-      if (found === undefined) {
-        throw new ValueError(
-          `loaded state dict has state for parameter ${key}, which is in none of its groups`,
-        );
-      }
-      const [p, gi] = found;
-      const raw: Record<string, Tensor | null> = {};
-      for (const [k, v] of Object.entries(entry)) {
-        if (v !== null && !(v instanceof Tensor)) {
-          throw new ValueError(`loaded state dict: state[${key}].${k} is not a Tensor or null`);
+    // The copies are made in a scope: if a check throws, it releases them all; on success the
+    // new state is kept and the copies it did not take are released. The state it replaces is
+    // left to the collector (the caller may still hold it through `state`).
+    scoped(`${this.constructor.name}.loadStateDict`, () => {
+      const newState = new Map<Tensor, S>();
+      for (const [key, entry] of Object.entries(dict.state)) {
+        const found = idMap.get(Number(key));
+        if (found === undefined) {
+          throw new ValueError(
+            `loaded state dict has state for parameter ${key}, which is in none of its groups`,
+          );
         }
-        raw[toCamel(k)] = v === null ? null : castCopy(v, p, k === 'step');
+        const [p, gi] = found;
+        const raw: Record<string, Tensor | null> = {};
+        for (const [k, v] of Object.entries(entry)) {
+          if (v !== null && !(v instanceof Tensor)) {
+            throw new ValueError(`loaded state dict: state[${key}].${k} is not a Tensor or null`);
+          }
+          raw[toCamel(k)] = v === null ? null : castCopy(v, p, k === 'step');
+        }
+        newState.set(p, this.restoreState(raw, p, newGroups[gi]));
       }
-      newState.set(p, this.restoreState(raw, p, newGroups[gi]));
-    }
-    newGroups.forEach((g, i) => (groups[i] = g));
-    this.state.clear();
-    for (const [p, s] of newState) this.state.set(p, s);
+      newGroups.forEach((g, i) => (groups[i] = g));
+      this.state.clear();
+      for (const [p, s] of newState) this.state.set(p, keepState(s));
+    });
   }
 
   private unpackGroup(saved: PackedParamGroup, i: number): ParamGroup<H> {
@@ -502,6 +522,5 @@ function castCopy(v: Tensor, p: Tensor, isStep: boolean): Tensor {
   if (isStep || v.dtype === 'int32' || p.dtype === 'int32' || v.dtype === p.dtype) {
     return copyTensor(v);
   }
-  const data = p.dtype === 'float32' ? Float32Array.from(v.data) : Float64Array.from(v.data);
-  return new Tensor(data, v.shape);
+  return noGrad(() => toDtype(v.detach(), p.dtype));
 }

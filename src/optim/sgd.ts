@@ -7,7 +7,14 @@ import { ShapeError, ValueError } from '../errors.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sgdStep_ } from '../ops/optim-step.js';
-import { checkGrad, Optimizer, zerosLikeData, type ParamGroup, type Params } from './optimizer.js';
+import {
+  checkGrad,
+  keepState,
+  newState,
+  Optimizer,
+  type ParamGroup,
+  type Params,
+} from './optimizer.js';
 
 /** SGD's hyper-parameters, per group. */
 export type SGDHyper = {
@@ -64,11 +71,13 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
       if (p.grad === null) continue;
       checkGrad(p, p.grad, 'SGD');
       // As PyTorch: with momentum 0 the buffer (if one was made earlier) is kept, unused.
-      let buf = this.state.get(p)?.momentumBuffer ?? null;
+      const known = this.state.get(p);
+      let buf = known?.momentumBuffer ?? null;
       const fresh = group.momentum !== 0 && buf === null;
-      if (fresh) buf = zerosLikeData(p);
+      // A fresh buffer is written whole by its first step (b ← g), so it needs no zeros.
+      if (fresh) buf = newState(p, false);
       sgdStep_(p, p.grad, group.momentum !== 0 ? buf : null, fresh, group);
-      this.state.set(p, { momentumBuffer: buf });
+      if (known === undefined || fresh) this.state.set(p, keepState({ momentumBuffer: buf }));
     }
   }
 

@@ -17,13 +17,6 @@ export type FloatDType = 'float32' | 'float64';
 export type FloatStorage = Float32Array | Float64Array;
 export type Storage = Float32Array | Float64Array | Int32Array;
 
-/** Allocates zero-filled storage of `n` elements. */
-export function allocate(dtype: DType, n: number): Storage {
-  if (dtype === 'float32') return new Float32Array(n);
-  if (dtype === 'float64') return new Float64Array(n);
-  return new Int32Array(n);
-}
-
 export function dtypeOf(data: Storage): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';

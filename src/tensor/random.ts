@@ -4,17 +4,17 @@
  * `np.random.seed(s); np.random.random(shape)` bit for bit, as float64 tensors like NumPy's.
  */
 import { MT19937, type MT19937State } from '../ops/generator.js';
-import { checkShape, numelOf, type Shape } from './shape.js';
-import { Tensor } from './tensor.js';
+import { checkShape, type Shape } from './shape.js';
+import { emptyTensor, type Tensor } from './tensor.js';
 
 /** The generator behind `random`, `rand`, `randn`, `nn.init` and shuffling. */
 export const defaultGenerator = new MT19937();
 
 function draw(shape: Shape | number, fill: (out: Float64Array) => void, op: string): Tensor {
   const s = checkShape(typeof shape === 'number' ? [shape] : shape, op);
-  const out = new Float64Array(numelOf(s));
-  fill(out);
-  return new Tensor(out, s);
+  const out = emptyTensor(s, 'float64');
+  fill(out.data as Float64Array);
+  return out;
 }
 
 /**

@@ -882,6 +882,19 @@ export class Tensor {
   }
 }
 
+/** Reasons of releases by an owner (see `releaseOwned`), whose `by` says the whole story. */
+const OWNED = new WeakSet<ReleaseReason>();
+
+/**
+ * @internal Releases `t`, which the library owns (a `.grad`, optimizer state) and drops now;
+ * `why` completes "was released by …" in the error a later use throws.
+ */
+export function releaseOwned(t: Tensor, why: string): void {
+  const reason: ReleaseReason = { kind: 'library', by: why };
+  OWNED.add(reason);
+  t._release(reason);
+}
+
 /** The error for a use of a released tensor, saying what released it. */
 export function releasedError(t: Tensor): ReleasedTensorError {
   const r = t._released!;
@@ -892,7 +905,9 @@ export function releasedError(t: Tensor): ReleasedTensorError {
         ? 'the tidy() (or scope) it was made in, when it ended'
         : r.kind === 'backward'
           ? 'backward(), which frees the values saved for it (pass retainGraph: true to keep them)'
-          : `${r.by}, which made it as an intermediate and released it when it returned`;
+          : OWNED.has(r)
+            ? r.by
+            : `${r.by}, which made it as an intermediate and released it when it returned`;
   return new ReleasedTensorError(
     `Tensor [${t.dtype} ${fmtShape(t.shape)}] was released by ${by}; its memory may hold another ` +
       'tensor now, so it can no longer be read or computed with. Return it from the tidy(), or ' +
@@ -923,6 +938,15 @@ export function emptyTensor(shape: Shape, dtype: DType, zero = false, op?: strin
     );
   }
   return new Tensor(block, shape);
+}
+
+/**
+ * @internal A new tensor of `shape` and `dtype` in a plain typed array (zero-filled), whatever the
+ * scope: for edge data made outside the user's per-step `tidy`, such as `DataLoader` batches,
+ * which the garbage collector frees without help.
+ */
+export function plainTensor(shape: Shape, dtype: DType): Tensor {
+  return new Tensor(Block.alloc(dtype, numelOf(shape), false, false), shape);
 }
 
 /**

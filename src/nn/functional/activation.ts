@@ -5,7 +5,7 @@
  * in this file is a composite of public ops.
  */
 import { ValueError } from '../../errors.js';
-import { floatDtype, type Tensor } from '../../tensor/tensor.js';
+import { floatDtype, scoped, type Tensor } from '../../tensor/tensor.js';
 import { random } from '../../tensor/random.js';
 import { geluExact } from '../../ops/activation.js';
 import { add, div, lt, mul, tanh, toDtype } from '../../ops/elementwise.js';
@@ -31,8 +31,10 @@ const SQRT_2_OVER_PI = 0.7978845608028654;
 
 /** The tanh form, as a composite in PyTorch's order of operations. */
 function geluTanh(x: Tensor): Tensor {
-  const inner = mul(add(x, mul(mul(square(x), x), 0.044715)), SQRT_2_OVER_PI);
-  return mul(mul(x, 0.5), add(tanh(inner), 1));
+  return scoped('gelu', () => {
+    const inner = mul(add(x, mul(mul(square(x), x), 0.044715)), SQRT_2_OVER_PI);
+    return mul(mul(x, 0.5), add(tanh(inner), 1));
+  });
 }
 
 /**
@@ -87,9 +89,11 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   floatDtype(x, 'dropout');
   if (p === 0 || !training || x.size === 0) return x;
   if (p === 1) return mul(x, 0);
-  // noise = Bernoulli(1 − p) / (1 − p), off the tape; the mask is drawn in float64.
-  const keep = toDtype(lt(random.random(x.shape), 1 - p), x.dtype);
-  return mul(x, div(keep, 1 - p));
+  return scoped('dropout', () => {
+    // noise = Bernoulli(1 − p) / (1 − p), off the tape; the mask is drawn in float64.
+    const keep = toDtype(lt(random.random(x.shape), 1 - p), x.dtype);
+    return mul(x, div(keep, 1 - p));
+  });
 }
 
 // ---- linear -------------------------------------------------------------------------------------
@@ -100,6 +104,8 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
  * @example linear(x, weight, bias)
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = weight.ndim === 2 ? matmulNT(x, weight) : matmul(x, weight.T);
-  return bias === undefined || bias === null ? y : add(y, bias);
+  return scoped('linear', () => {
+    const y = weight.ndim === 2 ? matmulNT(x, weight) : matmul(x, weight.T);
+    return bias === undefined || bias === null ? y : add(y, bias);
+  });
 }
