@@ -389,14 +389,18 @@ describe('setMemoryLimit', () => {
   const limit = memoryLimit();
   afterEach(() => setMemoryLimit(limit));
 
-  /** A forward and backward whose tensors are larger than the whole memory is now. */
+  /**
+   * A forward and backward whose tensors are larger than the whole memory is now. In float64,
+   * whose kernels give the same bits in TypeScript and WebAssembly (a float32 matmul that cannot
+   * stage its plain operands runs in TypeScript, which accumulates in float64).
+   */
   const compute = (rows: number): number[][] =>
     tidy(() => {
       manualSeed(7);
-      const x = randn([rows, 64]);
-      const w = randn([64, 16], { requiresGrad: true });
+      const x = randn([rows, 64], { dtype: 'float64' });
+      const w = randn([64, 16], { dtype: 'float64', requiresGrad: true });
       const y = x.matmul(w).tanh().sum(1);
-      y.backward(randn([rows]));
+      y.backward(randn([rows], { dtype: 'float64' }));
       return [y.toArray() as number[], (w.grad!.toArray() as number[][]).flat()];
     });
 
