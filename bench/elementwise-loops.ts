@@ -16,31 +16,27 @@
  * go to the SIMD kernels.
  */
 import { parseArgs } from 'node:util';
-import { binaryKernel, broadcastLayout, unaryKernel } from '../src/kernels/elementwise.js';
+import {
+  BINARY,
+  UNARY,
+  binaryKernel,
+  broadcastLayout,
+  unaryKernel,
+  type BinaryOp,
+  type UnaryOp,
+} from '../src/kernels/elementwise.js';
 import { setKernelBackend, type KernelBackend } from '../src/kernels/wasm/index.js';
 
 type Floats = Float32Array | Float64Array;
-type Unary = 'exp' | 'relu';
-type Binary = 'add' | 'sub' | 'mul' | 'maximum' | 'gt' | 'thr';
-const THR = 'thr';
 
-const EXPR: Record<Unary | Binary, string> = {
-  exp: 'Math.exp(x)',
-  relu: 'x <= 0 ? 0 : x',
-  add: 'x + y',
-  mul: 'x * y',
-  sub: 'x - y',
-  gt: 'x > y ? 1 : 0',
-  thr: 'y <= 0 ? 0 : x',
-  maximum: 'x > y || x !== x ? x : y',
-};
+const THR: BinaryOp = 'thresholdBackward';
 
-function runUnary(op: Unary, out: Floats, x: Floats): void {
-  unaryKernel(EXPR[op])(out, x, x.length, 0);
+function runUnary(op: UnaryOp, out: Floats, x: Floats): void {
+  unaryKernel(op, out, x, x.length, 0);
 }
 
 function runBinary(
-  op: Binary,
+  op: BinaryOp,
   out: Floats,
   a: Floats,
   b: Floats,
@@ -49,49 +45,19 @@ function runBinary(
   bShape: number[],
 ): () => void {
   const { shape, sa, sb } = broadcastLayout(outShape, aShape, bShape);
-  const k = binaryKernel(EXPR[op]);
-  return () => k(out, a, b, shape, sa, sb, 0);
+  return () => binaryKernel(op, out, a, b, shape, sa, sb);
 }
 
-/** The expression of every op that has a kernel. */
-const EVERY_UNARY = [
-  '-x',
-  'Math.exp(x)',
-  'Math.log(x)',
-  'Math.sqrt(x)',
-  '1 / Math.sqrt(x)',
-  'Math.abs(x)',
-  'x <= 0 ? 0 : x',
-  '1 / (1 + Math.exp(-x))',
-  'Math.tanh(x)',
-  'x > 0 ? 1 : x < 0 ? -1 : x',
-  'x * x',
-  'Math.pow(x, p)',
-];
-const EVERY_BINARY = [
-  'x + y',
-  'x - y',
-  'x * y',
-  'x / y',
-  'x > y || x !== x ? x : y',
-  'y <= 0 ? 0 : x',
-  'x > y ? 1 : 0',
-  'x >= y ? 1 : 0',
-  'x < y ? 1 : 0',
-  'x <= y ? 1 : 0',
-  'x === y ? 1 : 0',
-  'x !== y ? 1 : 0',
-];
 /** Runs every op once on `a`, `b` (of `a`'s length) and the one-element `s`, in each layout. */
 function warmEveryOp(a: Floats, b: Floats, s: Floats): void {
   const out = a.slice();
   const n = a.length;
-  for (const e of EVERY_UNARY) unaryKernel(e)(out, a, n, 3);
-  for (const e of EVERY_BINARY) {
-    binaryKernel(e)(out, a, b, [n], [1], [1], 0);
-    binaryKernel(e)(out, a, s, [n], [1], [0], 0);
-    binaryKernel(e)(out, s, b, [n], [0], [1], 0);
-    binaryKernel(e)(out, a, b.subarray(0, 16), [n / 16, 16], [16, 1], [0, 1], 0);
+  for (const op of Object.keys(UNARY) as UnaryOp[]) unaryKernel(op, out, a, n, 3);
+  for (const op of Object.keys(BINARY) as BinaryOp[]) {
+    binaryKernel(op, out, a, b, [n], [1], [1]);
+    binaryKernel(op, out, a, s, [n], [1], [0]);
+    binaryKernel(op, out, s, b, [n], [0], [1]);
+    binaryKernel(op, out, a, b.subarray(0, 16), [n / 16, 16], [16, 1], [0, 1]);
   }
 }
 
