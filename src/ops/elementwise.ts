@@ -5,7 +5,14 @@
  */
 import { DTypeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
-import { binaryKernel, broadcastLayout, unaryKernel, whereKernel } from '../kernels/elementwise.js';
+import {
+  binaryKernel,
+  broadcastLayout,
+  unaryKernel,
+  whereKernel,
+  type BinaryOp,
+  type UnaryOp,
+} from '../kernels/elementwise.js';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numelOf, shapesEqual } from '../tensor/shape.js';
 import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
@@ -16,17 +23,19 @@ import { zerosLike } from './creation.js';
 
 // ---- forward helpers (kernel calls; no tape) ----------------------------------------------------
 
-function mapUnary(x: Tensor, expr: string, op: string, p = 0): Tensor {
-  const out = emptyTensor(x.shape, floatDtype(x, op));
-  unaryKernel(expr)(out.data, x.data, x.size, p);
+/** The elementwise kernel `op` over `x`; `name` is the op's name in errors. */
+function mapUnary(x: Tensor, op: UnaryOp, name: string = op): Tensor {
+  const out = emptyTensor(x.shape, floatDtype(x, name));
+  unaryKernel(op, out.data, x.data, x.size, 0);
   return out;
 }
 
-function mapBinary(a: Tensor, b: Tensor, expr: string, op: string, dtype?: DType): Tensor {
-  const outShape = broadcastShapes(a.shape, b.shape, op);
+/** The elementwise kernel `op` over `a` and `b`, broadcast; `name` is the op's name in errors. */
+function mapBinary(a: Tensor, b: Tensor, op: BinaryOp, name: string = op, dtype?: DType): Tensor {
+  const outShape = broadcastShapes(a.shape, b.shape, name);
   const out = emptyTensor(outShape, dtype ?? promoteTypes(a.dtype, b.dtype));
   const { shape, sa, sb } = broadcastLayout(outShape, a.shape, b.shape);
-  binaryKernel(expr)(out.data, a.data, b.data, shape, sa, sb, 0);
+  binaryKernel(op, out.data, a.data, b.data, shape, sa, sb);
   return out;
 }
 
@@ -42,7 +51,7 @@ const addP = definePrimitive({
   backwardName: 'AddBackward0',
   forward([a, b]) {
     floatPair(a, b, 'add');
-    return { out: mapBinary(a, b, 'x + y', 'add'), saved: [] };
+    return { out: mapBinary(a, b, 'add'), saved: [] };
   },
   vjp: ({ g, inputs: [a, b] }) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)],
 });
@@ -52,7 +61,7 @@ const subP = definePrimitive({
   backwardName: 'SubBackward0',
   forward([a, b]) {
     floatPair(a, b, 'sub');
-    return { out: mapBinary(a, b, 'x - y', 'sub'), saved: [] };
+    return { out: mapBinary(a, b, 'sub'), saved: [] };
   },
   vjp: ({ g, inputs: [a, b], needs }) => [
     unbroadcast(g, a.shape),
@@ -67,7 +76,7 @@ const mulP = definePrimitive({
   forward([a, b], _: null, needs) {
     floatPair(a, b, 'mul');
     const saved = [needs[1] ? a : null, needs[0] ? b : null] as const;
-    return { out: mapBinary(a, b, 'x * y', 'mul'), saved };
+    return { out: mapBinary(a, b, 'mul'), saved };
   },
   vjp: ({ g, saved: [a, b], needs, inputs }) => [
     needs[0] ? unbroadcast(mul(g, b!), inputs[0].shape) : null,
@@ -81,7 +90,7 @@ const divP = definePrimitive({
   // b is needed by both gradients, a only by b's.
   forward([a, b], _: null, needs) {
     floatPair(a, b, 'div');
-    return { out: mapBinary(a, b, 'x / y', 'div'), saved: [needs[1] ? a : null, b] as const };
+    return { out: mapBinary(a, b, 'div'), saved: [needs[1] ? a : null, b] as const };
   },
   // d(a/b)/db = -a/b², written as PyTorch does: -g·((a/b)/b).
   vjp: ({ g, saved: [a, b], needs, inputs }) => [
@@ -96,7 +105,7 @@ const maximumP = definePrimitive({
   forward([a, b]) {
     floatPair(a, b, 'maximum');
     // NaN in either operand propagates, as in PyTorch.
-    return { out: mapBinary(a, b, 'x > y || x !== x ? x : y', 'maximum'), saved: [a, b] as const };
+    return { out: mapBinary(a, b, 'maximum'), saved: [a, b] as const };
   },
   // derivatives.yaml: ties split the gradient in half; a NaN passes it to both sides.
   vjp: ({ g, saved: [a, b], needs }) => {
@@ -211,7 +220,7 @@ export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
 const negP = definePrimitive({
   name: 'neg',
   backwardName: 'NegBackward0',
-  forward: ([x]) => ({ out: mapUnary(x, '-x', 'neg'), saved: [] }),
+  forward: ([x]) => ({ out: mapUnary(x, 'neg'), saved: [] }),
   vjp: ({ g }) => [neg(g)],
 });
 
@@ -219,7 +228,7 @@ const expP = definePrimitive({
   name: 'exp',
   backwardName: 'ExpBackward0',
   forward([x]) {
-    const out = mapUnary(x, 'Math.exp(x)', 'exp');
+    const out = mapUnary(x, 'exp');
     return { out, saved: [out] as const };
   },
   vjp: ({ g, saved: [out] }) => [mul(g, out)],
@@ -228,7 +237,7 @@ const expP = definePrimitive({
 const logP = definePrimitive({
   name: 'log',
   backwardName: 'LogBackward0',
-  forward: ([x]) => ({ out: mapUnary(x, 'Math.log(x)', 'log'), saved: [x] as const }),
+  forward: ([x]) => ({ out: mapUnary(x, 'log'), saved: [x] as const }),
   vjp: ({ g, saved: [x] }) => [div(g, x)],
 });
 
@@ -236,7 +245,7 @@ const sqrtP = definePrimitive({
   name: 'sqrt',
   backwardName: 'SqrtBackward0',
   forward([x]) {
-    const out = mapUnary(x, 'Math.sqrt(x)', 'sqrt');
+    const out = mapUnary(x, 'sqrt');
     return { out, saved: [out] as const };
   },
   vjp: ({ g, saved: [out] }) => [div(g, mul(out, 2))],
@@ -246,7 +255,7 @@ const rsqrtP = definePrimitive({
   name: 'rsqrt',
   backwardName: 'RsqrtBackward0',
   forward([x]) {
-    const out = mapUnary(x, '1 / Math.sqrt(x)', 'rsqrt');
+    const out = mapUnary(x, 'rsqrt');
     return { out, saved: [out] as const };
   },
   // d x^(-1/2) = -½ x^(-3/2) = -½ out³
@@ -259,8 +268,8 @@ const powP = definePrimitive({
   forward([x], p: number) {
     const out = emptyTensor(x.shape, floatDtype(x, 'pow'));
     const e = x.dtype === 'float32' ? Math.fround(p) : p;
-    // x*x is what PyTorch computes for a square; Math.pow agrees for other exponents.
-    unaryKernel(e === 2 ? 'x * x' : 'Math.pow(x, p)')(out.data, x.data, x.size, e);
+    // A square is x·x, as PyTorch computes it; Math.pow agrees for other exponents.
+    unaryKernel(e === 2 ? 'square' : 'pow', out.data, x.data, x.size, e);
     return { out, saved: [x] as const };
   },
   // PyTorch's pow_backward: zero gradient for exponent 0, else p·x^(p−1).
@@ -270,7 +279,7 @@ const powP = definePrimitive({
 const absP = definePrimitive({
   name: 'abs',
   backwardName: 'AbsBackward0',
-  forward: ([x]) => ({ out: mapUnary(x, 'Math.abs(x)', 'abs'), saved: [x] as const }),
+  forward: ([x]) => ({ out: mapUnary(x, 'abs'), saved: [x] as const }),
   vjp: ({ g, saved: [x] }) => [mul(g, sign(x))],
 });
 
@@ -278,7 +287,7 @@ const reluP = definePrimitive({
   name: 'relu',
   backwardName: 'ReluBackward0',
   forward([x]) {
-    const out = mapUnary(x, 'x <= 0 ? 0 : x', 'relu');
+    const out = mapUnary(x, 'relu');
     return { out, saved: [out] as const };
   },
   vjp: ({ g, saved: [out] }) => [thresholdBackward(g, out)],
@@ -294,7 +303,7 @@ const thresholdBackwardP = definePrimitive({
   backwardName: 'ThresholdBackwardBackward0',
   forward([g, out]) {
     return {
-      out: mapBinary(g, out, 'y <= 0 ? 0 : x', 'threshold_backward'),
+      out: mapBinary(g, out, 'thresholdBackward', 'threshold_backward'),
       saved: [out] as const,
     };
   },
@@ -311,7 +320,7 @@ const sigmoidP = definePrimitive({
   name: 'sigmoid',
   backwardName: 'SigmoidBackward0',
   forward([x]) {
-    const out = mapUnary(x, '1 / (1 + Math.exp(-x))', 'sigmoid');
+    const out = mapUnary(x, 'sigmoid');
     return { out, saved: [out] as const };
   },
   vjp: ({ g, saved: [out] }) => [mul(g, mul(out, sub(1, out)))],
@@ -321,7 +330,7 @@ const tanhP = definePrimitive({
   name: 'tanh',
   backwardName: 'TanhBackward0',
   forward([x]) {
-    const out = mapUnary(x, 'Math.tanh(x)', 'tanh');
+    const out = mapUnary(x, 'tanh');
     return { out, saved: [out] as const };
   },
   vjp: ({ g, saved: [out] }) => [mul(g, sub(1, mul(out, out)))],
@@ -423,46 +432,46 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
 // ---- non-differentiable elementwise ops ---------------------------------------------------------
 // Their results never require grad; VJPs use them as constant masks.
 
-function compare(a: Operand, b: Operand, expr: string, op: string): Tensor {
+function compare(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const [x, y] = operands(a, b, op);
-  return mapBinary(x, y, expr, op);
+  return mapBinary(x, y, op);
 }
 
 /**
  * 1 where a > b, else 0 (PyTorch returns bool; the mask here has the operands' dtype).
  * @example gt(x, 0)
  */
-export const gt = (a: Operand, b: Operand): Tensor => compare(a, b, 'x > y ? 1 : 0', 'gt');
+export const gt = (a: Operand, b: Operand): Tensor => compare(a, b, 'gt');
 /**
  * 1 where a ≥ b, else 0.
  * @example ge(x, 0)
  */
-export const ge = (a: Operand, b: Operand): Tensor => compare(a, b, 'x >= y ? 1 : 0', 'ge');
+export const ge = (a: Operand, b: Operand): Tensor => compare(a, b, 'ge');
 /**
  * 1 where a < b, else 0.
  * @example lt(x, 0)
  */
-export const lt = (a: Operand, b: Operand): Tensor => compare(a, b, 'x < y ? 1 : 0', 'lt');
+export const lt = (a: Operand, b: Operand): Tensor => compare(a, b, 'lt');
 /**
  * 1 where a ≤ b, else 0.
  * @example le(x, 0)
  */
-export const le = (a: Operand, b: Operand): Tensor => compare(a, b, 'x <= y ? 1 : 0', 'le');
+export const le = (a: Operand, b: Operand): Tensor => compare(a, b, 'le');
 /**
  * 1 where a = b, else 0.
  * @example eq(pred.argmax(1), labels).float().sum() // the number of correct predictions
  */
-export const eq = (a: Operand, b: Operand): Tensor => compare(a, b, 'x === y ? 1 : 0', 'eq');
+export const eq = (a: Operand, b: Operand): Tensor => compare(a, b, 'eq');
 /**
  * 1 where a ≠ b, else 0.
  * @example ne(x, 0)
  */
-export const ne = (a: Operand, b: Operand): Tensor => compare(a, b, 'x !== y ? 1 : 0', 'ne');
+export const ne = (a: Operand, b: Operand): Tensor => compare(a, b, 'ne');
 
 /**
  * −1, 0 or 1 (NaN stays NaN); not differentiable (its derivative is 0 almost everywhere).
  * @example sign(x)
  */
 export function sign(x: Tensor): Tensor {
-  return mapUnary(x, 'x > 0 ? 1 : x < 0 ? -1 : x', 'sign');
+  return mapUnary(x, 'sign');
 }

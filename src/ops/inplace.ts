@@ -12,7 +12,7 @@ import { apply, definePrimitive } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { emptyTensor, scoped, Tensor } from '../tensor/tensor.js';
-import { binaryKernel } from '../kernels/elementwise.js';
+import { binaryKernel, type BinaryOp } from '../kernels/elementwise.js';
 import { add, mul, sub, toDtype } from './elementwise.js';
 import type { Operand } from './operand.js';
 import { expand } from './shape.js';
@@ -56,11 +56,11 @@ function commit<T extends Tensor>(
 }
 
 /**
- * The elementwise kernel `expr` (`x` the tensor, `y` the operand) run into `self`'s storage, when
+ * The elementwise kernel `op` (of the tensor and the operand) run into `self`'s storage, when
  * `other` is a float tensor of `self`'s shape and dtype: each element is read before it is
  * written, so `other` may share the storage.
  */
-function kernelInto(self: Tensor, other: Operand, expr: string): () => boolean {
+function kernelInto(self: Tensor, other: Operand, op: BinaryOp): () => boolean {
   return () => {
     if (
       !(other instanceof Tensor) ||
@@ -70,7 +70,7 @@ function kernelInto(self: Tensor, other: Operand, expr: string): () => boolean {
     ) {
       return false;
     }
-    binaryKernel(expr)(self.data, self.data, other.data, [self.size], [1], [1], 0);
+    binaryKernel(op, self.data, self.data, other.data, [self.size], [1], [1]);
     return true;
   };
 }
@@ -88,13 +88,13 @@ function snapshot(t: Tensor): Tensor {
  * @example w.add_(g, -0.1)
  */
 export function add_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
-  const direct = alpha === undefined ? kernelInto(self, other, 'x + y') : undefined;
+  const direct = alpha === undefined ? kernelInto(self, other, 'add') : undefined;
   return commit(self, 'add_', (old) => add(old, other, alpha), other, direct);
 }
 
 /** `self -= alpha·other`. */
 export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number): T {
-  const direct = alpha === undefined ? kernelInto(self, other, 'x - y') : undefined;
+  const direct = alpha === undefined ? kernelInto(self, other, 'sub') : undefined;
   return commit(self, 'sub_', (old) => sub(old, other, alpha), other, direct);
 }
 
@@ -103,7 +103,7 @@ export function sub_<T extends Tensor>(self: T, other: Operand, alpha?: number):
  * @example buf.mul_(0.9)
  */
 export function mul_<T extends Tensor>(self: T, other: Operand): T {
-  return commit(self, 'mul_', (old) => mul(old, other), other, kernelInto(self, other, 'x * y'));
+  return commit(self, 'mul_', (old) => mul(old, other), other, kernelInto(self, other, 'mul'));
 }
 
 const copyP = definePrimitive({
