@@ -199,6 +199,65 @@ function trainer(): { model: nn.Sequential; opt: optim.SGD; step: () => Tensor }
   return { model, opt, step };
 }
 
+describe('graphs recorded in a tidy', () => {
+  it('are ended when nothing that outlives the tidy reaches them: a forward without backward leaves no block', () => {
+    manualSeed(3);
+    const model = new nn.Sequential(new nn.Linear(20, 64), new nn.ReLU(), new nn.Linear(64, 5));
+    const x = randn([32, 20]);
+    const before = liveBlocks();
+    const seen: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      tidy(() => model.forward(x).sum().item());
+      seen.push(liveBlocks() - before);
+    }
+    expect(seen).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('stay whole when the tidy returns a tensor on them, so backward works after it', () => {
+    manualSeed(4);
+    const x = randn([LARGE], { requiresGrad: true });
+    const y = tidy(() => x.exp().mul(x).sum());
+    const g = randn([]);
+    y.backward(g);
+    // The same graph built outside any tidy gives the same gradient, bit for bit.
+    const x2 = x.detach().clone().requiresGrad_();
+    x2.exp().mul(x2).sum().backward(g);
+    expect(x.grad!.toArray()).toEqual(x2.grad!.toArray());
+  });
+
+  it('stay whole when an in-place op inside the tidy gives an outside tensor its history', () => {
+    manualSeed(5);
+    const w = randn([LARGE], { requiresGrad: true });
+    const h = randn([LARGE]).mul(1);
+    tidy(() => {
+      h.mul_(w.exp());
+    });
+    h.sum().backward();
+    expect(w.grad!.isDisposed).toBe(false);
+    expect(w.grad!.size).toBe(LARGE);
+  });
+
+  it('release a .grad the library kept when a createGraph backward replaces it, naming why', () => {
+    manualSeed(6);
+    const w = randn([8], { requiresGrad: true });
+    w.mul(w).sum().backward(undefined, { createGraph: true });
+    const first = w.grad!;
+    w.mul(w).sum().backward(undefined, { createGraph: true });
+    expect(first.isDisposed).toBe(true);
+    expect(() => first.sum()).toThrow(/replaced this \.grad/);
+  });
+});
+
+describe('a small view leaving every scope', () => {
+  it('leaves a kept parameter in the pool', () => {
+    const p = tidy(() => keep(new nn.Parameter(randn([64]))));
+    expect(p._block.resident).toBe(true);
+    const v = tidy(() => p.reshape(8, 8));
+    expect(p._block.resident).toBe(true);
+    expect(v.toArray()).toEqual(p.reshape(8, 8).toArray());
+  });
+});
+
 describe('a training step', () => {
   it('in tidy keeps .grad and the momentum buffers, and reuses the same pool blocks from step 2 on', () => {
     const { model, opt, step } = trainer();

@@ -6,7 +6,7 @@
  */
 import { AutogradError, ShapeError } from '../errors.js';
 import { fmtShape, numelOf, shapesEqual } from '../tensor/shape.js';
-import { keep, scoped, Tensor } from '../tensor/tensor.js';
+import { keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
 import { innermostScope, withScope, type ReleaseReason } from '../tensor/scope.js';
 import { add } from '../ops/elementwise.js';
 import { add_ } from '../ops/inplace.js';
@@ -250,19 +250,22 @@ const BACKWARD: ReleaseReason = { kind: 'library', by: 'backward()' };
  * a zeroed gradient is reused step after step instead of reallocated.
  */
 function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
-  // A new `.grad` is kept: it outlives the backward's scope and any tidy around it.
+  // A new `.grad` is kept: it outlives the backward's scope and any tidy around it. One it
+  // replaces is released if the library kept it (a user's own `.grad` is left to the user).
+  const old = t.grad;
   if (createGraph) {
     // A copy first, as PyTorch's AccumulateGrad: g may be shared by several inputs or be the
     // caller's own upstream gradient, and a later plain backward accumulates into it in place.
-    t.grad = keep(
-      t.grad === null ? enableGrad(() => g.clone()) : enableGrad(() => add(t.grad!, g)),
-    );
-  } else if (t.grad === null) {
+    t.grad = keep(old === null ? enableGrad(() => g.clone()) : enableGrad(() => add(old, g)));
+  } else if (old === null) {
     t.grad = keep(noGrad(() => g.clone()));
-  } else if (t.grad.requiresGrad) {
-    t.grad = keep(noGrad(() => add(t.grad!.detach(), g.detach())));
+  } else if (old.requiresGrad) {
+    t.grad = keep(noGrad(() => add(old.detach(), g.detach())));
   } else {
-    noGrad(() => add_(t.grad!, g));
+    noGrad(() => add_(old, g));
+  }
+  if (old !== null && t.grad !== old && old._kept) {
+    releaseOwned(old, 'backward(), which replaced this .grad with the new sum');
   }
 }
 

@@ -10,7 +10,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Node, type Edge, type InputMeta } from './node.js';
-import { withScope } from '../tensor/scope.js';
+import { recordNode, withScope } from '../tensor/scope.js';
 
 /** What a primitive's forward returns: the output and the residuals its VJP will need. */
 export interface Forward<S extends readonly (Tensor | null)[]> {
@@ -135,6 +135,7 @@ export function applyWithAux<P, S extends readonly (Tensor | null)[]>(
     prim.vjp({ g, saved: handles, params, inputs: meta, needs }),
   );
   fwd.out._setHistory(node);
+  recordNode(node);
   // The tape's reference to a saved output carries the output's place on the tape.
   handles.forEach((h, i) => {
     if (h !== null && fwd.saved[i] === fwd.out) h._setHistory(node);

@@ -3,6 +3,7 @@ import type { DType } from '../tensor/dtype.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Block } from '../storage/block.js';
+import type { ReleaseReason } from '../tensor/scope.js';
 
 /** Where the gradient of one input goes. */
 export type Edge =
@@ -27,6 +28,8 @@ interface SavedRef {
 }
 
 let nextSeq = 0;
+
+const BACKWARD: ReleaseReason = { kind: 'backward' };
 
 /**
  * One record on the tape: the backward of one op call (PyTorch's `grad_fn`). A node holds edges to
@@ -97,9 +100,9 @@ export class Node {
    * second backward through additions alone succeeds.
    * @example y.gradFn!.release(); // y.backward() now throws, unless nothing was saved
    */
-  release(): void {
+  release(reason: ReleaseReason = BACKWARD): void {
     if (this.saved.length === 0) return;
-    for (const ref of this.saved) ref.tensor._release({ kind: 'backward' });
+    for (const ref of this.saved) ref.tensor._release(reason);
     this.saved = [];
     this.run = null;
     this.freed = true;

@@ -12,6 +12,7 @@ import { apply, definePrimitive } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { emptyTensor, scoped, Tensor } from '../tensor/tensor.js';
+import { graphRoot } from '../tensor/scope.js';
 import { binaryKernel, type BinaryOp } from '../kernels/elementwise.js';
 import { add, mul, sub, toDtype } from './elementwise.js';
 import type { Operand } from './operand.js';
@@ -50,7 +51,10 @@ function commit<T extends Tensor>(
     const cast = toDtype(result, self.dtype);
     self.data.set(cast.data);
     self._version.value++;
-    if (recording) self._setHistory(cast.gradFn);
+    if (recording) {
+      self._setHistory(cast.gradFn);
+      graphRoot(self);
+    }
   });
   return self;
 }

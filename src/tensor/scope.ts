@@ -8,6 +8,11 @@
  * losses, optimizer steps, the backward pass), so that what it made and did not return is
  * released the moment it is dead, whether or not the user wrote `tidy`.
  *
+ * A `tidy` also ends the graphs recorded inside it that nothing can backward through any more:
+ * the values a node saved for its VJP are released when no tensor that outlives the tidy (its
+ * results, what was kept, a tensor changed in place) reaches the node. So a forward with grad on
+ * and no backward (an evaluation without `noGrad`) gives its memory back too.
+ *
  * A tensor that leaves the outermost scope, or is made outside every scope, belongs to the user.
  * The garbage collector reclaims it (a FinalizationRegistry releases its memory) once the
  * program yields to the event loop. A synchronous loop never yields, so what such tensors hold
@@ -17,9 +22,24 @@
  */
 import type { Block } from '../storage/block.js';
 
-/** What released a tensor, as `ReleasedTensorError` reports it. */
+/**
+ * What released a tensor, as `ReleasedTensorError` reports it: `dispose()`, a `tidy`, a backward
+ * (the values saved for it), a library function (its intermediates), or the library object that
+ * owned the tensor and dropped it (`by` says which, in full).
+ */
 export type ReleaseReason =
-  { kind: 'dispose' } | { kind: 'tidy' } | { kind: 'backward' } | { kind: 'library'; by: string };
+  | { kind: 'dispose' }
+  | { kind: 'tidy' }
+  | { kind: 'backward' }
+  | { kind: 'library'; by: string }
+  | { kind: 'owner'; by: string };
+
+/** What a scope needs of a tape node: its place on the tape, its edges, and how to free it. */
+export interface GraphNode {
+  readonly seq: number;
+  readonly edges: readonly ({ readonly node?: GraphNode } | null)[];
+  release(reason: ReleaseReason): void;
+}
 
 /** What a scope needs of a tensor (the Tensor class, without importing it). */
 export interface Tracked {
@@ -28,13 +48,25 @@ export interface Tracked {
   _registered: boolean;
   _kept: boolean;
   readonly _block: Block;
+  readonly gradFn: GraphNode | null;
   _release(reason: ReleaseReason): void;
+}
+
+/** The graph a collecting scope watches: the nodes recorded in it, and tensors it must keep. */
+interface Graph {
+  readonly nodes: GraphNode[];
+  /** Tensors whose graphs outlive the scope whatever its results: kept, or changed in place. */
+  readonly roots: Tracked[];
 }
 
 export interface Scope {
   readonly tracked: Tracked[];
   readonly parent: Scope | null;
   readonly reason: ReleaseReason;
+  /** The graph it ends (tidy, scope()), or null. */
+  readonly graph: Graph | null;
+  /** The innermost enclosing scope that ends graphs, this one included. */
+  readonly collector: Scope | null;
 }
 
 /** User-held tensors up to this size live in plain typed arrays (see the header). */
@@ -88,11 +120,14 @@ export function untracked(t: Tracked): void {
   register(t);
 }
 
-/** `t` now belongs to the user: a small block moves to a plain array, a large one is registered. */
+/**
+ * `t` now belongs to the user: a small block that only `t` holds moves to a plain array; any
+ * other is registered (a block shared with a kept tensor, a view or the tape stays where it is).
+ */
 function toUser(t: Tracked): void {
   t._scope = null;
   const block = t._block;
-  if (block.resident && block.capacity <= SMALL_BYTES) block.toPlain();
+  if (block.resident && block.capacity <= SMALL_BYTES && block.refs === 1) block.toPlain();
   else register(t);
 }
 
@@ -105,14 +140,57 @@ export function keepTensor<T extends Tracked>(t: T): T {
     t._kept = true;
     t._scope = null;
     register(t);
+    graphRoot(t);
   }
   return t;
 }
 
-function open(reason: ReleaseReason): Scope {
-  const scope: Scope = { tracked: [], parent: innermost, reason };
+/** Records a new tape node in the scope that ends graphs, if one is open. */
+export function recordNode(node: GraphNode): void {
+  innermost?.collector?.graph!.nodes.push(node);
+}
+
+/** Marks `t`'s graph to outlive the scope that ends graphs (an in-place op gave `t` history). */
+export function graphRoot(t: Tracked): void {
+  innermost?.collector?.graph!.roots.push(t);
+}
+
+function open(reason: ReleaseReason, endsGraphs = false): Scope {
+  const graph = endsGraphs ? { nodes: [], roots: [] } : null;
+  const parent = innermost;
+  const scope = { tracked: [], parent, reason, graph, collector: null as Scope | null };
+  scope.collector = graph !== null ? scope : (parent?.collector ?? null);
   innermost = scope;
   return scope;
+}
+
+/**
+ * Frees the saved values of the nodes recorded in collecting scope `scope` that no survivor or
+ * root reaches (nothing can backward through them any more), and hands the others, and the
+ * roots, to the enclosing collector.
+ */
+function endGraphs(scope: Scope, survivors: readonly Tracked[]): void {
+  const graph = scope.graph!;
+  if (graph.nodes.length === 0) return;
+  const first = graph.nodes[0].seq;
+  const reached = new Set<GraphNode>();
+  const stack: GraphNode[] = [];
+  for (const t of [...survivors, ...graph.roots]) {
+    if (t.gradFn !== null && t._released === null) stack.push(t.gradFn);
+  }
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    // Nodes recorded before the scope opened cannot lead back into it: edges point to older nodes.
+    if (node.seq < first || reached.has(node)) continue;
+    reached.add(node);
+    for (const e of node.edges) if (e?.node !== undefined) stack.push(e.node);
+  }
+  const outer = scope.parent?.collector?.graph ?? null;
+  for (const node of graph.nodes) {
+    if (!reached.has(node)) node.release(scope.reason);
+    else outer?.nodes.push(node);
+  }
+  outer?.roots.push(...graph.roots);
 }
 
 /**
@@ -125,16 +203,22 @@ function close(scope: Scope, survives: (t: Tracked) => boolean): void {
   }
   innermost = scope.parent;
   const parent = scope.parent;
+  const survivors: Tracked[] = [];
   for (const t of scope.tracked) {
     if (t._scope !== scope || t._released !== null) continue;
-    if (!survives(t)) t._release(scope.reason);
-    else if (parent !== null) {
+    if (!survives(t)) {
+      t._release(scope.reason);
+      continue;
+    }
+    survivors.push(t);
+    if (parent !== null) {
       parent.tracked.push(t);
       t._scope = parent;
-    } else {
-      toUser(t);
     }
   }
+  if (scope.graph !== null) endGraphs(scope, survivors);
+  // Blocks move out of the memory only once the graphs are ended, which releases references.
+  if (parent === null) for (const t of survivors) toUser(t);
 }
 
 /**
@@ -145,8 +229,9 @@ export function withScope<R>(
   reason: ReleaseReason,
   fn: () => R,
   survivors: (value: R) => (t: Tracked) => boolean,
+  endsGraphs = false,
 ): R {
-  const scope = open(reason);
+  const scope = open(reason, endsGraphs);
   let value: R;
   try {
     value = fn();
@@ -189,7 +274,7 @@ export interface ScopeHandle {
 }
 
 export function openUserScope(): ScopeHandle {
-  const scope = open(TIDY);
+  const scope = open(TIDY, true);
   let done = false;
   return {
     [Symbol.dispose]() {

@@ -882,17 +882,12 @@ export class Tensor {
   }
 }
 
-/** Reasons of releases by an owner (see `releaseOwned`), whose `by` says the whole story. */
-const OWNED = new WeakSet<ReleaseReason>();
-
 /**
  * @internal Releases `t`, which the library owns (a `.grad`, optimizer state) and drops now;
  * `why` completes "was released by …" in the error a later use throws.
  */
 export function releaseOwned(t: Tensor, why: string): void {
-  const reason: ReleaseReason = { kind: 'library', by: why };
-  OWNED.add(reason);
-  t._release(reason);
+  t._release({ kind: 'owner', by: why });
 }
 
 /** The error for a use of a released tensor, saying what released it. */
@@ -905,7 +900,7 @@ export function releasedError(t: Tensor): ReleasedTensorError {
         ? 'the tidy() (or scope) it was made in, when it ended'
         : r.kind === 'backward'
           ? 'backward(), which frees the values saved for it (pass retainGraph: true to keep them)'
-          : OWNED.has(r)
+          : r.kind === 'owner'
             ? r.by
             : `${r.by}, which made it as an intermediate and released it when it returned`;
   return new ReleasedTensorError(
@@ -964,7 +959,7 @@ export function plainTensor(shape: Shape, dtype: DType): Tensor {
  * }
  */
 export function tidy<R>(fn: () => R): R {
-  return withScope(TIDY_REASON, fn, (value) => tensorsIn(value, isTensor));
+  return withScope(TIDY_REASON, fn, (value) => tensorsIn(value, isTensor), true);
 }
 
 /**
