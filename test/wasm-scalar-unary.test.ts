@@ -3,8 +3,16 @@
  * casts: bit for bit what JavaScript computes, on resident (pool) and plain operands.
  */
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
+import {
+  binaryKernel,
+  castKernel,
+  unaryKernel,
+  type BinaryOp,
+  type UnaryOp,
+} from '../src/kernels/elementwise.js';
 import { castWasm, scalarWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
+import { kernelBackend, setKernelBackend } from '../src/kernels/backend.js';
 import { Block } from '../src/storage/block.js';
 
 type Floats = Float32Array | Float64Array;
@@ -115,5 +123,92 @@ describe('the WebAssembly scalar, unary and cast kernels', () => {
     expect(castWasm(out, a)).toBe(true);
     const expected = to === 'float32' ? Float32Array.from(a) : Float64Array.from(a);
     expect(bits(out)).toEqual(bits(expected));
+  });
+});
+
+describe('the elementwise kernels with these WebAssembly paths', () => {
+  const initial = kernelBackend();
+  afterEach(() => setKernelBackend(initial));
+
+  const big = fc
+    .integer({ min: 2048, max: 2060 })
+    .chain((n) => fc.array(value, { minLength: n, maxLength: n }));
+
+  test.prop(
+    [
+      fc.constantFrom<BinaryOp>('add', 'sub', 'mul', 'div', 'thresholdBackward'),
+      dtypes,
+      big,
+      value,
+      fc.constantFrom('scalar right', 'scalar left', 'row left'),
+    ],
+    { numRuns: 40 },
+  )(
+    'give the TypeScript results for a scalar on either side and a row on the left',
+    (op, dtype, v, s, layout) => {
+      const run = (backend: 'wasm' | 'reference'): number[] => {
+        setKernelBackend(backend);
+        const full = array(dtype, v, true);
+        const out = array(
+          dtype,
+          v.map(() => 7),
+          true,
+        );
+        if (layout === 'row left') {
+          const cols = 32;
+          const rows = Math.floor(v.length / cols);
+          const rowData = array(dtype, v.slice(0, cols), true);
+          const o = out.subarray(0, rows * cols);
+          binaryKernel(
+            op,
+            o,
+            rowData,
+            full.subarray(0, rows * cols),
+            [rows, cols],
+            [0, 1],
+            [cols, 1],
+          );
+          return bits(o);
+        }
+        const one = array(dtype, [s], true);
+        if (layout === 'scalar right') binaryKernel(op, out, full, one, [v.length], [1], [0]);
+        else binaryKernel(op, out, one, full, [v.length], [0], [1]);
+        return bits(out);
+      };
+      expect(run('wasm')).toEqual(run('reference'));
+    },
+  );
+
+  test.prop([fc.constantFrom<UnaryOp>('neg', 'abs', 'sqrt'), dtypes, big], { numRuns: 20 })(
+    'give the TypeScript results for negate, abs and sqrt',
+    (op, dtype, v) => {
+      const run = (backend: 'wasm' | 'reference'): number[] => {
+        setKernelBackend(backend);
+        const x = array(dtype, v, true);
+        const out = array(
+          dtype,
+          v.map(() => 7),
+          true,
+        );
+        unaryKernel(op, out, x, x.length, 0);
+        return bits(out);
+      };
+      expect(run('wasm')).toEqual(run('reference'));
+    },
+  );
+
+  test.prop([dtypes, big], { numRuns: 20 })('cast as the TypeScript kernel does', (from, v) => {
+    const run = (backend: 'wasm' | 'reference'): number[] => {
+      setKernelBackend(backend);
+      const x = array(from, v, true);
+      const out = array(
+        from === 'float32' ? 'float64' : 'float32',
+        v.map(() => 7),
+        true,
+      );
+      castKernel(out, x);
+      return bits(out);
+    };
+    expect(run('wasm')).toEqual(run('reference'));
   });
 });

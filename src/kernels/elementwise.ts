@@ -20,7 +20,14 @@
  */
 import { ValueError } from '../errors.js';
 import type { Storage } from '../tensor/dtype.js';
-import { binaryWasm, reluWasm, type WasmBinaryOp } from './wasm/elementwise.js';
+import {
+  binaryWasm,
+  castWasm,
+  scalarWasm,
+  unaryWasm,
+  type WasmBinaryOp,
+  type WasmUnaryOp as WasmIeeeOp,
+} from './wasm/elementwise.js';
 import { kernelBackend } from './backend.js';
 
 /** The unary elementwise ops; `square` is `pow` with exponent 2, computed as PyTorch does. */
@@ -57,7 +64,7 @@ export type BinaryOp =
   | 'ne';
 
 /** The unary ops of elementwise.wat. */
-type WasmUnaryOp = 'relu';
+type WasmUnaryOp = 'relu' | WasmIeeeOp;
 
 interface UnaryImpl {
   /** The result at `x`; `p` is the op's scalar parameter (pow's exponent), unused by the others. */
@@ -73,12 +80,12 @@ interface BinaryImpl {
 
 /** What each unary op computes. */
 export const UNARY: { readonly [K in UnaryOp]: UnaryImpl } = {
-  neg: { f: (x) => -x },
+  neg: { f: (x) => -x, wasm: 'neg' },
   exp: { f: (x) => Math.exp(x) },
   log: { f: (x) => Math.log(x) },
-  sqrt: { f: (x) => Math.sqrt(x) },
+  sqrt: { f: (x) => Math.sqrt(x), wasm: 'sqrt' },
   rsqrt: { f: (x) => 1 / Math.sqrt(x) },
-  abs: { f: (x) => Math.abs(x) },
+  abs: { f: (x) => Math.abs(x), wasm: 'abs' },
   relu: { f: (x) => (x <= 0 ? 0 : x), wasm: 'relu' },
   sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)) },
   tanh: { f: (x) => Math.tanh(x) },
@@ -115,14 +122,16 @@ const WASM_MIN_ELEMENTS = 2048;
 
 /** `out[i] = op(x[i])` for `i < n`, with `p` the op's scalar parameter (pow's exponent). */
 export function unaryKernel(op: UnaryOp, out: Storage, x: Storage, n: number, p: number): void {
+  const wasm = UNARY[op].wasm;
   if (
+    wasm !== undefined &&
     n >= WASM_MIN_ELEMENTS &&
-    UNARY[op].wasm === 'relu' &&
     n === out.length &&
+    n === x.length &&
     kernelBackend() === 'wasm'
   ) {
     const f = floatTriple(out, x, x);
-    if (f !== null && reluWasm(f[0], f[1])) return;
+    if (f !== null && unaryWasm(wasm, f[0], f[1])) return;
   }
   const U = UNARY;
   switch (op) {
@@ -494,17 +503,41 @@ function binaryOnWasm(
 ): boolean {
   const f = floatTriple(out, a, b);
   if (f === null) return false;
-  if (shape.length === 1 && sa[0] === 1 && sb[0] === 1) {
-    return binaryWasm(op, f[0], f[1], f[2], 1, out.length, false);
+  const [o, x, y] = f;
+  const n = out.length;
+  if (shape.length === 1) {
+    if (sa[0] === 1 && sb[0] === 1) return binaryWasm(op, o, x, y, 1, n, false);
+    // A scalar on either side (one element read with stride 0).
+    if (op === 'thr') return false;
+    if (sa[0] === 1 && sb[0] === 0) return scalarWasm(op, o, x, y[0], false);
+    if (sa[0] === 0 && sb[0] === 1) return scalarWasm(op, o, y, x[0], true);
+    return false;
   }
-  return (
-    shape.length === 2 &&
-    sa[0] === shape[1] &&
-    sa[1] === 1 &&
-    sb[0] === 0 &&
-    sb[1] === 1 &&
-    binaryWasm(op, f[0], f[1], f[2], shape[0], shape[1], true)
-  );
+  if (shape.length !== 2 || sa[1] !== 1 || sb[1] !== 1) return false;
+  const [rows, cols] = shape;
+  if (sa[0] === cols && sb[0] === 0) return binaryWasm(op, o, x, y, rows, cols, true);
+  // The row on the left: a + b = b + a and a·b = b·a exactly, so the kernel takes them swapped.
+  if (sa[0] === 0 && sb[0] === cols && (op === 'add' || op === 'mul')) {
+    return binaryWasm(op, o, y, x, rows, cols, true);
+  }
+  return false;
+}
+
+/**
+ * `out = x` converted to `out`'s element type (rounded to nearest even into float32, truncated
+ * toward zero into int32), as a typed array's `set` converts.
+ */
+export function castKernel(out: Storage, x: Storage): void {
+  if (
+    out.length >= WASM_MIN_ELEMENTS &&
+    kernelBackend() === 'wasm' &&
+    ((out instanceof Float32Array && x instanceof Float64Array) ||
+      (out instanceof Float64Array && x instanceof Float32Array)) &&
+    castWasm(out, x)
+  ) {
+    return;
+  }
+  out.set(x);
 }
 
 /**

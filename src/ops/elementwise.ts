@@ -7,11 +7,12 @@ import { DTypeError } from '../errors.js';
 import { apply, definePrimitive } from '../autograd/function.js';
 import {
   binaryKernel,
-  broadcastLayout,
-  unaryKernel,
-  whereKernel,
   type BinaryOp,
+  broadcastLayout,
+  castKernel,
+  unaryKernel,
   type UnaryOp,
+  whereKernel,
 } from '../kernels/elementwise.js';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, numelOf, shapesEqual } from '../tensor/shape.js';
@@ -341,7 +342,7 @@ const toP = definePrimitive({
   backwardName: 'ToCopyBackward0',
   forward([x], dtype: DType) {
     const out = emptyTensor(x.shape, dtype);
-    out.data.set(x.data);
+    castKernel(out.data, x.data);
     return { out, saved: [] };
   },
   vjp: ({ g, inputs: [x] }) => [toDtype(g, x.dtype)],

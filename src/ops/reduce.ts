@@ -111,11 +111,12 @@ const meanP = definePrimitive({
     divideKernel(total.data as FloatStorage, numelOf(p.dims.map((d) => x.shape[d])));
     return { out: total, saved: [] };
   },
-  // Each input element contributed 1/count of the mean.
+  // Each input element contributed 1/count of the mean: g/count, broadcast back (divided before
+  // it is broadcast, which gives the same values with one pass over the input's size fewer).
   vjp: ({ g, inputs: [x], params: { dims } }) => [
-    div(
-      expand(reshape(g, reducedShape(x.shape, dims, true)), x.shape),
-      numelOf(dims.map((d) => x.shape[d])),
+    expand(
+      reshape(div(g, numelOf(dims.map((d) => x.shape[d]))), reducedShape(x.shape, dims, true)),
+      x.shape,
     ),
   ],
 });

@@ -94,12 +94,10 @@ export function scalarWasm(
   return true;
 }
 
-/** `out = max(x, 0)` elementwise, NaN kept (ReLU), for arrays of one float type. */
-export function reluWasm(out: Floats, x: Floats): boolean {
-  return unaryWasm('relu', out, x);
-}
-
-/** `out = op(x)` elementwise (ReLU, negate, absolute value, square root), one float type. */
+/**
+ * `out = op(x)` elementwise, for arrays of one float type: ReLU (max(x, 0), NaN kept), negate,
+ * absolute value, square root.
+ */
 export function unaryWasm(op: WasmUnaryOp | 'relu', out: Floats, x: Floats): boolean {
   const s = stage([{ data: x }, { data: out, out: true }]);
   if (s === null) return false;
