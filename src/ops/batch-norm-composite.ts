@@ -2,8 +2,10 @@
  * BatchNorm as a composite of public primitive ops, with no gradient code: the engine derives its
  * backward (first and higher order) from the primitives. The tinygrad way:
  *
- *   x̂ = (x − mean) / √(var + eps),  y = x̂·weight + bias
+ *   y = (x − mean)·(weight / √(var + eps)) + bias
  *
+ * the normalisation and the weight folded into one per-channel scale before they touch the
+ * input, as the fused kernel does (one pass over the input fewer, each way).
  * with mean and (biased) var per channel over N (and L) in training, or the running statistics in
  * evaluation. Float32 input is computed in float64 (cast on the tape) and the result cast back, so
  * both implementations share the float64 statistics the numerics require.
@@ -37,12 +39,13 @@ export function batchNormComposite(
   return scoped('batchNorm', () => {
     const x = input.double();
     const perChannel = (t: Tensor): Tensor => t.double().reshape(channelShape);
-    let y: Tensor;
+    let centered: Tensor;
+    let invstd: Tensor;
     if (training || runningMean === null || runningVar === null) {
       const mean = correctedMean(x, dims);
-      const centered = x.sub(mean);
+      centered = x.sub(mean);
       const variance = centered.mul(centered).mean(dims, true);
-      y = centered.mul(variance.add(eps).rsqrt());
+      invstd = variance.add(eps).rsqrt();
       if (training && runningMean !== null && runningVar !== null) {
         const m = n * l;
         noGrad(() =>
@@ -50,9 +53,10 @@ export function batchNormComposite(
         );
       }
     } else {
-      y = x.sub(perChannel(runningMean)).mul(perChannel(runningVar).add(eps).rsqrt());
+      centered = x.sub(perChannel(runningMean));
+      invstd = perChannel(runningVar).add(eps).rsqrt();
     }
-    if (weight !== null) y = y.mul(perChannel(weight));
+    let y = centered.mul(weight === null ? invstd : invstd.mul(perChannel(weight)));
     if (bias !== null) y = y.add(perChannel(bias));
     return y.to(input.dtype);
   });

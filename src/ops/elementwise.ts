@@ -64,9 +64,10 @@ const subP = definePrimitive({
     floatPair(a, b, 'sub');
     return { out: mapBinary(a, b, 'sub'), saved: [] };
   },
+  // −Σg is Σ(−g) exactly: negated after the broadcast dims are summed, on the smaller tensor.
   vjp: ({ g, inputs: [a, b], needs }) => [
     unbroadcast(g, a.shape),
-    needs[1] ? unbroadcast(neg(g), b.shape) : null,
+    needs[1] ? neg(unbroadcast(g, b.shape)) : null,
   ],
 });
 
