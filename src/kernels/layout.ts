@@ -34,6 +34,9 @@ function stridedWalk(
   for (let o = 0; o < n; o += inner) {
     if (scatter) {
       for (let j = 0, q = p; j < inner; j++, q += s) strided[q] = dense[o + j];
+    } else if (s === 0) {
+      // A broadcast element repeated along the row.
+      dense.fill(strided[p], o, o + inner);
     } else if (s === 1 && inner >= 64) {
       // A long contiguous row (a broadcast row repeated, a slice's rows): one block copy.
       dense.set(strided.subarray(p, p + inner), o);

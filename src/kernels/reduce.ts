@@ -44,6 +44,60 @@ export function sumKernel(out: Storage, x: Storage, outer: number, r: number, in
   }
 }
 
+/**
+ * Sums over any set of dims of x, given as `sizes` of x's dims coalesced into groups (adjacent
+ * dims reduced alike merged, dims of size 1 dropped) with `reduced` saying which groups are
+ * summed: the layouts `sumKernel` does not take, such as [N, C, L] summed over N and L, with no
+ * copy of x. The innermost group is walked contiguously: a reduced one is summed along its run
+ * first (in order, in float64), and each run's sum is added to its output; a kept one adds rows
+ * into the output, as `sumKernel` does. Outputs accumulate in float64 in x's order and are
+ * rounded once; for a contiguous block of reduced dims the sums are `sumKernel`'s.
+ */
+export function sumGroupsKernel(
+  out: Storage,
+  x: Storage,
+  sizes: readonly number[],
+  reduced: readonly boolean[],
+): void {
+  const last = sizes.length - 1;
+  if (last < 0) {
+    out[0] = x[0];
+    return;
+  }
+  const inner = sizes[last];
+  const innerReduced = reduced[last];
+  // Each outer group's step in the output (0 for a reduced group).
+  const step = new Array<number>(last).fill(0);
+  let s = innerReduced ? 1 : inner;
+  for (let g = last - 1; g >= 0; g--) {
+    if (!reduced[g]) {
+      step[g] = s;
+      s *= sizes[g];
+    }
+  }
+  const acc = new Float64Array(out.length);
+  const idx = new Array<number>(last).fill(0);
+  const runs = inner === 0 ? 0 : x.length / inner;
+  let oi = 0;
+  for (let r = 0, base = 0; r < runs; r++, base += inner) {
+    if (innerReduced) {
+      let t = 0;
+      for (let j = 0; j < inner; j++) t += x[base + j];
+      acc[oi] += t;
+    } else {
+      for (let j = 0; j < inner; j++) acc[oi + j] += x[base + j];
+    }
+    for (let g = last - 1; g >= 0; g--) {
+      idx[g]++;
+      oi += step[g];
+      if (idx[g] < sizes[g]) break;
+      oi -= step[g] * sizes[g];
+      idx[g] = 0;
+    }
+  }
+  out.set(acc);
+}
+
 /** `out[i] /= count`: a sum made a mean. */
 export function divideKernel(out: FloatStorage, count: number): void {
   for (let i = 0; i < out.length; i++) out[i] /= count;

@@ -4,11 +4,9 @@
  */
 import { DTypeError, ValueError } from '../errors.js';
 import { apply, applyWithAux, definePrimitive } from '../autograd/function.js';
-import { argExtremeKernel, divideKernel, sumKernel } from '../kernels/reduce.js';
-import { stridedCopy } from '../kernels/layout.js';
+import { argExtremeKernel, divideKernel, sumGroupsKernel, sumKernel } from '../kernels/reduce.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import {
-  contiguousStrides,
   normalizeDim,
   normalizeDims,
   numelOf,
@@ -29,42 +27,46 @@ function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): 
 }
 
 /**
- * Moves the reduced dims into one contiguous block when they are not already, and returns the
- * `[outer, r, inner]` view of the (possibly permuted copy of the) data.
+ * `x`'s dims coalesced into groups for `sumGroupsKernel`: adjacent dims reduced alike merged,
+ * dims of size 1 dropped, each group's size and whether it is reduced.
  */
-function asBlock(
-  x: Tensor,
+function reductionGroups(
+  shape: Shape,
   dims: readonly number[],
-): { src: Tensor; outer: number; r: number; inner: number } {
+): { sizes: number[]; reduced: boolean[] } {
+  const sizes: number[] = [];
+  const reduced: boolean[] = [];
+  shape.forEach((size, d) => {
+    if (size === 1) return;
+    const r = dims.includes(d);
+    const k = sizes.length - 1;
+    if (k >= 0 && reduced[k] === r) sizes[k] *= size;
+    else {
+      sizes.push(size);
+      reduced.push(r);
+    }
+  });
+  return { sizes, reduced };
+}
+
+/** Sums `x` over `dims` into `out`: a contiguous block of dims as [outer, r, inner], else in groups. */
+function sumInto(out: Tensor, x: Tensor, dims: readonly number[]): void {
   const shape = x.shape;
-  const contiguous = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
-  if (dims.length === 0) return { src: x, outer: x.size, r: 1, inner: 1 };
-  if (contiguous) {
-    const first = dims[0];
-    const last = dims[dims.length - 1];
-    return {
-      src: x,
-      outer: numelOf(shape.slice(0, first)),
-      r: numelOf(shape.slice(first, last + 1)),
-      inner: numelOf(shape.slice(last + 1)),
-    };
+  if (dims.every((d, i) => i === 0 || d === dims[i - 1] + 1)) {
+    const first = dims.length === 0 ? 0 : dims[0];
+    const last = dims.length === 0 ? -1 : dims[dims.length - 1];
+    sumKernel(
+      out.data,
+      x.data,
+      dims.length === 0 ? x.size : numelOf(shape.slice(0, first)),
+      dims.length === 0 ? 1 : numelOf(shape.slice(first, last + 1)),
+      dims.length === 0 ? 1 : numelOf(shape.slice(last + 1)),
+    );
+    return;
   }
-  const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
-  const perm = [...kept, ...dims];
-  const strides = contiguousStrides(shape);
-  const permuted = emptyTensor(
-    perm.map((p) => shape[p]),
-    x.dtype,
-  );
-  stridedCopy(
-    permuted.data,
-    x.data,
-    0,
-    permuted.shape,
-    perm.map((p) => strides[p]),
-  );
-  const r = numelOf(dims.map((d) => shape[d]));
-  return { src: permuted, outer: x.size / Math.max(r, 1), r, inner: 1 };
+  const { sizes, reduced } = reductionGroups(shape, dims);
+  if (x.size === 0) out.data.fill(0);
+  else sumGroupsKernel(out.data, x.data, sizes, reduced);
 }
 
 interface SumParams {
@@ -77,9 +79,8 @@ const sumDimP = definePrimitive({
   backwardName: 'SumBackward1',
   forward([x], { dims, keepdim }: SumParams) {
     floatDtype(x, 'sum');
-    const { src, outer, r, inner } = asBlock(x, dims);
     const out = emptyTensor(reducedShape(x.shape, dims, keepdim), x.dtype);
-    sumKernel(out.data, src.data, outer, r, inner);
+    sumInto(out, x, dims);
     return { out, saved: [] };
   },
   vjp: ({ g, inputs: [x], params: { dims } }) => [
