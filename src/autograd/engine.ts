@@ -218,7 +218,8 @@ function runEngine(
       }
       // The VJP's own intermediates are released when it returns.
       const grads = withScope(
-        { kind: 'library', by: node.name },
+        'library',
+        node.name,
         () => node.apply(g),
         (out) => (t) => out.includes(t as Tensor),
       );
@@ -234,7 +235,9 @@ function runEngine(
       for (const gi of grads) if (gi !== null && gi !== undefined) drop(gi);
       drop(g);
     }
-    for (const [leaf, g] of leaves) leaves.set(leaf, runHooks(leaf._hooks, g, 'a leaf tensor'));
+    for (const [leaf, g] of leaves) {
+      if (leaf._hooks !== null) leaves.set(leaf, runHooks(leaf._hooks, g, 'a leaf tensor'));
+    }
   };
   if (createGraph) enableGrad(body);
   else noGrad(body);

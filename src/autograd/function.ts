@@ -10,7 +10,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Node, type Edge, type InputMeta } from './node.js';
-import { recordNode, withScope } from '../tensor/scope.js';
+import { closeScope, openScope, recordNode } from '../tensor/scope.js';
 
 /** What a primitive's forward returns: the output and the residuals its VJP will need. */
 export interface Forward<S extends readonly (Tensor | null)[]> {
@@ -112,14 +112,19 @@ export function applyWithAux<P, S extends readonly (Tensor | null)[]>(
   // The forward runs in its own scope: what it makes besides its outputs is released when it
   // returns, except what the tape takes its own reference to (`_share`) for the VJP.
   let saved: S | null = null;
-  const fwd = withScope(
-    { kind: 'library', by: prim.name },
-    () => {
-      const f = prim.forward(inputs, params, needs);
-      if (record) saved = shareAll(f.saved);
-      return f;
-    },
-    (f) => (t) => t === f.out || (f.aux !== undefined && f.aux.includes(t as Tensor)),
+  const scope = openScope('library', prim.name);
+  let fwd: Forward<S>;
+  try {
+    fwd = prim.forward(inputs, params, needs);
+    if (record) saved = shareAll(fwd.saved);
+  } catch (e) {
+    closeScope(scope, () => false);
+    throw e;
+  }
+  const { out, aux: extra } = fwd;
+  closeScope(
+    scope,
+    extra === undefined ? (t) => t === out : (t) => t === out || extra.includes(t as Tensor),
   );
   const aux = fwd.aux ?? [];
   if (saved === null) return [fwd.out, ...aux];

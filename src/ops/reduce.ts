@@ -6,12 +6,7 @@ import { DTypeError, ValueError } from '../errors.js';
 import { apply, applyWithAux, definePrimitive } from '../autograd/function.js';
 import { argExtremeKernel, divideKernel, sumGroupsKernel, sumKernel } from '../kernels/reduce.js';
 import type { FloatStorage } from '../tensor/dtype.js';
-import {
-  normalizeDim,
-  normalizeDims,
-  numelOf,
-  type Shape,
-} from '../tensor/shape.js';
+import { normalizeDim, normalizeDims, numelOf, type Shape } from '../tensor/shape.js';
 import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
 import { expand, reshape, scatterAdd } from './shape.js';

@@ -16,7 +16,7 @@ const SMALL_LIMIT = 65536;
 /** The bytes a request of `bytes` occupies. */
 export function sizeClass(bytes: number): number {
   if (bytes <= 64) return 64;
-  if (bytes <= SMALL_LIMIT) return 2 ** Math.ceil(Math.log2(bytes));
+  if (bytes <= SMALL_LIMIT) return 1 << (32 - Math.clz32(bytes - 1));
   return Math.ceil(bytes / SMALL_LIMIT) * SMALL_LIMIT;
 }
 

@@ -39,6 +39,7 @@ export interface GraphNode {
   readonly seq: number;
   readonly edges: readonly ({ readonly node?: GraphNode } | null)[];
   release(reason: ReleaseReason): void;
+  savedTensors(): readonly Tracked[];
 }
 
 /** What a scope needs of a tensor (the Tensor class, without importing it). */
@@ -61,12 +62,16 @@ interface Graph {
 
 export interface Scope {
   readonly tracked: Tracked[];
-  readonly parent: Scope | null;
-  readonly reason: ReleaseReason;
+  parent: Scope | null;
+  /** A user's scope (tidy, scope()) or a library function's, named `by`. */
+  kind: 'tidy' | 'library';
+  by: string;
+  /** The reason given to what the scope releases, made on first use. */
+  reason: ReleaseReason | null;
   /** The graph it ends (tidy, scope()), or null. */
-  readonly graph: Graph | null;
+  graph: Graph | null;
   /** The innermost enclosing scope that ends graphs, this one included. */
-  readonly collector: Scope | null;
+  collector: Scope | null;
 }
 
 /** User-held tensors up to this size live in plain typed arrays (see the header). */
@@ -76,9 +81,20 @@ let innermost: Scope | null = null;
 
 const TIDY: ReleaseReason = { kind: 'tidy' };
 
+/** What `scope` gives as the reason of what it releases. */
+function reasonOf(scope: Scope): ReleaseReason {
+  scope.reason ??= scope.kind === 'tidy' ? TIDY : { kind: 'library', by: scope.by };
+  return scope.reason;
+}
+
 /** The innermost open scope, or null. */
 export function innermostScope(): Scope | null {
   return innermost;
+}
+
+/** The name of the innermost library function running, or null. */
+export function innermostFunction(): string | null {
+  return innermost !== null && innermost.kind === 'library' ? innermost.by : null;
 }
 
 /** Whether a scope is open: a tensor made now is released with it unless it survives. */
@@ -90,7 +106,7 @@ const registry = new FinalizationRegistry<Block>((block) => block.release());
 
 /** Lets the garbage collector release `t`'s reference to its block when `t` becomes garbage. */
 function register(t: Tracked): void {
-  if (t._registered || !t._block.resident) return;
+  if (t._registered || t._released !== null || !t._block.resident) return;
   registry.register(t, t._block, t);
   t._registered = true;
 }
@@ -114,10 +130,11 @@ export function track(t: Tracked): void {
 
 /**
  * Records a tensor that no scope may release (the tape's own references to saved values): only
- * its owner releases it, or the collector.
+ * its owner releases it, or the garbage collector. Inside a scope that ends graphs, the node that
+ * holds it is recorded there, and registered only if it outlives the outermost such scope.
  */
 export function untracked(t: Tracked): void {
-  register(t);
+  if (innermost?.collector == null) register(t);
 }
 
 /**
@@ -155,11 +172,27 @@ export function graphRoot(t: Tracked): void {
   innermost?.collector?.graph!.roots.push(t);
 }
 
-function open(reason: ReleaseReason, endsGraphs = false): Scope {
-  const graph = endsGraphs ? { nodes: [], roots: [] } : null;
+/** Closed scopes, reused: a primitive call opens one, and most calls make one tensor. */
+const spare: Scope[] = [];
+
+/** Opens a scope; `by` names the library function (for tidy, unused). */
+export function openScope(kind: 'tidy' | 'library', by: string, endsGraphs = false): Scope {
   const parent = innermost;
-  const scope = { tracked: [], parent, reason, graph, collector: null as Scope | null };
-  scope.collector = graph !== null ? scope : (parent?.collector ?? null);
+  const scope = spare.pop() ?? {
+    tracked: [],
+    parent: null,
+    kind,
+    by,
+    reason: null,
+    graph: null,
+    collector: null,
+  };
+  scope.parent = parent;
+  scope.kind = kind;
+  scope.by = by;
+  scope.reason = null;
+  scope.graph = endsGraphs ? { nodes: [], roots: [] } : null;
+  scope.collector = endsGraphs ? scope : (parent?.collector ?? null);
   innermost = scope;
   return scope;
 }
@@ -167,7 +200,8 @@ function open(reason: ReleaseReason, endsGraphs = false): Scope {
 /**
  * Frees the saved values of the nodes recorded in collecting scope `scope` that no survivor or
  * root reaches (nothing can backward through them any more), and hands the others, and the
- * roots, to the enclosing collector.
+ * roots, to the enclosing collector; past the outermost one, their saved values are left to the
+ * garbage collector.
  */
 function endGraphs(scope: Scope, survivors: readonly Tracked[]): void {
   const graph = scope.graph!;
@@ -187,8 +221,9 @@ function endGraphs(scope: Scope, survivors: readonly Tracked[]): void {
   }
   const outer = scope.parent?.collector?.graph ?? null;
   for (const node of graph.nodes) {
-    if (!reached.has(node)) node.release(scope.reason);
-    else outer?.nodes.push(node);
+    if (!reached.has(node)) node.release(reasonOf(scope));
+    else if (outer !== null) outer.nodes.push(node);
+    else for (const t of node.savedTensors()) register(t);
   }
   outer?.roots.push(...graph.roots);
 }
@@ -197,17 +232,19 @@ function endGraphs(scope: Scope, survivors: readonly Tracked[]): void {
  * Ends `scope`: every tensor it recorded is released unless `survives(t)` (then it moves to the
  * enclosing scope, or to the user) or it was kept or released already.
  */
-function close(scope: Scope, survives: (t: Tracked) => boolean): void {
+export function closeScope(scope: Scope, survives: (t: Tracked) => boolean): void {
   if (innermost !== scope) {
     throw new Error('tapegrad: scopes must end in the reverse order of their start');
   }
   innermost = scope.parent;
   const parent = scope.parent;
+  const tracked = scope.tracked;
   const survivors: Tracked[] = [];
-  for (const t of scope.tracked) {
+  for (let i = 0; i < tracked.length; i++) {
+    const t = tracked[i];
     if (t._scope !== scope || t._released !== null) continue;
     if (!survives(t)) {
-      t._release(scope.reason);
+      t._release(reasonOf(scope));
       continue;
     }
     survivors.push(t);
@@ -219,27 +256,35 @@ function close(scope: Scope, survives: (t: Tracked) => boolean): void {
   if (scope.graph !== null) endGraphs(scope, survivors);
   // Blocks move out of the memory only once the graphs are ended, which releases references.
   if (parent === null) for (const t of survivors) toUser(t);
+  tracked.length = 0;
+  scope.parent = null;
+  scope.graph = null;
+  scope.collector = null;
+  spare.push(scope);
 }
+
+const NONE = (): boolean => false;
 
 /**
  * Runs `fn` in a scope that releases, when it returns, the tensors made inside that are not in
  * `result(value)`; if `fn` throws, it releases them all.
  */
 export function withScope<R>(
-  reason: ReleaseReason,
+  kind: 'tidy' | 'library',
+  by: string,
   fn: () => R,
   survivors: (value: R) => (t: Tracked) => boolean,
   endsGraphs = false,
 ): R {
-  const scope = open(reason, endsGraphs);
+  const scope = openScope(kind, by, endsGraphs);
   let value: R;
   try {
     value = fn();
   } catch (e) {
-    close(scope, () => false);
+    closeScope(scope, NONE);
     throw e;
   }
-  close(scope, survivors(value));
+  closeScope(scope, survivors(value));
   return value;
 }
 
@@ -274,15 +319,13 @@ export interface ScopeHandle {
 }
 
 export function openUserScope(): ScopeHandle {
-  const scope = open(TIDY, true);
+  const scope = openScope('tidy', 'scope()', true);
   let done = false;
   return {
     [Symbol.dispose]() {
       if (done) return;
       done = true;
-      close(scope, () => false);
+      closeScope(scope, NONE);
     },
   };
 }
-
-export const TIDY_REASON = TIDY;

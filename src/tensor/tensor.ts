@@ -20,7 +20,7 @@ import { fmtShape, numelOf, type Shape } from './shape.js';
 import { Block } from '../storage/block.js';
 import { isResident } from '../storage/memory.js';
 import {
-  innermostScope,
+  innermostFunction,
   inScope,
   keepTensor,
   SMALL_BYTES,
@@ -29,7 +29,6 @@ import {
   untracked,
   openUserScope,
   tensorsIn,
-  TIDY_REASON,
   withScope,
   type ReleaseReason,
   type Scope,
@@ -54,6 +53,9 @@ export interface RemovableHandle {
 }
 
 type Operand = Tensor | number;
+
+/** Off while `_share` makes the tape's reference, which no scope records. */
+let tracking = true;
 
 /**
  * The Tensor: contiguous row-major storage in a typed array, a shape, a dtype, and its place on
@@ -84,8 +86,8 @@ export class Tensor {
   _base: Tensor | null = null;
   /** @internal The op that produced this tensor as a copy where PyTorch returns a view, or null. */
   _copyOf: string | null = null;
-  /** @internal Hooks of a leaf (non-leaf hooks live on its node). */
-  readonly _hooks: GradHook[] = [];
+  /** @internal Hooks of a leaf (non-leaf hooks live on its node), or null before the first. */
+  _hooks: GradHook[] | null = null;
   /** @internal The storage, shared with views; one reference is this tensor's. */
   readonly _block: Block;
   /** @internal What released this tensor's storage, or null while it holds it. */
@@ -118,10 +120,11 @@ export class Tensor {
       throw new ValueError(`Tensor: ${block.length} elements cannot have shape ${fmtShape(shape)}`);
     }
     this._block = block;
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape (another tensor's) is shared as it is.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = block.dtype;
     this._version = version ?? { value: 0 };
-    track(this);
+    if (tracking) track(this);
   }
 
   /**
@@ -181,15 +184,14 @@ export class Tensor {
   _share(): Tensor {
     if (this._released !== null) throw releasedError(this);
     this._block.retain();
-    const t = Object.create(Tensor.prototype) as Tensor;
-    Object.assign(t, this, {
-      grad: null,
-      _hooks: [],
-      _scope: null,
-      _registered: false,
-      _kept: false,
-      _leafOf: this.isLeaf && this.requiresGrad ? (this._leafOf ?? this) : null,
-    });
+    tracking = false;
+    const t = new Tensor(this._block, this.shape, this._version);
+    tracking = true;
+    t.gradFn = this.gradFn;
+    t._requiresGrad = this._requiresGrad;
+    t._base = this._base;
+    t._copyOf = this._copyOf;
+    t._leafOf = this.isLeaf && this.requiresGrad ? (this._leafOf ?? this) : null;
     untracked(t);
     return t;
   }
@@ -359,7 +361,7 @@ export class Tensor {
     if (!this.requiresGrad) {
       throw new AutogradError("cannot register a hook on a tensor that doesn't require gradient");
     }
-    const list = this.gradFn !== null ? this.gradFn.hooks : this._hooks;
+    const list = this.gradFn !== null ? this.gradFn.hooks : (this._hooks ??= []);
     list.push(fn);
     return {
       remove: () => {
@@ -924,9 +926,7 @@ export function emptyTensor(shape: Shape, dtype: DType, zero = false, op?: strin
     block = Block.alloc(dtype, n, inScope() || bytes > SMALL_BYTES, zero);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    const scope = innermostScope();
-    const name =
-      op ?? (scope !== null && scope.reason.kind === 'library' ? scope.reason.by : 'tensor');
+    const name = op ?? innermostFunction() ?? 'tensor';
     throw new MemoryError(
       `${name}: cannot allocate a ${dtype} tensor of shape ${fmtShape(shape)} (${bytes} bytes): ` +
         `the JavaScript engine refused (${e.message})`,
@@ -959,7 +959,7 @@ export function plainTensor(shape: Shape, dtype: DType): Tensor {
  * }
  */
 export function tidy<R>(fn: () => R): R {
-  return withScope(TIDY_REASON, fn, (value) => tensorsIn(value, isTensor), true);
+  return withScope('tidy', 'tidy()', fn, (value) => tensorsIn(value, isTensor), true);
 }
 
 /**
@@ -990,7 +990,7 @@ export function scope(): ScopeHandle {
  * return are released when it returns.
  */
 export function scoped<R>(name: string, fn: () => R): R {
-  return withScope({ kind: 'library', by: name }, fn, (value) => tensorsIn(value, isTensor));
+  return withScope('library', name, fn, (value) => tensorsIn(value, isTensor));
 }
 
 function isTensor(v: unknown): v is Tensor {
