@@ -1,8 +1,9 @@
 /**
  * Fused BatchNorm1d forward + backward (training, batch statistics) through the public API, median
- * of the runs; with the WebAssembly kernels, also the kernel calls alone (minimum of the runs) next
- * to the cost of one copy of the tensor into an existing array: the forward copies twice (x in, y
- * out), the backward three times (x and dy in, dx out).
+ * of the runs, each in `tidy`; with the WebAssembly kernels, also the kernel calls alone on
+ * operands in the tensor memory (minimum of the runs), next to one copy of the tensor within that
+ * memory, the cost of one pass that reads and writes it: the forward reads x three times and
+ * writes y, the backward reads x and dy twice and writes dx.
  *
  *   node --import tsx bench/batchnorm-kernels.ts [--dtype float32|float64] [--backend wasm|reference]
  *
@@ -10,7 +11,8 @@
  * reference path a third slower (heap and allocator state), so compare separate runs.
  */
 import { parseArgs } from 'node:util';
-import { autograd, nn, tensor, type Tensor } from '../src/index.js';
+import { autograd, nn, tensor, tidy, type Tensor } from '../src/index.js';
+import { Block } from '../src/storage/block.js';
 import { batchNormBackwardKernel, batchNormForwardKernel } from '../src/kernels/batchnorm.js';
 import { setKernelBackend, type KernelBackend } from '../src/kernels/wasm/index.js';
 
@@ -23,10 +25,11 @@ const { values: args } = parseArgs({
 const dtype = args.dtype === 'float64' ? 'float64' : 'float32';
 const backend: KernelBackend = args.backend === 'reference' ? 'reference' : 'wasm';
 
+/** `length` values of `value()` in a block of the tensor memory, where the kernels read them. */
 function storage(length: number, value: () => number): Float32Array | Float64Array {
-  return dtype === 'float64'
-    ? Float64Array.from({ length }, value)
-    : Float32Array.from({ length }, value);
+  const data = Block.alloc(dtype, length, true, false).data as Float32Array | Float64Array;
+  for (let i = 0; i < length; i++) data[i] = value();
+  return data;
 }
 const SHAPES = [
   [64, 128],
@@ -68,13 +71,14 @@ function throughApi(shape: number[], backend: KernelBackend): number {
   const bias = random([c], 0, true);
   const dy = random(shape, 0, false);
   return time(
-    () => {
-      const y = nn.functional.batchNorm(x, null, null, weight, bias, {
-        training: true,
-        impl: 'fused',
-      });
-      autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
-    },
+    () =>
+      tidy(() => {
+        const y = nn.functional.batchNorm(x, null, null, weight, bias, {
+          training: true,
+          impl: 'fused',
+        });
+        autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
+      }),
     x.size,
     median,
   );

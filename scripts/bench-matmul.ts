@@ -1,4 +1,4 @@
-// Times the f32 WebAssembly matmul on the shapes that matter: 1024³ and the products of the MNIST
+// Times the f32 WebAssembly matmul, on operands in the tensor memory, on the shapes that matter: 1024³ and the products of the MNIST
 // training step (784-256-128-10 MLP, batch 64, forward and backward). Thread counts alternate
 // call by call, so that a noisy neighbour slows them alike; each cell is a median.
 //
@@ -11,6 +11,7 @@ import {
   matmulThreads,
   setNumThreads,
 } from '../src/kernels/wasm/index.js';
+import { Block } from '../src/storage/block.js';
 
 const shapes: [number, number, number][] = [
   [1024, 1024, 1024],
@@ -22,12 +23,15 @@ const shapes: [number, number, number][] = [
   [64, 128, 256],
 ];
 
+/** `len` seeded values in a block of the tensor memory, where the kernel reads them in place. */
 function rand(len: number, seed: number): Float32Array {
   let s = seed >>> 0;
-  return Float32Array.from({ length: len }, () => {
+  const out = Block.alloc('float32', len, true, false).data as Float32Array;
+  for (let i = 0; i < len; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
 }
 
 /** Busy CPU seconds of the whole machine (Linux /proc/stat), or NaN elsewhere. */
@@ -55,7 +59,7 @@ for (const [n, k, m] of shapes) {
   const wall0 = performance.now();
   const a = rand(n * k, 1);
   const b = rand(k * m, 2);
-  const out = new Float32Array(n * m);
+  const out = rand(n * m, 3);
   const flops = 2 * n * k * m;
   const reps = Math.max(9, Math.min(400, Math.round(4e9 / flops)));
   const times = threadCounts.map((): number[] => []);
