@@ -68,8 +68,37 @@ export default tseslint.config(
                 '**/io/**',
               ],
               message:
-                'Kernels import only src/tensor/dtype.ts, src/errors.ts and other kernel ' +
+                'Kernels import only src/storage, src/tensor/dtype.ts, src/errors.ts and other kernel ' +
                 'files: they are loops over typed arrays, with no Tensor, tape or ops.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The storage layer sits below the kernels: it imports only errors, dtypes and itself.
+  {
+    files: ['src/storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/tensor/**',
+                '!**/tensor/dtype.js',
+                '**/kernels/**',
+                '**/autograd/**',
+                '**/ops/**',
+                '**/nn/**',
+                '**/optim/**',
+                '**/data/**',
+                '**/io/**',
+              ],
+              message:
+                'src/storage imports only src/errors.ts, src/tensor/dtype.ts and other storage ' +
+                'files: it is the memory under the kernels.',
             },
           ],
         },
