@@ -212,3 +212,45 @@ describe('the elementwise kernels with these WebAssembly paths', () => {
     expect(run('wasm')).toEqual(run('reference'));
   });
 });
+
+describe('the per-channel broadcast over [N, C, L] in WebAssembly', () => {
+  const initial = kernelBackend();
+  afterEach(() => setKernelBackend(initial));
+
+  test.prop(
+    [
+      fc.constantFrom<BinaryOp>('add', 'sub', 'mul', 'div'),
+      dtypes,
+      fc.tuple(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 2048, max: 2053 }),
+      ),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 1000 }),
+    ],
+    { numRuns: 30 },
+  )(
+    'gives the TypeScript results with the per-channel operand on either side',
+    (op, dtype, [n, c, l], left, seed) => {
+      const full = Array.from({ length: n * c * l }, (_, i) => Math.sin(i * 0.37 + seed) * 5);
+      const channel = Array.from({ length: c }, (_, i) => Math.cos(i + seed) * 3);
+      const run = (backend: 'wasm' | 'reference'): number[] => {
+        setKernelBackend(backend);
+        const big = array(dtype, full, true);
+        const small = array(dtype, channel, true);
+        const out = array(
+          dtype,
+          full.map(() => 7),
+          true,
+        );
+        const sFull = [c * l, l, 1];
+        const sChannel = [0, 1, 0];
+        if (left) binaryKernel(op, out, small, big, [n, c, l], sChannel, sFull);
+        else binaryKernel(op, out, big, small, [n, c, l], sFull, sChannel);
+        return bits(out);
+      };
+      expect(run('wasm')).toEqual(run('reference'));
+    },
+  );
+});

@@ -23,6 +23,7 @@ import type { Storage } from '../tensor/dtype.js';
 import {
   binaryWasm,
   castWasm,
+  rowsWasm,
   scalarWasm,
   unaryWasm,
   type WasmBinaryOp,
@@ -511,6 +512,15 @@ function binaryOnWasm(
     if (op === 'thr') return false;
     if (sa[0] === 1 && sb[0] === 0) return scalarWasm(op, o, x, y[0], false);
     if (sa[0] === 0 && sb[0] === 1) return scalarWasm(op, o, y, x[0], true);
+    return false;
+  }
+  if (shape.length === 3 && op !== 'thr') {
+    // [N, C, L] ∘ [1, C, 1] (or the other way round): one value per row of L, by channel.
+    const [n0, c, l] = shape;
+    const full = (t: readonly number[]): boolean => t[0] === c * l && t[1] === l && t[2] === 1;
+    const perChannel = (t: readonly number[]): boolean => t[0] === 0 && t[1] === 1 && t[2] === 0;
+    if (full(sa) && perChannel(sb)) return rowsWasm(op, o, x, y, n0 * c, l, c, false);
+    if (perChannel(sa) && full(sb)) return rowsWasm(op, o, y, x, n0 * c, l, c, true);
     return false;
   }
   if (shape.length !== 2 || sa[1] !== 1 || sb[1] !== 1) return false;

@@ -29,6 +29,10 @@ const OPS = [
   'sub_scalar',
   'mul_scalar',
   'div_scalar',
+  'add_rows',
+  'sub_rows',
+  'mul_rows',
+  'div_rows',
 ] as const;
 const NAMES = [
   ...OPS.flatMap((op) => [`${op}_f32`, `${op}_f64`] as const),
@@ -91,6 +95,29 @@ export function scalarWasm(
   const [aAt, outAt] = st.at;
   exports()[`${op}_scalar_${suffix(out)}`](outAt, aAt, out.length, s, left ? 1 : 0);
   st.done();
+  return true;
+}
+
+/**
+ * `out[r, j] = a[r, j] ∘ b[r mod period]` (or `b[…] ∘ a[r, j]` with `left`) for `rows × cols`
+ * elements: an operand per channel broadcast over [N, C, L]. False (nothing written) when the
+ * memory cannot hold the operands.
+ */
+export function rowsWasm(
+  op: Exclude<WasmBinaryOp, 'thr'>,
+  out: Floats,
+  a: Floats,
+  b: Floats,
+  rows: number,
+  cols: number,
+  period: number,
+  left: boolean,
+): boolean {
+  const s = stage([{ data: a }, { data: b }, { data: out, out: true }]);
+  if (s === null) return false;
+  const [aAt, bAt, outAt] = s.at;
+  exports()[`${op}_rows_${suffix(out)}`](outAt, aAt, bAt, rows, cols, period, left ? 1 : 0);
+  s.done();
   return true;
 }
 

@@ -129,6 +129,62 @@
             (br $tail))))))
   ;; @end
 
+  ;; out[r, j] = a[r, j] ∘ s_r, or s_r ∘ a[r, j] with $left, for rows × cols elements, where
+  ;; s_r = b[r mod period]: a per-channel operand broadcast over [N, C, L] (period C, rows N·C,
+  ;; cols L). ∘ as above.
+  ;; @for OP in add sub mul div
+  (func (export "{{OP}}_rows_{{T}}")
+    (param $o i32) (param $a i32) (param $b i32) (param $rows i32) (param $cols i32)
+    (param $period i32) (param $left i32)
+    (local $r i32) (local $p i32) (local $j i32) (local $end i32) (local $vend i32)
+    (local $s {{T}}) (local $v v128)
+    (local.set $end (i32.shl (local.get $cols) (i32.const {{shift}})))
+    (local.set $vend (i32.and (local.get $end) (i32.const -16)))
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $s ({{T}}.load (i32.add (local.get $b) (i32.shl (local.get $p) (i32.const {{shift}})))))
+        (local.set $v ({{V}}.splat (local.get $s)))
+        (local.set $j (i32.const 0))
+        (if (local.get $left)
+          (then
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+                (v128.store (i32.add (local.get $o) (local.get $j))
+                  ({{V}}.{{OP}} (local.get $v) (v128.load (i32.add (local.get $a) (local.get $j)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $next)))
+            (block $tail_done
+              (loop $tail
+                (br_if $tail_done (i32.ge_u (local.get $j) (local.get $end)))
+                ({{T}}.store (i32.add (local.get $o) (local.get $j))
+                  ({{T}}.{{OP}} (local.get $s) ({{T}}.load (i32.add (local.get $a) (local.get $j)))))
+                (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+                (br $tail))))
+          (else
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $j) (local.get $vend)))
+                (v128.store (i32.add (local.get $o) (local.get $j))
+                  ({{V}}.{{OP}} (v128.load (i32.add (local.get $a) (local.get $j))) (local.get $v)))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $next)))
+            (block $tail_done
+              (loop $tail
+                (br_if $tail_done (i32.ge_u (local.get $j) (local.get $end)))
+                ({{T}}.store (i32.add (local.get $o) (local.get $j))
+                  ({{T}}.{{OP}} ({{T}}.load (i32.add (local.get $a) (local.get $j))) (local.get $s)))
+                (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+                (br $tail)))))
+        (local.set $o (i32.add (local.get $o) (local.get $end)))
+        (local.set $a (i32.add (local.get $a) (local.get $end)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (if (i32.eq (local.get $p) (local.get $period)) (then (local.set $p (i32.const 0))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+  ;; @end
+
   ;; out[i] = op(a[i]) for the IEEE operations negate, absolute value and square root, which
   ;; JavaScript's -x, Math.abs and Math.sqrt compute too (correctly rounded for sqrt).
   ;; @for OP in neg abs sqrt
