@@ -124,14 +124,40 @@ export interface Operand {
   readonly read?: boolean;
 }
 
-/** The byte offsets of a call's operands and scratch blocks, and how to finish the call. */
-export interface Staged {
-  /** Byte offset of each operand, in the order given. */
-  readonly at: readonly number[];
-  /** Byte offset of each scratch block asked for, in the order given. */
-  readonly scratch: readonly number[];
+/** The byte offsets of a call's operands and scratch blocks; `done()` finishes the call. */
+export class Staged {
+  constructor(
+    /** Byte offset of each operand, in the order given. */
+    readonly at: number[],
+    /** Byte offset of each scratch block asked for, in the order given. */
+    readonly scratch: number[],
+    private readonly operands: readonly Operand[],
+    private readonly resident: readonly boolean[],
+    /** Offset and size class of each block taken, in pairs. */
+    private readonly taken: number[],
+  ) {}
+
   /** Copies plain outputs out and frees the scratch blocks. */
-  done(): void;
+  done(): void {
+    const { operands, resident, at } = this;
+    for (let i = 0; i < operands.length; i++) {
+      const o = operands[i];
+      if (o.out === true && !resident[i]) o.data.set(viewLike(heap(), o.data, at[i]));
+    }
+    freeTaken(this.taken);
+  }
+}
+
+function freeTaken(taken: readonly number[]): void {
+  for (let i = 0; i < taken.length; i += 2) freeBlock(taken[i], taken[i + 1]);
+}
+
+/** A scratch block of `bytes` (16 at least), recorded in `taken`; −1 when none can be had. */
+function take(taken: number[], bytes: number): number {
+  const cls = sizeClass(Math.max(bytes, 16));
+  const off = allocBytes(cls);
+  if (off >= 0) taken.push(off, cls);
+  return off;
 }
 
 /**
@@ -147,48 +173,37 @@ export function stage(
   operands: readonly Operand[],
   scratch: readonly number[] = [],
 ): Staged | null {
-  const resident = operands.map((o) => isResident(o.data));
-  const at = operands.map((o, i) => (resident[i] ? o.data.byteOffset : -1));
-  const taken: [number, number][] = [];
-  const take = (bytes: number): number => {
-    const cls = sizeClass(Math.max(bytes, 16));
-    const off = allocBytes(cls);
-    if (off >= 0) taken.push([off, cls]);
-    return off;
-  };
-  const release = (): void => {
-    for (const [off, cls] of taken) freeBlock(off, cls);
-  };
-  for (let i = 0; i < operands.length; i++) {
+  const n = operands.length;
+  const resident = new Array<boolean>(n);
+  const at = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const data = operands[i].data;
+    resident[i] = isResident(data);
+    at[i] = resident[i] ? data.byteOffset : -1;
+  }
+  const taken: number[] = [];
+  for (let i = 0; i < n; i++) {
     if (resident[i]) continue;
-    const off = take(operands[i].data.byteLength);
-    if (off < 0) {
-      release();
+    at[i] = take(taken, operands[i].data.byteLength);
+    if (at[i] < 0) {
+      freeTaken(taken);
       return null;
     }
-    at[i] = off;
   }
-  const blocks = scratch.map(take);
-  if (blocks.some((b) => b < 0)) {
-    release();
-    return null;
+  const blocks = new Array<number>(scratch.length);
+  for (let i = 0; i < scratch.length; i++) {
+    blocks[i] = take(taken, scratch[i]);
+    if (blocks[i] < 0) {
+      freeTaken(taken);
+      return null;
+    }
   }
-  const buffer = heap();
-  operands.forEach((o, i) => {
-    if (resident[i] || (o.out === true && o.read !== true)) return;
-    viewLike(buffer, o.data, at[i]).set(o.data);
-  });
-  return {
-    at,
-    scratch: blocks,
-    done() {
-      const b = heap();
-      operands.forEach((o, i) => {
-        if (o.out === true && !resident[i]) o.data.set(viewLike(b, o.data, at[i]));
-      });
-      release();
-    },
-  };
+  for (let i = 0; i < n; i++) {
+    const o = operands[i];
+    if (resident[i] || (o.out === true && o.read !== true)) continue;
+    viewLike(heap(), o.data, at[i]).set(o.data);
+  }
+  return new Staged(at, blocks, operands, resident, taken);
 }
 
 /** A view of `like`'s type and length at byte `offset` of `buffer`. */
