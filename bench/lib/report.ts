@@ -395,6 +395,11 @@ const WHY_MISSED: Partial<Record<string, string>> = {
     'operands in the tensor memory). The kernels evaluate every element in float64, two lanes ' +
     'per SIMD operation, so that float32 statistics stay accurate at large offsets. A second ' +
     'thread adds bandwidth: compare the 2-thread figure.',
+  [T.bn3d]:
+    'At the bound, within the noise of this machine from run to run. The [N, C, L] kernels run on ' +
+    'one thread (only [N, C] calls are cut into channel ranges), and like the [N, C] ones they ' +
+    'make five passes over the input and evaluate every element in float64; `backward()` adds ' +
+    'one more pass to accumulate into `x.grad`.',
   [T.composite]:
     "The composite keeps its intermediates in float64, twice the bytes of PyTorch's float32 " +
     'composite, and each of its ops is a pass over memory at the bandwidth of one core. The ' +
