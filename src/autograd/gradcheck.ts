@@ -5,6 +5,7 @@
  */
 import { DTypeError, GradcheckError, ValueError } from '../errors.js';
 import { MT19937 } from '../ops/generator.js';
+import { dotValue } from '../ops/reduce.js';
 import { contiguousStrides, fmtShape } from '../tensor/shape.js';
 import { emptyTensor, scoped, Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
@@ -45,9 +46,7 @@ function multiIndex(shape: readonly number[], flat: number): number[] {
  * v·f(x) for the float outputs, summed in float64. Grad mode stays as the caller has it: `fn` may
  * itself take gradients (as the function that gradgradcheck builds does). Each call is a scope
  * of its own: the finite differences call `fn` twice per element, and what a call makes is dead
- * once its number is read. The dot product stays a loop over the two views (read after the call,
- * with nothing allocated in between): it runs twice per element checked, where a chain of ops
- * would cost more than the sum itself.
+ * once its number is read.
  */
 function project(fn: TensorFn, inputs: readonly Tensor[], vs: readonly (Tensor | null)[]): number {
   return scoped('gradcheck', () => {
@@ -56,9 +55,7 @@ function project(fn: TensorFn, inputs: readonly Tensor[], vs: readonly (Tensor |
     outs.forEach((o, j) => {
       const v = vs[j];
       if (v === null) return;
-      const od = o.data;
-      const vd = v.data;
-      for (let k = 0; k < o.size; k++) acc += od[k] * vd[k];
+      acc += dotValue(o, v);
     });
     return acc;
   });

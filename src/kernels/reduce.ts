@@ -171,3 +171,10 @@ export function argExtremeKernel(
     }
   }
 }
+
+/** Σ a[i]·b[i] in float64, in order. */
+export function dotKernel(a: Storage, b: Storage): number {
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += a[i] * b[i];
+  return acc;
+}

@@ -4,7 +4,13 @@
  */
 import { DTypeError, ValueError } from '../errors.js';
 import { apply, applyWithAux, definePrimitive } from '../autograd/function.js';
-import { argExtremeKernel, divideKernel, sumGroupsKernel, sumKernel } from '../kernels/reduce.js';
+import {
+  argExtremeKernel,
+  divideKernel,
+  dotKernel,
+  sumGroupsKernel,
+  sumKernel,
+} from '../kernels/reduce.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { normalizeDim, normalizeDims, numelOf, type Shape } from '../tensor/shape.js';
 import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
@@ -273,4 +279,16 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
       ? extremeForward(flat(x), 0, false, -1, 'argmin')[1]
       : extremeForward(x, dim, keepdim, -1, 'argmin')[1],
   );
+}
+
+/**
+ * Σ a·b over all elements of two tensors of one size, in float64 and in order, as a number (off
+ * the tape): the projection a gradient check takes of each output.
+ * @example dotValue(out, v)
+ */
+export function dotValue(a: Tensor, b: Tensor): number {
+  if (a.size !== b.size) {
+    throw new ValueError(`dotValue: the tensors differ in size (${a.size} and ${b.size})`);
+  }
+  return dotKernel(a.data, b.data);
 }
