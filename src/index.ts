@@ -19,7 +19,7 @@ export {
   type NestedArray,
   type RemovableHandle,
 } from './tensor/tensor.js';
-export type { ScopeHandle } from './tensor/scope.js';
+export type { ReleaseReason, ScopeHandle } from './tensor/scope.js';
 export { memoryStats, setMemoryLimit, memoryLimit, type MemoryStats } from './storage/index.js';
 export type { DType, FloatDType } from './tensor/dtype.js';
 export { setPrintOptions, printOptions, type PrintOptions } from './tensor/format.js';

@@ -28,11 +28,30 @@ import type { Block } from '../storage/block.js';
  * owned the tensor and dropped it (`by` says which, in full).
  */
 export type ReleaseReason =
-  | { kind: 'dispose' }
-  | { kind: 'tidy' }
-  | { kind: 'backward' }
-  | { kind: 'library'; by: string }
-  | { kind: 'owner'; by: string };
+  | {
+      /** Released by `dispose()`. */
+      kind: 'dispose';
+    }
+  | {
+      /** Released by the `tidy` (or `scope()`) it was made in. */
+      kind: 'tidy';
+    }
+  | {
+      /** Released by a backward pass, which frees the values saved for it. */
+      kind: 'backward';
+    }
+  | {
+      /** Released by the library function that made it as an intermediate. */
+      kind: 'library';
+      /** The function's name. */
+      by: string;
+    }
+  | {
+      /** Released by the library object that owned it and dropped it. */
+      kind: 'owner';
+      /** What dropped it, in full (e.g. `zeroGrad({ setToNone: true }), which dropped this .grad`). */
+      by: string;
+    };
 
 /** What a scope needs of a tape node: its place on the tape, its edges, and how to free it. */
 export interface GraphNode {
