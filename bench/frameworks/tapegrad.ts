@@ -179,8 +179,9 @@ export const tapegrad: Adapter = {
     }
     const { sharedMemory, relaxedSimd } = matmulKernelInfo();
     return (
-      'WebAssembly SIMD kernels for matmul (f32), BatchNorm, SGD (f32) and same-shape arithmetic, ' +
-      'TypeScript for the rest, on tensors resident in one WebAssembly memory (a pool allocator); ' +
+      'WebAssembly SIMD kernels for matmul (f32), BatchNorm, SGD (f32), arithmetic (same shape, a ' +
+      'repeated row, a scalar, a per-channel operand), ReLU, negate, abs, sqrt, casts and sums ' +
+      'over leading dims, TypeScript for the rest, on tensors resident in one WebAssembly memory (a pool allocator); ' +
       'each timed call runs in `tidy`; the f32 matmul ' +
       (relaxedSimd ? 'with relaxed-SIMD FMA, ' : 'without FMA, ') +
       (sharedMemory
