@@ -1,6 +1,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * A layer below the ops (`folder`): its files import nothing above it (no Tensor, tape, ops,
+ * nn, optim, data or io; `src/tensor/dtype.ts` is allowed), nor what `more` names.
+ */
+function below(folder, more, message) {
+  const above = ['**/tensor/**', '!**/tensor/dtype.js', '**/autograd/**', '**/ops/**', '**/nn/**'];
+  const group = [...above, '**/optim/**', '**/data/**', '**/io/**', ...more];
+  return {
+    files: [`${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'docs/'] },
   js.configs.recommended,
@@ -49,62 +62,17 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/kernels/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/tensor/**',
-                '!**/tensor/dtype.js',
-                '**/autograd/**',
-                '**/ops/**',
-                '**/nn/**',
-                '**/optim/**',
-                '**/data/**',
-                '**/io/**',
-              ],
-              message:
-                'Kernels import only src/storage, src/tensor/dtype.ts, src/errors.ts and other kernel ' +
-                'files: they are loops over typed arrays, with no Tensor, tape or ops.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  // The storage layer sits below the kernels: it imports only errors, dtypes and itself.
-  {
-    files: ['src/storage/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/tensor/**',
-                '!**/tensor/dtype.js',
-                '**/kernels/**',
-                '**/autograd/**',
-                '**/ops/**',
-                '**/nn/**',
-                '**/optim/**',
-                '**/data/**',
-                '**/io/**',
-              ],
-              message:
-                'src/storage imports only src/errors.ts, src/tensor/dtype.ts and other storage ' +
-                'files: it is the memory under the kernels.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Below the ops: the kernels, and under them the storage they work in.
+  below(
+    'src/kernels',
+    [],
+    'Kernels import only src/storage, src/tensor/dtype.ts, src/errors.ts and other kernel files: they are loops over typed arrays, with no Tensor, tape or ops.',
+  ),
+  below(
+    'src/storage',
+    ['**/kernels/**'],
+    'src/storage imports only src/errors.ts, src/tensor/dtype.ts and other storage files: it is the memory under the kernels.',
+  ),
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
