@@ -17,7 +17,8 @@ function plainArray(dtype: DType, n: number): Storage {
   return new Int32Array(n);
 }
 
-function viewOn(buffer: ArrayBufferLike, dtype: DType, offset: number, n: number): Storage {
+/** A typed array of `n` elements of `dtype` at byte `offset` of `buffer`. */
+export function viewOn(buffer: ArrayBufferLike, dtype: DType, offset: number, n: number): Storage {
   if (dtype === 'float32') return new Float32Array(buffer, offset, n);
   if (dtype === 'float64') return new Float64Array(buffer, offset, n);
   return new Int32Array(buffer, offset, n);

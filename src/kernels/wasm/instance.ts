@@ -17,7 +17,8 @@ import {
   type WasmMemory,
 } from '../../storage/memory.js';
 import { allocBytes, freeBlock, sizeClass } from '../../storage/pool.js';
-import type { Storage } from '../../tensor/dtype.js';
+import { dtypeOf, type Storage } from '../../tensor/dtype.js';
+import { viewOn } from '../../storage/block.js';
 import { MATMUL_RELAXED_WASM, MATMUL_UNSHARED_WASM, MATMUL_WASM } from './generated.js';
 
 export type { WasmMemory };
@@ -142,7 +143,8 @@ export class Staged {
     const { operands, resident, at } = this;
     for (let i = 0; i < operands.length; i++) {
       const o = operands[i];
-      if (o.out === true && !resident[i]) o.data.set(viewLike(heap(), o.data, at[i]));
+      if (o.out === true && !resident[i])
+        o.data.set(viewOn(heap(), dtypeOf(o.data), at[i], o.data.length));
     }
     freeTaken(this.taken);
   }
@@ -201,14 +203,7 @@ export function stage(
   for (let i = 0; i < n; i++) {
     const o = operands[i];
     if (resident[i] || (o.out === true && o.read !== true)) continue;
-    viewLike(heap(), o.data, at[i]).set(o.data);
+    viewOn(heap(), dtypeOf(o.data), at[i], o.data.length).set(o.data);
   }
   return new Staged(at, blocks, operands, resident, taken);
-}
-
-/** A view of `like`'s type and length at byte `offset` of `buffer`. */
-export function viewLike(buffer: ArrayBufferLike, like: Storage, offset: number): Storage {
-  if (like instanceof Float32Array) return new Float32Array(buffer, offset, like.length);
-  if (like instanceof Float64Array) return new Float64Array(buffer, offset, like.length);
-  return new Int32Array(buffer, offset, like.length);
 }
