@@ -24,3 +24,4 @@ export {
   type CrossEntropyOptions,
   type BceWithLogitsOptions,
 } from './loss.js';
+export { embedding } from '../../ops/embedding.js';
