@@ -9,6 +9,7 @@ import { full, zeros } from '../ops/creation.js';
 import { batchNorm } from './functional/batch-norm.js';
 import { checkBatchNorm, checkImpl, type BatchNormImpl } from '../ops/batch-norm-checks.js';
 import { filledParameter, Module, type Parameter } from './module.js';
+import { pyBool, pyFloat } from './repr.js';
 
 /** Options of `new nn.BatchNorm1d(C, options)`, with `torch.nn.BatchNorm1d`'s defaults. */
 export interface BatchNorm1dOptions {
@@ -116,6 +117,12 @@ export class BatchNorm1d extends Module {
       this.runningVar?.fill_(1);
       this.numBatchesTracked?.fill_(0);
     });
+  }
+
+  /** `16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`, as PyTorch prints it. */
+  override extraRepr(): string {
+    const momentum = this.momentum === null ? 'None' : pyFloat(this.momentum);
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${momentum}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
   }
 
   /**

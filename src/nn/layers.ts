@@ -19,6 +19,7 @@ import {
 } from './functional/activation.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { filledParameter, Module, type Parameter } from './module.js';
+import { pyBool, pyFloat, pyStr } from './repr.js';
 
 /** Options of `new nn.Linear(inFeatures, outFeatures, options)`. */
 export interface LinearOptions {
@@ -89,6 +90,11 @@ export class Linear extends Module {
   forward(input: Tensor): Tensor {
     return linear(input, this.weight, this.bias);
   }
+
+  /** `in_features=784, out_features=256, bias=True`, as PyTorch prints it. */
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
 }
 
 /**
@@ -158,6 +164,11 @@ export class GELU extends Module {
   forward(input: Tensor): Tensor {
     return gelu(input, { approximate: this.approximate });
   }
+
+  /** `approximate='none'`, as PyTorch prints it. */
+  override extraRepr(): string {
+    return `approximate=${pyStr(this.approximate)}`;
+  }
 }
 
 /**
@@ -184,6 +195,11 @@ export class Dropout extends Module {
   forward(input: Tensor): Tensor {
     return dropout(input, { p: this.p, training: this.training });
   }
+
+  /** `p=0.5, inplace=False`, as PyTorch prints it. */
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
 }
 
 /**
@@ -209,6 +225,11 @@ export class Flatten extends Module {
    */
   forward(input: Tensor): Tensor {
     return flatten(input, this.startDim, this.endDim);
+  }
+
+  /** `start_dim=1, end_dim=-1`, as PyTorch prints it. */
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
 }
 

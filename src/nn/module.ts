@@ -8,7 +8,8 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { FloatDType, Storage } from '../tensor/dtype.js';
 import { full } from '../ops/creation.js';
 import { fmtShape, shapesEqual, type Shape } from '../tensor/shape.js';
-import { keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
+import { inspectCustom, keep, releaseOwned, scoped, Tensor } from '../tensor/tensor.js';
+import { addIndent } from './repr.js';
 
 /**
  * A leaf tensor that a module trains: it requires grad by default, and a `Module` finds it among
@@ -106,6 +107,42 @@ export abstract class Module {
     const t = this._buffers.get(name);
     if (t === undefined) throw new ValueError(`${this.constructor.name} has no buffer '${name}'`);
     return t;
+  }
+
+  /**
+   * The module's own settings as PyTorch's `extra_repr()` spells them, shown between the
+   * parentheses of `toString()` (`in_features=4, out_features=2, bias=True` for a Linear); empty
+   * by default. A subclass with settings overrides it; Python's spellings are in `nn/repr.ts`.
+   * @example new nn.Linear(4, 2).extraRepr() // 'in_features=4, out_features=2, bias=True'
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * The module tree as PyTorch prints a module: `Name(extraRepr)` for a leaf, and for a module
+   * with children one line per child, `(name): child`, indented two spaces per level.
+   * @example
+   * String(new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU()))
+   * // 'Sequential(\n  (0): Linear(in_features=784, out_features=256, bias=True)\n  (1): ReLU()\n)'
+   */
+  toString(): string {
+    // torch.nn.Module.__repr__, line for line.
+    const extra = this.extraRepr();
+    const extraLines = extra === '' ? [] : extra.split('\n');
+    const childLines = this.namedChildren().map(
+      ([name, child]) => `(${name}): ${addIndent(child.toString(), 2)}`,
+    );
+    const lines = [...extraLines, ...childLines];
+    let main = `${this.constructor.name}(`;
+    if (extraLines.length === 1 && childLines.length === 0) main += extraLines[0];
+    else if (lines.length > 0) main += `\n  ${lines.join('\n  ')}\n`;
+    return `${main})`;
+  }
+
+  /** `console.log(module)` in Node prints the same tree as `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   /**
