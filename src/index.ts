@@ -72,6 +72,7 @@ export {
   indexSelect,
   indexAdd,
 } from './ops/shape.js';
+export { split, chunk } from './ops/split.js';
 export { matmul } from './ops/linalg.js';
 export {
   setNumThreads,

@@ -20,3 +20,5 @@ export {
 } from './layers.js';
 export { MSELoss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from './loss.js';
 export * as init from './init.js';
+export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './embedding.js';
+export { ModuleList } from './container.js';

@@ -14,6 +14,7 @@ import * as S from '../ops/shape.js';
 import * as L from '../ops/linalg.js';
 import * as C from '../ops/composite.js';
 import * as I from '../ops/inplace.js';
+import * as Split from '../ops/split.js';
 import { formatTensor } from './format.js';
 import { dtypeOf, isFloat, type DType, type FloatDType, type Storage } from './dtype.js';
 import { fmtShape, numelOf, type Shape } from './shape.js';
@@ -34,6 +35,12 @@ import {
   type Scope,
   type ScopeHandle,
 } from './scope.js';
+
+/**
+ * @internal Node's `util.inspect.custom` symbol. `Symbol.for` reaches the same symbol without
+ * importing `node:util`, which browsers do not have.
+ */
+export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom');
 
 /** A nested JavaScript array of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -289,6 +296,11 @@ export class Tensor {
    */
   toString(): string {
     return formatTensor(this, { requiresGrad: this.requiresGrad, gradFn: this.gradFn?.name });
+  }
+
+  /** `console.log(t)` in Node prints what `toString()` prints (Node looks this symbol up). */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   /**
@@ -834,6 +846,21 @@ export class Tensor {
    */
   indexSelect(dim: number, index: Tensor): Tensor {
     return S.indexSelect(this, dim, index);
+  }
+  /**
+   * Pieces of `splitSizeOrSections` entries along `dim` (the last smaller), or of the listed
+   * sizes (`torch.split`).
+   * @example arange(5).split(2).map((t) => t.shape[0]) // [2, 2, 1]
+   */
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return Split.split(this, splitSizeOrSections, dim);
+  }
+  /**
+   * At most `chunks` pieces of ⌈size/chunks⌉ entries along `dim` (`torch.chunk`).
+   * @example arange(6).chunk(4).length // 3
+   */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return Split.chunk(this, chunks, dim);
   }
 
   // ---- in place ---------------------------------------------------------------------------
