@@ -66,7 +66,7 @@ export class ModuleList extends Module {
   }
 
   /**
-   * Adds each of `modules` at the end, in order.
+   * Adds each of `modules` at the end, in order (none of them if any is not a Module).
    * @example layers.extend([new nn.Linear(2, 2), new nn.ReLU()])
    */
   extend(modules: Iterable<Module>): this {
@@ -75,7 +75,9 @@ export class ModuleList extends Module {
         `ModuleList.extend should be called with an iterable, but got ${String(modules)}`,
       );
     }
-    for (const m of modules) this.append(checkModule(m, 'extend'));
+    // All are checked before any is added, so a bad entry leaves the list as it was.
+    const all = [...modules].map((m) => checkModule(m, 'extend'));
+    for (const m of all) this.append(m);
     return this;
   }
 
