@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { gradcheck, gradgradcheck, tensor, type Tensor } from '../src/index.js';
 import { matmulNT } from '../src/ops/linalg.js';
+import { embeddingDenseBackward } from '../src/ops/embedding.js';
 
 interface Input {
   shape: number[];
@@ -522,6 +523,74 @@ const table: OpSpec[] = [
         });
     }),
   },
+  {
+    name: 'split',
+    arb: withDim().chain(([s, d]) => {
+      const size = s[d < 0 ? d + s.length : d];
+      return fc
+        .tuple(values(s), fc.integer({ min: 1, max: size + 1 }), fc.nat())
+        .map(([x, splitSize, pick]) => ({
+          inputs: [x],
+          fn: (t: Tensor) => {
+            const pieces = tg.split(t, splitSize, d);
+            return pieces[pick % pieces.length];
+          },
+        }));
+    }),
+  },
+  {
+    name: 'chunk',
+    arb: withDim().chain(([s, d]) =>
+      fc.tuple(values(s), fc.integer({ min: 1, max: 5 }), fc.nat()).map(([x, chunks, pick]) => ({
+        inputs: [x],
+        fn: (t: Tensor) => {
+          const pieces = t.chunk(chunks, d);
+          return pieces[pick % pieces.length];
+        },
+      })),
+    ),
+  },
+  {
+    // Without a padding index: with one, the padding row's gradient is zero by design.
+    name: 'embedding',
+    arb: fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), shapeOf(0, 2))
+      .chain(([n, dim, idxShape]) =>
+        fc
+          .tuple(
+            values([n, dim]),
+            fc.array(fc.integer({ min: 0, max: n - 1 }), {
+              minLength: numel(idxShape),
+              maxLength: numel(idxShape),
+            }),
+          )
+          .map(([w, idx]) => {
+            const index = int32(idx, idxShape);
+            return { inputs: [w], fn: (t: Tensor) => tg.nn.functional.embedding(index, t) };
+          }),
+      ),
+  },
+  {
+    // The weight gradient of embedding, padding row left out: linear in g, with an exact adjoint.
+    name: 'embeddingDenseBackward',
+    arb: fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), shapeOf(0, 2))
+      .chain(([n, dim, idxShape]) =>
+        fc
+          .tuple(
+            values([...idxShape, dim]),
+            fc.array(fc.integer({ min: 0, max: n - 1 }), {
+              minLength: numel(idxShape),
+              maxLength: numel(idxShape),
+            }),
+            fc.integer({ min: -1, max: n - 1 }),
+          )
+          .map(([g, idx, pad]) => {
+            const index = int32(idx, idxShape);
+            return { inputs: [g], fn: (t: Tensor) => embeddingDenseBackward(t, index, n, pad) };
+          }),
+      ),
+  },
 ];
 
 /** Every differentiable op the library exports must have a row above. */
@@ -566,6 +635,10 @@ const REQUIRED = [
   'scatterAdd',
   'indexSelect',
   'indexAdd',
+  'split',
+  'chunk',
+  'embedding',
+  'embeddingDenseBackward',
   'var',
   'std',
   'softmax',
