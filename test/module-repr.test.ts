@@ -123,6 +123,10 @@ describe('util.inspect of a tensor', () => {
     expect(util.inspect(y)).toContain('grad_fn=<MulBackward0>');
     // Nested in an array, each tensor still prints its own way.
     expect(util.inspect([zeros([2])])).toBe('[ tensor([0., 0.]) ]');
+    // A released tensor prints a placeholder rather than throwing from console.log.
+    const gone = zeros([2, 3]);
+    gone.dispose();
+    expect(util.inspect(gone)).toBe('Tensor [float32 [2, 3]] (released)');
   });
 });
 

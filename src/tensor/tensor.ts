@@ -298,8 +298,13 @@ export class Tensor {
     return formatTensor(this, { requiresGrad: this.requiresGrad, gradFn: this.gradFn?.name });
   }
 
-  /** `console.log(t)` in Node prints what `toString()` prints (Node looks this symbol up). */
+  /**
+   * `console.log(t)` in Node prints what `toString()` prints (Node looks this symbol up). A
+   * released tensor, whose values are gone, prints as `Tensor [float32 [2, 3]] (released)`
+   * instead of throwing, so that logging never breaks a program.
+   */
   [inspectCustom](): string {
+    if (this._released !== null) return `Tensor [${this.dtype} ${fmtShape(this.shape)}] (released)`;
     return this.toString();
   }
 
@@ -847,6 +852,7 @@ export class Tensor {
   indexSelect(dim: number, index: Tensor): Tensor {
     return S.indexSelect(this, dim, index);
   }
+
   /**
    * Pieces of `splitSizeOrSections` entries along `dim` (the last smaller), or of the listed
    * sizes (`torch.split`).
@@ -855,6 +861,7 @@ export class Tensor {
   split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
     return Split.split(this, splitSizeOrSections, dim);
   }
+
   /**
    * At most `chunks` pieces of ⌈size/chunks⌉ entries along `dim` (`torch.chunk`).
    * @example arange(6).chunk(4).length // 3
