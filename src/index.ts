@@ -58,6 +58,7 @@ export { sum, mean, max, min, argmax, argmin, type ValuesIndices } from './ops/r
 export {
   reshape,
   flatten,
+  unflatten,
   squeeze,
   unsqueeze,
   permute,

@@ -229,6 +229,19 @@ describe('ReLU, Tanh, Sigmoid, Flatten, Identity', () => {
     expect(() => new Flatten().forward(zeros([3]))).toThrow(IndexError);
   });
 
+  it('Unflatten splits one dim (one size may be -1), shares storage, and undoes Flatten', () => {
+    const t = randn([2, 12]);
+    const u = new nn.Unflatten(1, [3, -1]).forward(t);
+    expect(u.shape).toEqual([2, 3, 4]);
+    expect(u.data).toBe(t.data);
+    expect(new Flatten().forward(u).data).toEqual(t.data);
+    expect(t.unflatten(-1, [2, 2, 3]).shape).toEqual([2, 2, 2, 3]);
+    expect(() => new nn.Unflatten(1, [5, 3]).forward(t)).toThrow(
+      "unflatten: Provided sizes [5, 3] don't multiply up to the size of dim 1 (12) in the input tensor",
+    );
+    expect(() => new nn.Unflatten(2, [1]).forward(t)).toThrow(IndexError);
+  });
+
   it('Identity returns its input', () => {
     expect(new Identity().forward(x)).toBe(x);
   });

@@ -95,3 +95,22 @@ export function svgChart(
     '',
   ].join('\n');
 }
+
+/** Charts made by {@link svgChart}, one under the other in a single SVG document. */
+export function svgStack(charts: readonly string[]): string {
+  const size = (svg: string, attr: 'width' | 'height'): number =>
+    Number(new RegExp(`^<svg[^>]* ${attr}="(\\d+)"`).exec(svg)?.[1] ?? 0);
+  const width = Math.max(...charts.map((c) => size(c, 'width')));
+  let y = 0;
+  const placed = charts.map((c) => {
+    const nested = c.replace(/^<svg /, `<svg y="${y}" `);
+    y += size(c, 'height');
+    return nested;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}">`,
+    ...placed,
+    '</svg>',
+    '',
+  ].join('\n');
+}

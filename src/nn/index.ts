@@ -14,6 +14,7 @@ export {
   GELU,
   Dropout,
   Flatten,
+  Unflatten,
   Identity,
   Sequential,
   type LinearOptions,

@@ -7,7 +7,7 @@ import { ValueError } from '../errors.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sigmoid, tanh } from '../ops/elementwise.js';
-import { flatten } from '../ops/shape.js';
+import { flatten, unflatten } from '../ops/shape.js';
 import {
   checkDropoutP,
   dropout,
@@ -230,6 +230,35 @@ export class Flatten extends Module {
   /** `start_dim=1, end_dim=-1`, as PyTorch prints it. */
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+/**
+ * Splits dim `dim` into `unflattenedSize`, as `torch.nn.Unflatten`: the inverse of {@link Flatten}.
+ * @example new nn.Sequential(new nn.Unflatten(1, [1, 28, 28]), new nn.Conv2d(1, 16, 3))
+ */
+export class Unflatten extends Module {
+  /** The dim split. */
+  readonly dim: number;
+  /** The sizes it is split into (one may be −1). */
+  readonly unflattenedSize: readonly number[];
+
+  constructor(dim: number, unflattenedSize: readonly number[]) {
+    super();
+    this.dim = dim;
+    this.unflattenedSize = [...unflattenedSize];
+  }
+
+  /**
+   * `input` with dim `dim` split (a view).
+   * @example new nn.Unflatten(1, [1, 28, 28]).forward(zeros([2, 784])).shape // [2, 1, 28, 28]
+   */
+  forward(input: Tensor): Tensor {
+    return unflatten(input, this.dim, this.unflattenedSize);
+  }
+
+  extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=(${this.unflattenedSize.join(', ')}${this.unflattenedSize.length === 1 ? ',' : ''})`;
   }
 }
 

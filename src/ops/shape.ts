@@ -47,7 +47,13 @@ export function shapeArg(args: number[] | [readonly number[]]): number[] {
 
 // ---- reshape ------------------------------------------------------------------------------------
 
-function inferShape(shape: readonly number[], size: number, op: string): number[] {
+/** `shape` with its −1 filled in; `mismatch` words the error when the sizes cannot fit `size`. */
+function inferShape(
+  shape: readonly number[],
+  size: number,
+  op: string,
+  mismatch = (): string => `${op}: shape '${fmtShape(shape)}' is invalid for input of size ${size}`,
+): number[] {
   const out = [...shape];
   const free = out.indexOf(-1);
   if (free !== out.lastIndexOf(-1))
@@ -56,9 +62,7 @@ function inferShape(shape: readonly number[], size: number, op: string): number[
   checkShape(out, op);
   const known = numelOf(out);
   if (free >= 0 && known !== 0 && size % known === 0) out[free] = size / known;
-  if (numelOf(out) !== size || (free >= 0 && known === 0)) {
-    throw new ShapeError(`${op}: shape '${fmtShape(shape)}' is invalid for input of size ${size}`);
-  }
+  if (numelOf(out) !== size || (free >= 0 && known === 0)) throw new ShapeError(mismatch());
   return out;
 }
 
@@ -96,6 +100,23 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
     throw new ValueError('flatten() has invalid args: start_dim cannot come after end_dim');
   const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
+}
+
+/**
+ * Splits dim `dim` into `sizes` (one of them may be −1), the inverse of {@link flatten}; a view.
+ * @example unflatten(x, 1, [1, 28, 28]) // [N, 784] → [N, 1, 28, 28]
+ */
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  const d = normalizeDim(dim, x.ndim, 'unflatten');
+  const inner = inferShape(
+    sizes,
+    x.shape[d],
+    'unflatten',
+    () =>
+      `unflatten: Provided sizes ${fmtShape(sizes)} don't multiply up to the size of dim ${dim} ` +
+      `(${x.shape[d]}) in the input tensor`,
+  );
+  return reshape(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
 
 /**

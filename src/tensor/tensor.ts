@@ -769,6 +769,14 @@ export class Tensor {
   flatten(startDim = 0, endDim = -1): Tensor {
     return S.flatten(this, startDim, endDim);
   }
+
+  /**
+   * Dim `dim` split into `sizes` (one may be −1): the inverse of {@link Tensor.flatten}; a view.
+   * @example zeros([2, 784]).unflatten(1, [1, 28, 28]).shape // [2, 1, 28, 28]
+   */
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return S.unflatten(this, dim, sizes);
+  }
   /**
    * Reorders the dims: dim i of the result is dim `dims[i]` of this tensor (a copy; the gradient
    * is permuted back).
