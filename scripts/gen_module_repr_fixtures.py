@@ -62,6 +62,8 @@ MODULES = {
     "Dropout 0.1": lambda: nn.Dropout(0.1),
     "Flatten": lambda: nn.Flatten(),
     "Flatten 0 2": lambda: nn.Flatten(0, 2),
+    "Unflatten": lambda: nn.Unflatten(1, (1, 28, 28)),
+    "Unflatten 1": lambda: nn.Unflatten(-1, (6,)),
     "Identity": lambda: nn.Identity(),
     "BatchNorm1d": lambda: nn.BatchNorm1d(16),
     "BatchNorm1d options": lambda: nn.BatchNorm1d(

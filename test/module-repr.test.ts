@@ -66,6 +66,8 @@ const MODULES: Record<string, () => nn.Module> = {
   'Dropout 0.1': () => new nn.Dropout(0.1),
   Flatten: () => new nn.Flatten(),
   'Flatten 0 2': () => new nn.Flatten(0, 2),
+  Unflatten: () => new nn.Unflatten(1, [1, 28, 28]),
+  'Unflatten 1': () => new nn.Unflatten(-1, [6]),
   Identity: () => new nn.Identity(),
   BatchNorm1d: () => new nn.BatchNorm1d(16),
   'BatchNorm1d options': () =>

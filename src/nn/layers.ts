@@ -19,7 +19,7 @@ import {
 } from './functional/activation.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { filledParameter, Module, type Parameter } from './module.js';
-import { pyBool, pyFloat, pyStr } from './repr.js';
+import { pyBool, pyFloat, pyStr, pyTuple } from './repr.js';
 
 /** Options of `new nn.Linear(inFeatures, outFeatures, options)`. */
 export interface LinearOptions {
@@ -257,8 +257,8 @@ export class Unflatten extends Module {
     return unflatten(input, this.dim, this.unflattenedSize);
   }
 
-  extraRepr(): string {
-    return `dim=${this.dim}, unflattened_size=(${this.unflattenedSize.join(', ')}${this.unflattenedSize.length === 1 ? ',' : ''})`;
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=${pyTuple(this.unflattenedSize)}`;
   }
 }
 
