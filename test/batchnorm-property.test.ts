@@ -6,13 +6,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import {
-  autograd,
-  nn,
-  noGrad,
-  tensor,
-  type Tensor,
-} from '../src/index.js';
+import { autograd, nn, noGrad, tensor, type Tensor } from '../src/index.js';
 
 type Impl = nn.functional.BatchNormImpl;
 
