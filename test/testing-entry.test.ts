@@ -186,6 +186,19 @@ describe('checkFusedEqualsComposite', () => {
   });
 });
 
+describe('the README section', () => {
+  it('shows the fused SiLU this file proves, and the proof call', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('`tapegrad/testing`'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1];
+    const self = readFileSync(new URL(import.meta.url), 'utf8');
+    const definition = /const siluP = [\s\S]*?\n\}\);\n/;
+    expect(definition.exec(code)![0]).toBe(definition.exec(self)![0]);
+    expect(code).toContain("from 'tapegrad/testing'");
+    expect(code).toContain('proveFusedEqualsComposite({');
+  });
+});
+
 describe('the package', () => {
   it('exports tapegrad/testing beside the main entry, with fast-check an optional peer', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
