@@ -175,6 +175,43 @@ describe.each(IMPLS)('the %s GroupNorm', (impl) => {
   });
 });
 
+describe.each(['float32', 'float64'] as const)('a constant group (variance 0), %s', (dtype) => {
+  const x = tensor(new Float64Array(24).fill(-7.25), { shape: [2, 4, 3], dtype }).requiresGrad_();
+  const w = tensor([1.5, -2, 0.5, 3], { dtype });
+  const b = tensor([0.25, -1, 2, 0.125], { dtype });
+  const cases = [
+    [
+      'layerNorm',
+      (impl: 'fused' | 'composite') => nn.functional.layerNorm(x, [3], null, null, { impl }),
+    ],
+    ['groupNorm', (impl: 'fused' | 'composite') => nn.functional.groupNorm(x, 2, w, b, { impl })],
+  ] as const;
+  it.each(cases)(
+    '%s gives exactly the bias, finite, and the same first-order gradients both ways',
+    (_, op) => {
+      const [fused, composite] = IMPLS.map((impl) => {
+        x.grad = null;
+        const y = op(impl);
+        y.backward(
+          tensor(
+            Float64Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+            { shape: [2, 4, 3], dtype },
+          ),
+        );
+        return { y: Array.from(y.data), dx: Array.from(x.grad!.data) };
+      });
+      const expected = Array.from(op('fused').detach().data).map((_, i) =>
+        op === cases[0][1] ? 0 : b.data[Math.floor(i / 3) % 4],
+      );
+      expect(fused.y).toEqual(expected);
+      expect(composite.y).toEqual(expected);
+      expect(fused.dx.every(Number.isFinite)).toBe(true);
+      for (let i = 0; i < 24; i++)
+        expect(Math.abs(fused.dx[i] - composite.dx[i])).toBeLessThanOrEqual(1e-9);
+    },
+  );
+});
+
 describe('state dicts and extra_repr, as PyTorch 1.13 prints them', () => {
   it.each([
     [new nn.LayerNorm(10), '(10,), eps=1e-05, elementwise_affine=True'],

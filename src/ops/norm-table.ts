@@ -49,7 +49,14 @@ function f64(values: readonly number[], shape: readonly number[], requiresGrad =
   return tensor(Float64Array.from(values), { shape: [...shape], dtype: 'float64', requiresGrad });
 }
 
-/** Values with a per-case scale and offset, so groups are far from standardised already. */
+/**
+ * Values with a per-case scale and offset, so groups are far from standardised already. A fixed
+ * ripple keeps every group's spread away from 0 however the values shrink: in a near-constant
+ * group (variance ≪ eps) the second derivatives vanish in exact arithmetic, and what both
+ * implementations compute is rounding noise of terms of size invstd², which no relative
+ * tolerance can compare. Constant groups are tested on their own (test/batchnorm-property.test.ts
+ * and test/norm-errors.test.ts).
+ */
 function spread(fc: Fc, shape: readonly number[]): FastCheck.Arbitrary<Tensor> {
   const count = numel(shape);
   return fc
@@ -63,7 +70,7 @@ function spread(fc: Fc, shape: readonly number[]): FastCheck.Arbitrary<Tensor> {
     )
     .map(([v, scale, offset]) =>
       f64(
-        v.map((x) => x * scale + offset),
+        v.map((x, i) => (x + 0.5 * Math.sin(1.7 * i + 0.3)) * scale + offset),
         shape,
         true,
       ),

@@ -121,6 +121,11 @@ export interface ProofResult {
   maxAbs: number;
   /** The largest max|a − b|/max|b| over every quantity of every case. */
   maxRel: number;
+  /**
+   * The quantity that came closest to failing: the largest min(maxAbs/atol, maxRel/rtol) (below
+   * 1 for a proof that passed), with its case's upstream seed.
+   */
+  closest: { name: string; maxAbs: number; maxRel: number; ratio: number } | null;
 }
 
 /**
@@ -237,10 +242,15 @@ export function checkFusedEqualsComposite<P>(
   }
 }
 
+function tolerances(options: ProofSettings, inputs: readonly Tensor[]): Required<Tolerance> {
+  const single = inputs.every((t) => t.dtype !== 'float64');
+  const { rtol = single ? 1e-5 : 1e-10, atol = single ? 1e-6 : 1e-12 } = options.tolerance ?? {};
+  return { rtol, atol };
+}
+
 function checkCase<P>(options: Resolved<P>, c: ProofCase<P>, seed: number): VjpReport {
   const { name = 'fused op', order = 2, gradcheck = false, gradcheckOptions = {} } = options;
-  const single = c.inputs.every((t) => t.dtype !== 'float64');
-  const { rtol = single ? 1e-5 : 1e-10, atol = single ? 1e-6 : 1e-12 } = options.tolerance ?? {};
+  const { rtol, atol } = tolerances(options, c.inputs);
   const fused = options.fused(c.params);
   const composite = options.composite(c.params);
   const report = compareVjp(fused, composite, c.inputs, { seed, order });
@@ -310,11 +320,19 @@ function prove<P>(options: Resolved<P>, cases: fc.Arbitrary<ProofCase<P>>): Proo
   let maxAbs = 0;
   let maxRel = 0;
   let runs = 0;
+  let closest: ProofResult['closest'] = null;
   const property = fc.property(cases, fc.nat(0x7fffffff), (c, upstreamSeed) => {
     const report = checkCase(options, c, upstreamSeed);
+    const { rtol, atol } = tolerances(options, c.inputs);
     runs++;
     maxAbs = Math.max(maxAbs, report.maxAbs);
     maxRel = Math.max(maxRel, report.maxRel);
+    for (const d of report.differences) {
+      const ratio = Math.min(d.maxAbs / atol, d.maxRel / rtol);
+      if (closest === null || ratio > closest.ratio) {
+        closest = { name: d.name, maxAbs: d.maxAbs, maxRel: d.maxRel, ratio };
+      }
+    }
   });
   const params: fc.Parameters<[ProofCase<P>, number]> = {};
   if (options.numRuns !== undefined) params.numRuns = options.numRuns;
@@ -341,5 +359,5 @@ function prove<P>(options: Resolved<P>, cases: fc.Arbitrary<ProofCase<P>>): Proo
     );
   }
   // Only the successful runs of the shrink-free pass count; all of them succeeded.
-  return { numRuns: details.numRuns || runs, maxAbs, maxRel };
+  return { numRuns: details.numRuns || runs, maxAbs, maxRel, closest };
 }
