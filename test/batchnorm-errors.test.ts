@@ -290,15 +290,24 @@ describe.each(IMPLS)('the %s nn.functional.batchNorm rejects bad arguments', (im
     );
   });
 
-  it.each([[[c]], [[2, c, 2, 2]]])('rejects an input of shape %j', (shape) => {
+  it('rejects a 1-D input (BatchNorm needs (N, C, *))', () => {
     const { rm, rv } = stats();
     expectRejectedFn(
-      () => nn.functional.batchNorm(input(shape), rm, rv, null, null, { training: true, impl }),
+      () => nn.functional.batchNorm(input([c]), rm, rv, null, null, { training: true, impl }),
       ShapeError,
-      `expected 2D or 3D input (got ${shape.length}D input)`,
+      'expected 2D or higher input (got 1D input)',
       rm,
       rv,
     );
+  });
+
+  it('accepts (N, C, H, W) input, as torch.nn.functional.batch_norm does', () => {
+    const { rm, rv } = stats();
+    const y = nn.functional.batchNorm(input([2, c, 2, 2]), rm, rv, null, null, {
+      training: true,
+      impl,
+    });
+    expect(y.shape).toEqual([2, c, 2, 2]);
   });
 });
 

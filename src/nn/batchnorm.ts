@@ -1,5 +1,7 @@
 /**
- * `nn.BatchNorm1d`, with PyTorch's options, state, key names and errors, on either implementation.
+ * `nn.BatchNorm1d` and `nn.BatchNorm2d`, with PyTorch's options, state, key names, errors and
+ * extra_repr, on either implementation. They differ only in the input ranks they accept: both run
+ * the one BatchNorm op over (N, C, *).
  */
 import { ShapeError, ValueError } from '../errors.js';
 import type { FloatDType } from '../tensor/dtype.js';
@@ -11,7 +13,7 @@ import { checkBatchNorm, checkImpl, type BatchNormImpl } from '../ops/batch-norm
 import { filledParameter, Module, type Parameter } from './module.js';
 import { pyBool, pyFloat } from './repr.js';
 
-/** Options of `new nn.BatchNorm1d(C, options)`, with `torch.nn.BatchNorm1d`'s defaults. */
+/** Options of `new nn.BatchNorm1d(C, options)` / `nn.BatchNorm2d`, with PyTorch's defaults. */
 export interface BatchNorm1dOptions {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
@@ -27,17 +29,30 @@ export interface BatchNorm1dOptions {
   dtype?: FloatDType;
 }
 
+/** Options of `new nn.BatchNorm2d(C, options)`: those of BatchNorm1d. */
+export type BatchNorm2dOptions = BatchNorm1dOptions;
+
+/** PyTorch's repr of a float in extra_repr (`1e-05`, `0.1`, `None`). */
+export function pyFloat(v: number | null): string {
+  if (v === null) return 'None';
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  const [mantissa, e] = v.toExponential().split('e');
+  const exp = Number(e);
+  // Python's repr switches to exponent form below 1e-4 and from 1e16, with two exponent digits.
+  if (exp < -4 || exp >= 16) {
+    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return Number.isInteger(v) ? `${v}.0` : String(v);
+}
+
+/** PyTorch's repr of a bool. */
+export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
+
 /**
- * Batch normalisation over `(N, C)` or `(N, C, L)` input.
- *
- * @example
- * ```ts
- * const bn = new nn.BatchNorm1d(5);          // fused
- * const y = bn.forward(x);                   // training mode: updates runningMean/runningVar
- * bn.eval(); bn.forward(x);                  // uses the running statistics
- * ```
+ * The shared body of BatchNorm1d and BatchNorm2d (PyTorch's `_BatchNorm`): parameters, buffers,
+ * the running-statistics bookkeeping and the forward; subclasses only say which ranks they take.
  */
-export class BatchNorm1d extends Module {
+abstract class BatchNormBase extends Module {
   /** C, the number of channels: dim 1 of the input. */
   readonly numFeatures: number;
   /** Added to the variance before the square root. */
@@ -55,7 +70,13 @@ export class BatchNorm1d extends Module {
   /** β, one per channel (initialised to 0); null without `affine`. */
   bias: Parameter | null;
 
-  constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
+  /** The class name in messages. */
+  protected abstract readonly opName: string;
+
+  /** Throws PyTorch's `expected 4D input (got 3D input)` for an input of the wrong rank. */
+  protected abstract checkInputDim(input: Tensor): void;
+
+  constructor(numFeatures: number, options: BatchNorm1dOptions, opName: string) {
     super();
     const {
       eps = 1e-5,
@@ -67,13 +88,13 @@ export class BatchNorm1d extends Module {
     } = options;
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new ValueError(
-        `BatchNorm1d: numFeatures must be a positive integer (got ${numFeatures})`,
+        `${opName}: numFeatures must be a positive integer (got ${numFeatures})`,
       );
     }
-    if (!(eps > 0)) throw new ValueError(`BatchNorm1d: eps must be positive (got ${eps})`);
-    checkImpl(impl, 'BatchNorm1d');
+    if (!(eps > 0)) throw new ValueError(`${opName}: eps must be positive (got ${eps})`);
+    checkImpl(impl, opName);
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) {
-      throw new ValueError(`BatchNorm1d: momentum must be in [0, 1] or null (got ${momentum})`);
+      throw new ValueError(`${opName}: momentum must be in [0, 1] or null (got ${momentum})`);
     }
     this.numFeatures = numFeatures;
     this.eps = eps;
@@ -126,14 +147,23 @@ export class BatchNorm1d extends Module {
   }
 
   /**
-   * Normalises (N, C) or (N, C, L) input per channel: with the batch statistics in training
-   * (updating the running ones in place), with the running statistics in evaluation when tracked.
+   * PyTorch's extra_repr: `16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`.
+   * @example new nn.BatchNorm1d(16).extraRepr()
+   */
+  extraRepr(): string {
+    return (
+      `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, ` +
+      `affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`
+    );
+  }
+
+  /**
+   * Normalises (N, C, *) input per channel: with the batch statistics in training (updating the
+   * running ones in place), with the running statistics in evaluation when tracked.
    * @example new nn.BatchNorm1d(3).forward(randn([8, 3])).shape // [8, 3]
    */
   forward(input: Tensor): Tensor {
-    if (input.ndim !== 2 && input.ndim !== 3) {
-      throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
-    }
+    this.checkInputDim(input);
     const track = this.training && this.trackRunningStats;
     // PyTorch: batch statistics in training, and in eval when there are no running statistics.
     const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
@@ -148,7 +178,7 @@ export class BatchNorm1d extends Module {
     // Without affine parameters or running statistics nothing above pins the channel count.
     if (input.shape[1] !== this.numFeatures) {
       throw new ShapeError(
-        `BatchNorm1d: expected input with ${this.numFeatures} channels (dim 1), got input of shape [${input.shape.join(', ')}]`,
+        `${this.opName}: expected input with ${this.numFeatures} channels (dim 1), got input of shape [${input.shape.join(', ')}]`,
       );
     }
     if (counter !== null && track) noGrad(() => counter.fill_(nextCount));
@@ -158,5 +188,53 @@ export class BatchNorm1d extends Module {
       eps: this.eps,
       impl: this.impl,
     });
+  }
+}
+
+/**
+ * Batch normalisation over `(N, C)` or `(N, C, L)` input.
+ *
+ * @example
+ * ```ts
+ * const bn = new nn.BatchNorm1d(5);          // fused
+ * const y = bn.forward(x);                   // training mode: updates runningMean/runningVar
+ * bn.eval(); bn.forward(x);                  // uses the running statistics
+ * ```
+ */
+export class BatchNorm1d extends BatchNormBase {
+  protected readonly opName = 'BatchNorm1d';
+
+  constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
+    super(numFeatures, options, 'BatchNorm1d');
+  }
+
+  protected checkInputDim(input: Tensor): void {
+    if (input.ndim !== 2 && input.ndim !== 3) {
+      throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
+    }
+  }
+}
+
+/**
+ * Batch normalisation over `(N, C, H, W)` input, statistics per channel over N, H and W: the same
+ * op and kernels as BatchNorm1d, with the input's trailing dims as one.
+ *
+ * @example
+ * ```ts
+ * const bn = new nn.BatchNorm2d(16);
+ * bn.forward(randn([8, 16, 32, 32])).shape; // [8, 16, 32, 32]
+ * ```
+ */
+export class BatchNorm2d extends BatchNormBase {
+  protected readonly opName = 'BatchNorm2d';
+
+  constructor(numFeatures: number, options: BatchNorm2dOptions = {}) {
+    super(numFeatures, options, 'BatchNorm2d');
+  }
+
+  protected checkInputDim(input: Tensor): void {
+    if (input.ndim !== 4) {
+      throw new ShapeError(`expected 4D input (got ${input.ndim}D input)`);
+    }
   }
 }

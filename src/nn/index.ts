@@ -4,7 +4,18 @@
  * @module
  */
 export { Module, Parameter, type StateDict, type LoadOptions, type LoadResult } from './module.js';
-export { BatchNorm1d, type BatchNorm1dOptions } from './batchnorm.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNorm1dOptions,
+  type BatchNorm2dOptions,
+} from './batchnorm.js';
+export {
+  LayerNorm,
+  GroupNorm,
+  type LayerNormOptions,
+  type GroupNormOptions,
+} from './normalization.js';
 export * as functional from './functional/index.js';
 export {
   Linear,

@@ -26,14 +26,17 @@ export interface BatchNormOptions {
   impl?: BatchNormImpl;
 }
 
-/** `[N, C, L]` with L = 1 for 2-D input. */
+/**
+ * (N, C, *) input as `[N, C, L]`, L the product of the trailing dims (1 for 2-D input): one
+ * layout, so BatchNorm1d and BatchNorm2d run the same kernels.
+ */
 export interface BatchNormLayout {
   n: number;
   c: number;
   l: number;
-  /** Dims reduced per channel: [0] or [0, 2]. */
+  /** Dims reduced per channel: every dim but 1 ([0], [0, 2], [0, 2, 3], …). */
   dims: number[];
-  /** Shape that broadcasts a per-channel vector: [1, C] or [1, C, 1]. */
+  /** Shape that broadcasts a per-channel vector: [1, C], [1, C, 1], [1, C, 1, 1], …. */
   channelShape: number[];
 }
 
@@ -55,13 +58,13 @@ export function checkBatchNorm(
   impl: BatchNormImpl = 'fused',
 ): BatchNormLayout {
   checkImpl(impl, 'batchNorm');
-  if (input.ndim !== 2 && input.ndim !== 3) {
-    throw new ShapeError(`batchNorm: expected 2D or 3D input (got ${input.ndim}D input)`);
+  if (input.ndim < 2) {
+    throw new ShapeError(`batchNorm: expected 2D or higher input (got ${input.ndim}D input)`);
   }
   if (input.dtype === 'int32')
     throw new DTypeError('batchNorm: expected a float32 or float64 input, got int32');
   const [n, c] = input.shape;
-  const l = input.ndim === 3 ? input.shape[2] : 1;
+  const l = input.shape.slice(2).reduce((a, b) => a * b, 1);
   const named: [string, Tensor | null][] = [
     ['running_mean', runningMean],
     ['running_var', runningVar],
@@ -106,8 +109,8 @@ export function checkBatchNorm(
     n,
     c,
     l,
-    dims: input.ndim === 3 ? [0, 2] : [0],
-    channelShape: input.ndim === 3 ? [1, c, 1] : [1, c],
+    dims: input.shape.map((_, d) => d).filter((d) => d !== 1),
+    channelShape: input.shape.map((_, i) => (i === 1 ? c : 1)),
   };
 }
 

@@ -5,6 +5,13 @@
  */
 export { batchNorm, type BatchNormOptions, type BatchNormImpl } from './batch-norm.js';
 export {
+  layerNorm,
+  type LayerNormOptions,
+  type NormalizedShape,
+  type NormImpl,
+} from './layer-norm.js';
+export { groupNorm, type GroupNormOptions } from './group-norm.js';
+export {
   relu,
   gelu,
   dropout,

@@ -1,0 +1,174 @@
+/**
+ * GroupNorm (and LayerNorm, which is the same computation on another view of the input) as one
+ * fused op: its own forward kernel and a closed-form backward.
+ *
+ * Must equal {@link groupNormComposite} (and {@link layerNormComposite} for the LayerNorm view):
+ * same inputs, same outputs, same gradients; the norm table (src/ops/norm-table.ts) and its
+ * property suite hold it to that.
+ *
+ * The input is viewed as `[outer, G, K, L]`; mean and invstd are taken per (outer, g) over the
+ * M = K·L values, and weight and bias have G·K entries, repeated along L. With
+ * x̂ = (x − mean)·invstd and ĝ = dy·weight:
+ *   dx      = invstd · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))        (means over the M values of a group)
+ *   dweight = Σ dy·x̂,  dbias = Σ dy                       (sums over outer and L)
+ *
+ * Saved for backward: references to x and weight, and two float64 vectors of outer·G values
+ * (mean and invstd); x̂ is recomputed from x rather than stored.
+ *
+ * Second order: the backward runs the raw kernel when it is not being recorded. Under
+ * `createGraph` it evaluates the same closed form with tensor ops, recomputing the statistics from
+ * x on the tape, so that its own derivatives come out of the engine.
+ */
+import { apply, definePrimitive } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import {
+  groupNormBackwardKernel,
+  groupNormForwardKernel,
+  type GroupLayout,
+} from '../kernels/groupnorm.js';
+import type { FloatStorage } from '../tensor/dtype.js';
+import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
+import { correctedMean } from './batch-norm-composite.js';
+
+interface GroupNormParams {
+  layout: GroupLayout;
+  eps: number;
+  hasWeight: boolean;
+  hasBias: boolean;
+}
+
+/** A float64 vector holding `values`. */
+function f64(values: Float64Array): Tensor {
+  const t = emptyTensor([values.length], 'float64');
+  t.data.set(values);
+  return t;
+}
+
+/** The primitive, under GroupNorm's or LayerNorm's name (PyTorch's grad_fn names differ). */
+const groupedNormPrimitive = (name: string, backwardName: string) =>
+  definePrimitive({
+    name,
+    backwardName,
+    forward(inputs, p: GroupNormParams) {
+      const [x] = inputs;
+      const weight = p.hasWeight ? inputs[1] : null;
+      const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
+      const y = emptyTensor(x.shape, x.dtype);
+      const { mean, invstd } = groupNormForwardKernel(
+        y.data as FloatStorage,
+        x.data as FloatStorage,
+        weight === null ? null : (weight.data as FloatStorage),
+        bias === null ? null : (bias.data as FloatStorage),
+        p.layout,
+        p.eps,
+      );
+      const meanT = f64(mean);
+      const invstdT = f64(invstd);
+      const saved: Tensor[] = weight === null ? [x, meanT, invstdT] : [x, meanT, invstdT, weight];
+      return { out: y, saved };
+    },
+    vjp({ g, saved, params: p, needs, inputs }) {
+      const [x, mean, invstd] = saved;
+      const weight = p.hasWeight ? saved[3] : null;
+      const paramShape = p.hasWeight ? inputs[1].shape : p.hasBias ? inputs[1].shape : [];
+      const { dx, dweight, dbias } = isGradEnabled()
+        ? backwardWithOps(g, x, weight, p)
+        : backwardWithKernel(g, x, mean, invstd, weight, p, needs[0]);
+      const grads: (Tensor | null)[] = [dx];
+      if (p.hasWeight) grads.push(dweight.reshape(paramShape));
+      if (p.hasBias) grads.push(dbias.reshape(paramShape));
+      return grads;
+    },
+  });
+
+const groupNormP = groupedNormPrimitive('groupNorm', 'NativeGroupNormBackward0');
+const layerNormP = groupedNormPrimitive('layerNorm', 'NativeLayerNormBackward0');
+
+interface Grads {
+  dx: Tensor | null;
+  dweight: Tensor;
+  dbias: Tensor;
+}
+
+function backwardWithKernel(
+  g: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  invstd: Tensor,
+  weight: Tensor | null,
+  p: GroupNormParams,
+  needDx: boolean,
+): Grads {
+  const { groups, k } = p.layout;
+  const dx = needDx ? emptyTensor(x.shape, x.dtype) : null;
+  const dweight = emptyTensor([groups * k], x.dtype);
+  const dbias = emptyTensor([groups * k], x.dtype);
+  // Views are taken after the allocations (growing an unshared memory detaches older views).
+  const r = groupNormBackwardKernel(
+    dx === null ? null : (dx.data as FloatStorage),
+    g.data as FloatStorage,
+    x.data as FloatStorage,
+    { mean: mean.data as Float64Array, invstd: invstd.data as Float64Array },
+    weight === null ? null : (weight.data as FloatStorage),
+    p.layout,
+  );
+  dweight.data.set(r.dweight);
+  dbias.data.set(r.dbias);
+  return { dx, dweight, dbias };
+}
+
+/** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
+function backwardWithOps(g: Tensor, x: Tensor, weight: Tensor | null, p: GroupNormParams): Grads {
+  const { outer, groups, k, l } = p.layout;
+  const view = [outer, groups, k, l];
+  const dims = [2, 3];
+  const xd = x.double().reshape(view);
+  const gd = g.double().reshape(view);
+  const ghat = weight === null ? gd : gd.mul(weight.double().reshape([groups, k, 1]));
+  const centered = xd.sub(correctedMean(xd, dims));
+  const is = centered.mul(centered).mean(dims, true).add(p.eps).rsqrt();
+  const xhat = centered.mul(is);
+  const dx = is.mul(ghat.sub(ghat.mean(dims, true)).sub(xhat.mul(ghat.mul(xhat).mean(dims, true))));
+  return {
+    dx: dx.reshape(x.shape).to(x.dtype),
+    dweight: gd.mul(xhat).sum([0, 3]).reshape(-1).to(x.dtype),
+    dbias: gd.sum([0, 3]).reshape(-1).to(x.dtype),
+  };
+}
+
+/**
+ * The fused per-group normalisation of `input` viewed as `layout`, with optional affine
+ * parameters of G·K entries (any shape holding them in that order). Arguments are checked by the
+ * caller.
+ */
+export function groupedNormFused(
+  input: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  layout: GroupLayout,
+  eps: number,
+  op: 'groupNorm' | 'layerNorm',
+): Tensor {
+  return scoped(op, () => {
+    const inputs = [input];
+    if (weight !== null) inputs.push(weight);
+    if (bias !== null) inputs.push(bias);
+    return apply(op === 'groupNorm' ? groupNormP : layerNormP, inputs, {
+      layout,
+      eps,
+      hasWeight: weight !== null,
+      hasBias: bias !== null,
+    });
+  });
+}
+
+/** GroupNorm over (N, C, *) input viewed as `[N, G, C/G, ∏ trailing]`; must equal {@link groupNormComposite}. */
+export function groupNormFused(
+  input: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  layout: GroupLayout,
+): Tensor {
+  return groupedNormFused(input, weight, bias, layout, eps, 'groupNorm');
+}
