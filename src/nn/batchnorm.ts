@@ -32,22 +32,6 @@ export interface BatchNorm1dOptions {
 /** Options of `new nn.BatchNorm2d(C, options)`: those of BatchNorm1d. */
 export type BatchNorm2dOptions = BatchNorm1dOptions;
 
-/** PyTorch's repr of a float in extra_repr (`1e-05`, `0.1`, `None`). */
-export function pyFloat(v: number | null): string {
-  if (v === null) return 'None';
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  const [mantissa, e] = v.toExponential().split('e');
-  const exp = Number(e);
-  // Python's repr switches to exponent form below 1e-4 and from 1e16, with two exponent digits.
-  if (exp < -4 || exp >= 16) {
-    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return Number.isInteger(v) ? `${v}.0` : String(v);
-}
-
-/** PyTorch's repr of a bool. */
-export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
-
 /**
  * The shared body of BatchNorm1d and BatchNorm2d (PyTorch's `_BatchNorm`): parameters, buffers,
  * the running-statistics bookkeeping and the forward; subclasses only say which ranks they take.
@@ -144,17 +128,6 @@ abstract class BatchNormBase extends Module {
   override extraRepr(): string {
     const momentum = this.momentum === null ? 'None' : pyFloat(this.momentum);
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${momentum}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
-  }
-
-  /**
-   * PyTorch's extra_repr: `16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`.
-   * @example new nn.BatchNorm1d(16).extraRepr()
-   */
-  extraRepr(): string {
-    return (
-      `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, ` +
-      `affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`
-    );
   }
 
   /**

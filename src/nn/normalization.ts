@@ -15,7 +15,7 @@ import {
 } from '../ops/layer-norm-checks.js';
 import { groupNorm } from './functional/group-norm.js';
 import { layerNorm } from './functional/layer-norm.js';
-import { pyBool, pyFloat } from './batchnorm.js';
+import { pyBool, pyFloat, pyTuple } from './repr.js';
 import { filledParameter, Module, type Parameter } from './module.js';
 
 /** Options of `new nn.LayerNorm(normalizedShape, options)`, with PyTorch's defaults. */
@@ -73,10 +73,8 @@ export class LayerNorm extends Module {
    * PyTorch's extra_repr: `(10,), eps=1e-05, elementwise_affine=True`.
    * @example new nn.LayerNorm([2, 3]).extraRepr() // '(2, 3), eps=1e-05, elementwise_affine=True'
    */
-  extraRepr(): string {
-    const s = this.normalizedShape;
-    const tuple = s.length === 1 ? `(${s[0]},)` : `(${s.join(', ')})`;
-    return `${tuple}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
   }
 
   /**
@@ -148,7 +146,7 @@ export class GroupNorm extends Module {
    * PyTorch's extra_repr: `2, 4, eps=1e-05, affine=True`.
    * @example new nn.GroupNorm(2, 4).extraRepr()
    */
-  extraRepr(): string {
+  override extraRepr(): string {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`;
   }
 
