@@ -20,3 +20,4 @@ export {
 } from './layers.js';
 export { MSELoss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from './loss.js';
 export * as init from './init.js';
+export { Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './conv.js';

@@ -24,3 +24,5 @@ export {
   type CrossEntropyOptions,
   type BceWithLogitsOptions,
 } from './loss.js';
+export { conv1d, conv2d, type ConvOptions, type ConvPadding } from '../../ops/conv.js';
+export { pad, type PadMode } from '../../ops/pad.js';

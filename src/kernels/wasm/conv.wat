@@ -1,0 +1,262 @@
+;; The data movement around a convolution's matrix products, over float32 or float64 storage at
+;; byte offsets into the tensor memory (imported: the one every kernel module shares). A 2-D
+;; convolution of a chunk of S samples is, per group, one product W[O/g, (C/g)·kh·kw] · col, where
+;; col is the im2col matrix [(C/g)·kh·kw, S·oh·ow]: row (c, ky, kx), column (s, oy, ox) holds
+;; x[s, c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw], or 0 in the padding. (A 1-D convolution is the
+;; 2-D one with h = kh = 1.) The input gradient is col2im of Wᵀ·g: each column entry added back
+;; where it was read from. `permute` moves between the products' [A, B, P] layout and the
+;; tensors' [B, A, P] one, adding a bias per A on the way.
+;;
+;; A template, expanded by scripts/build-wasm.mjs (its header has the rules): every function is
+;; written once for T = f32 and once for T = f64.
+;; @f32 V = f32x4
+;; @f64 V = f64x2
+;; @f32 size = 4
+;; @f64 size = 8
+;; @f32 shift = 2
+;; @f64 shift = 3
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; ⌈a/b⌉ for b > 0 and any a (i32.div_s truncates toward zero, which is the ceiling for a ≤ 0).
+  (func $ceil_div (param $a i32) (param $b i32) (result i32)
+    (if (result i32) (i32.gt_s (local.get $a) (i32.const 0))
+      (then (i32.div_s (i32.sub (i32.add (local.get $a) (local.get $b)) (i32.const 1)) (local.get $b)))
+      (else (i32.div_s (local.get $a) (local.get $b)))))
+
+  ;; The output columns ox whose input column ox·sw − pw + kx·dw lies in [0, w): [lo, hi), packed
+  ;; as lo | hi << 16 (both ≤ ow < 2¹⁵ is checked by the caller).
+  (func $range (param $w i32) (param $ow i32) (param $sw i32) (param $off i32) (result i32)
+    (local $lo i32) (local $hi i32)
+    ;; ox·sw + off ≥ 0  ⇔  ox ≥ ⌈−off/sw⌉;   ox·sw + off < w  ⇔  ox < ⌈(w − off)/sw⌉
+    (local.set $lo (call $ceil_div (i32.sub (i32.const 0) (local.get $off)) (local.get $sw)))
+    (local.set $hi (call $ceil_div (i32.sub (local.get $w) (local.get $off)) (local.get $sw)))
+    (if (i32.lt_s (local.get $lo) (i32.const 0)) (then (local.set $lo (i32.const 0))))
+    (if (i32.gt_s (local.get $hi) (local.get $ow)) (then (local.set $hi (local.get $ow))))
+    (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
+    (i32.or (local.get $lo) (i32.shl (local.get $hi) (i32.const 16))))
+
+  ;; @for T in f32 f64
+  ;; col ← im2col of S samples of `cg` channels: sample s's first channel at $x + s·$xStep bytes,
+  ;; each channel h×w; col as above, row (c, ky, kx) of S·oh·ow elements.
+  (func (export "im2col_{{T}}")
+    (param $x i32) (param $col i32) (param $cg i32) (param $h i32) (param $w i32)
+    (param $kh i32) (param $kw i32) (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32)
+    (param $ph i32) (param $pw i32) (param $dh i32) (param $dw i32) (param $S i32) (param $xStep i32)
+    (local $c i32) (local $ky i32) (local $kx i32) (local $s i32) (local $oy i32) (local $iy i32)
+    (local $lo i32) (local $hi i32) (local $r i32) (local $dst i32) (local $src i32) (local $j i32)
+    (local $rowBytes i32) (local $plane i32) (local $step i32) (local $off i32)
+    (local.set $rowBytes (i32.shl (local.get $ow) (i32.const {{shift}})))
+    (local.set $plane (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const {{shift}})))
+    (local.set $step (i32.shl (local.get $sw) (i32.const {{shift}})))
+    (local.set $dst (local.get $col))
+    (block $c_done (loop $c_loop
+      (br_if $c_done (i32.ge_u (local.get $c) (local.get $cg)))
+      (local.set $ky (i32.const 0))
+      (block $ky_done (loop $ky_loop
+        (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $kh)))
+        (local.set $kx (i32.const 0))
+        (block $kx_done (loop $kx_loop
+          (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $kw)))
+          (local.set $off (i32.sub (i32.mul (local.get $kx) (local.get $dw)) (local.get $pw)))
+          (local.set $r (call $range (local.get $w) (local.get $ow) (local.get $sw) (local.get $off)))
+          (local.set $lo (i32.and (local.get $r) (i32.const 0xffff)))
+          (local.set $hi (i32.shr_u (local.get $r) (i32.const 16)))
+          (local.set $s (i32.const 0))
+          (block $s_done (loop $s_loop
+            (br_if $s_done (i32.ge_u (local.get $s) (local.get $S)))
+            (local.set $oy (i32.const 0))
+            (block $oy_done (loop $oy_loop
+              (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
+              (local.set $iy
+                (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph))
+                  (i32.mul (local.get $ky) (local.get $dh))))
+              (if (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
+                (then (memory.fill (local.get $dst) (i32.const 0) (local.get $rowBytes)))
+                (else
+                  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $lo) (i32.const {{shift}})))
+                  (memory.fill
+                    (i32.add (local.get $dst) (i32.shl (local.get $hi) (i32.const {{shift}})))
+                    (i32.const 0)
+                    (i32.shl (i32.sub (local.get $ow) (local.get $hi)) (i32.const {{shift}})))
+                  ;; x[s, c, iy, lo·sw + off]
+                  (local.set $src
+                    (i32.add
+                      (i32.add (local.get $x)
+                        (i32.add (i32.mul (local.get $s) (local.get $xStep)) (i32.mul (local.get $c) (local.get $plane))))
+                      (i32.shl
+                        (i32.add (i32.mul (local.get $iy) (local.get $w))
+                          (i32.add (i32.mul (local.get $lo) (local.get $sw)) (local.get $off)))
+                        (i32.const {{shift}}))))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      (memory.copy
+                        (i32.add (local.get $dst) (i32.shl (local.get $lo) (i32.const {{shift}})))
+                        (local.get $src)
+                        (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const {{shift}}))))
+                    (else
+                      (local.set $j (local.get $lo))
+                      (block $j_done (loop $j_loop
+                        (br_if $j_done (i32.ge_u (local.get $j) (local.get $hi)))
+                        ({{T}}.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const {{shift}})))
+                          ({{T}}.load (local.get $src)))
+                        (local.set $src (i32.add (local.get $src) (local.get $step)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                        (br $j_loop)))))))
+              (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+              (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+              (br $oy_loop)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $s_loop)))
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $kx_loop)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $ky_loop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $c_loop))))
+
+  ;; The adjoint of im2col_{{T}} (same arguments): each element of col is added to the element of
+  ;; x it was read from; padding entries are dropped. x must hold its starting values (zeros for
+  ;; a gradient). Rows are visited in order (c, ky, kx), columns in order, so the sums into one
+  ;; element of x always come in the same order.
+  (func (export "col2im_{{T}}")
+    (param $x i32) (param $col i32) (param $cg i32) (param $h i32) (param $w i32)
+    (param $kh i32) (param $kw i32) (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32)
+    (param $ph i32) (param $pw i32) (param $dh i32) (param $dw i32) (param $S i32) (param $xStep i32)
+    (local $c i32) (local $ky i32) (local $kx i32) (local $s i32) (local $oy i32) (local $iy i32)
+    (local $lo i32) (local $hi i32) (local $r i32) (local $src i32) (local $dst i32) (local $j i32)
+    (local $rowBytes i32) (local $plane i32) (local $step i32) (local $off i32) (local $vend i32)
+    (local.set $rowBytes (i32.shl (local.get $ow) (i32.const {{shift}})))
+    (local.set $plane (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const {{shift}})))
+    (local.set $step (i32.shl (local.get $sw) (i32.const {{shift}})))
+    (local.set $src (local.get $col))
+    (block $c_done (loop $c_loop
+      (br_if $c_done (i32.ge_u (local.get $c) (local.get $cg)))
+      (local.set $ky (i32.const 0))
+      (block $ky_done (loop $ky_loop
+        (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $kh)))
+        (local.set $kx (i32.const 0))
+        (block $kx_done (loop $kx_loop
+          (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $kw)))
+          (local.set $off (i32.sub (i32.mul (local.get $kx) (local.get $dw)) (local.get $pw)))
+          (local.set $r (call $range (local.get $w) (local.get $ow) (local.get $sw) (local.get $off)))
+          (local.set $lo (i32.and (local.get $r) (i32.const 0xffff)))
+          (local.set $hi (i32.shr_u (local.get $r) (i32.const 16)))
+          (local.set $s (i32.const 0))
+          (block $s_done (loop $s_loop
+            (br_if $s_done (i32.ge_u (local.get $s) (local.get $S)))
+            (local.set $oy (i32.const 0))
+            (block $oy_done (loop $oy_loop
+              (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
+              (local.set $iy
+                (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph))
+                  (i32.mul (local.get $ky) (local.get $dh))))
+              (if (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (local.get $iy) (local.get $h)))
+                (then
+                  (local.set $dst
+                    (i32.add
+                      (i32.add (local.get $x)
+                        (i32.add (i32.mul (local.get $s) (local.get $xStep)) (i32.mul (local.get $c) (local.get $plane))))
+                      (i32.shl
+                        (i32.add (i32.mul (local.get $iy) (local.get $w))
+                          (i32.add (i32.mul (local.get $lo) (local.get $sw)) (local.get $off)))
+                        (i32.const {{shift}}))))
+                  (local.set $j (i32.shl (local.get $lo) (i32.const {{shift}})))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      ;; a contiguous run: whole vectors, then the rest one by one
+                      (local.set $vend
+                        (i32.add (local.get $j)
+                          (i32.and (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const {{shift}})) (i32.const -16))))
+                      (block $v_done (loop $v_loop
+                        (br_if $v_done (i32.ge_u (local.get $j) (local.get $vend)))
+                        (v128.store (local.get $dst)
+                          ({{V}}.add (v128.load (local.get $dst)) (v128.load (i32.add (local.get $src) (local.get $j)))))
+                        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                        (br $v_loop)))))
+                  (local.set $vend (i32.shl (local.get $hi) (i32.const {{shift}})))
+                  (block $j_done (loop $j_loop
+                    (br_if $j_done (i32.ge_u (local.get $j) (local.get $vend)))
+                    ({{T}}.store (local.get $dst)
+                      ({{T}}.add ({{T}}.load (local.get $dst)) ({{T}}.load (i32.add (local.get $src) (local.get $j)))))
+                    (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+                    (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+                    (br $j_loop)))))
+              (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+              (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+              (br $oy_loop)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $s_loop)))
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $kx_loop)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $ky_loop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $c_loop))))
+
+  ;; dst[b, a, j] = src[a, b, j] (+ bias[a] when $hasBias), for a < A, b < B, j < P: the two
+  ;; leading axes swapped. dst may be src when A or B is 1.
+  (func (export "permute_{{T}}")
+    (param $src i32) (param $dst i32) (param $A i32) (param $B i32) (param $P i32)
+    (param $bias i32) (param $hasBias i32)
+    (local $a i32) (local $b i32) (local $j i32) (local $s i32) (local $d i32) (local $row i32)
+    (local $vend i32) (local $v {{T}}) (local $vv v128)
+    (local.set $row (i32.shl (local.get $P) (i32.const {{shift}})))
+    (local.set $vend (i32.and (local.get $row) (i32.const -16)))
+    (local.set $s (local.get $src))
+    (block $a_done (loop $a_loop
+      (br_if $a_done (i32.ge_u (local.get $a) (local.get $A)))
+      (local.set $v ({{T}}.const 0))
+      (if (local.get $hasBias)
+        (then (local.set $v ({{T}}.load (i32.add (local.get $bias) (i32.shl (local.get $a) (i32.const {{shift}})))))))
+      (local.set $vv ({{V}}.splat (local.get $v)))
+      (local.set $b (i32.const 0))
+      (block $b_done (loop $b_loop
+        (br_if $b_done (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $d
+          (i32.add (local.get $dst)
+            (i32.mul (i32.add (i32.mul (local.get $b) (local.get $A)) (local.get $a)) (local.get $row))))
+        (if (local.get $hasBias)
+          (then
+            (local.set $j (i32.const 0))
+            (block $v_done (loop $v_loop
+              (br_if $v_done (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $d) (local.get $j))
+                ({{V}}.add (v128.load (i32.add (local.get $s) (local.get $j))) (local.get $vv)))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $v_loop)))
+            (block $j_done (loop $j_loop
+              (br_if $j_done (i32.ge_u (local.get $j) (local.get $row)))
+              ({{T}}.store (i32.add (local.get $d) (local.get $j))
+                ({{T}}.add ({{T}}.load (i32.add (local.get $s) (local.get $j))) (local.get $v)))
+              (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+              (br $j_loop))))
+          (else
+            (if (i32.ne (local.get $d) (local.get $s))
+              (then (memory.copy (local.get $d) (local.get $s) (local.get $row))))))
+        (local.set $s (i32.add (local.get $s) (local.get $row)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $b_loop)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $a_loop))))
+
+  ;; acc[i] += add[i] for n elements (the weight gradient summed over chunks of samples).
+  (func (export "accumulate_{{T}}") (param $acc i32) (param $add i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $vend i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const {{shift}})))
+    (local.set $vend (i32.and (local.get $end) (i32.const -16)))
+    (block $v_done (loop $v_loop
+      (br_if $v_done (i32.ge_u (local.get $j) (local.get $vend)))
+      (v128.store (i32.add (local.get $acc) (local.get $j))
+        ({{V}}.add (v128.load (i32.add (local.get $acc) (local.get $j))) (v128.load (i32.add (local.get $add) (local.get $j)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $v_loop)))
+    (block $j_done (loop $j_loop
+      (br_if $j_done (i32.ge_u (local.get $j) (local.get $end)))
+      ({{T}}.store (i32.add (local.get $acc) (local.get $j))
+        ({{T}}.add ({{T}}.load (i32.add (local.get $acc) (local.get $j))) ({{T}}.load (i32.add (local.get $add) (local.get $j)))))
+      (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+      (br $j_loop))))
+  ;; @end
+)
