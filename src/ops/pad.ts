@@ -2,9 +2,10 @@
  * `torch.nn.functional.pad`: padding (or, with negative sizes, cropping) of the last dims, in
  * PyTorch 1.13's four modes and with its checks.
  *
- * Every mode is a gather y = A·x, A a 0/1 matrix given by one index map per dim (see
- * kernels/pad.ts), so two primitives close under differentiation: pad (y = A·x) has the VJP
- * dx = Aᵀ·g, the scatter-add `padBackward`, whose own VJP is A·h, pad again.
+ * Every mode is a gather y = A·x + c, A a 0/1 matrix given by one index map per dim (see
+ * kernels/pad.ts) and c the constant fill, so two primitives close under differentiation: pad
+ * has the VJP dx = Aᵀ·g, the scatter-add `padBackward`, whose own VJP is A·h, pad again with
+ * a zero fill.
  */
 import { apply, definePrimitive } from '../autograd/function.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -43,7 +44,8 @@ const padBackwardP = definePrimitive({
     padBackwardKernel(dx.data, g.data, p.inShape, p.maps);
     return { out: dx, saved: [] };
   },
-  vjp: ({ g: h, params }) => [padApply(h, params)],
+  // The constant fill is not part of the linear map A: padded with zeros.
+  vjp: ({ g: h, params }) => [padApply(h, { ...params, value: 0 })],
 });
 
 function padApply(x: Tensor, p: PadParams): Tensor {
