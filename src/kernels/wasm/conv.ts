@@ -7,7 +7,7 @@
  *
  *     forward       y′ = W_g · col                [og, S·P]     (then [o, S, P] → [S, o, P], + bias)
  *     input grad    colGrad = W_gᵀ · g′           [cg·kk, S·P]  (then col2im into dx)
- *     weight grad   dW_g += g′ · colᵀ             [og, cg·kk]
+ *     weight grad   dW_gᵀ = col · g′ᵀ             [cg·kk, og]   (then added, transposed, into dW)
  *
  * with P = oh·ow and g′ the upstream gradient as [o, S, P]. The im2col matrix, the products'
  * layout and the chunk sums are scratch blocks of the pool, freed when the call returns.
@@ -27,8 +27,8 @@ const NAMES = [
   'col2im_f64',
   'permute_f32',
   'permute_f64',
-  'accumulate_f32',
-  'accumulate_f64',
+  'transpose_f32',
+  'transpose_f64',
 ] as const;
 
 type Exports = Record<(typeof NAMES)[number], (...args: number[]) => number>;
@@ -262,11 +262,7 @@ export function convWeightGradWasm(
   const { n, o } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: x }, { data: g }, { data: dw, out: true }];
-  const scratch = [
-    e * rows * chunk * p,
-    chunk > 1 ? e * o * chunk * p : 0,
-    n > chunk ? e * og * rows : 0,
-  ];
+  const scratch = [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0, e * og * rows];
   const s = stage(operands, scratch);
   if (s === null) return false;
   const [xAt, gAt, dwAt] = s.at;
@@ -282,11 +278,10 @@ export function convWeightGradWasm(
       }
       for (let gi = 0; gi < geo.groups; gi++) {
         columns('im2col', pl, geo, xAt, colAt, s0, sn, gi);
+        product(pl.f32, sumAt, colAt, gp + gi * og * sn * p * e, rows, sn * p, og, false, true);
+        // The first chunk writes dw; later ones add to it.
         const dwG = dwAt + gi * og * rows * e;
-        // The first chunk writes dw; later ones add their product to it.
-        const target = s0 === 0 ? dwG : sumAt;
-        product(pl.f32, target, gp + gi * og * sn * p * e, colAt, og, sn * p, rows, false, true);
-        if (s0 > 0) exports()[`accumulate_${pl.f32 ? 'f32' : 'f64'}`](dwG, sumAt, og * rows);
+        exports()[`transpose_${pl.f32 ? 'f32' : 'f64'}`](dwG, sumAt, rows, og, s0 > 0 ? 1 : 0);
       }
     }
   } finally {

@@ -36,6 +36,41 @@
     (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
     (i32.or (local.get $lo) (i32.shl (local.get $hi) (i32.const 16))))
 
+
+  ;; Zeros `bytes` bytes (a multiple of 4) at $d: vectors, then words.
+  (func $zero (param $d i32) (param $bytes i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $d) (local.get $bytes)))
+    (local.set $vend (i32.add (local.get $d) (i32.and (local.get $bytes) (i32.const -16))))
+    (block $v_done (loop $v_loop
+      (br_if $v_done (i32.ge_u (local.get $d) (local.get $vend)))
+      (v128.store (local.get $d) (v128.const i32x4 0 0 0 0))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (br $v_loop)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+      (i32.store (local.get $d) (i32.const 0))
+      (local.set $d (i32.add (local.get $d) (i32.const 4)))
+      (br $next))))
+
+  ;; Copies `bytes` bytes (a multiple of 4) from $s to $d (not overlapping): vectors, then words.
+  (func $copy (param $d i32) (param $s i32) (param $bytes i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $d) (local.get $bytes)))
+    (local.set $vend (i32.add (local.get $d) (i32.and (local.get $bytes) (i32.const -16))))
+    (block $v_done (loop $v_loop
+      (br_if $v_done (i32.ge_u (local.get $d) (local.get $vend)))
+      (v128.store (local.get $d) (v128.load (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br $v_loop)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+      (i32.store (local.get $d) (i32.load (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 4)))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (br $next))))
+
   ;; @for T in f32 f64
   ;; col ← im2col of S samples of `cg` channels: sample s's first channel at $x + s·$xStep bytes,
   ;; each channel h×w; col as above, row (c, ky, kx) of S·oh·ow elements.
@@ -46,10 +81,17 @@
     (local $c i32) (local $ky i32) (local $kx i32) (local $s i32) (local $oy i32) (local $iy i32)
     (local $lo i32) (local $hi i32) (local $r i32) (local $dst i32) (local $src i32) (local $j i32)
     (local $rowBytes i32) (local $plane i32) (local $step i32) (local $off i32)
+    (local $delta i32) (local $t0 i32) (local $t1 i32) (local $p i32) (local $xs i32)
+    (local $unit i32)
     (local.set $rowBytes (i32.shl (local.get $ow) (i32.const {{shift}})))
     (local.set $plane (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const {{shift}})))
     (local.set $step (i32.shl (local.get $sw) (i32.const {{shift}})))
     (local.set $dst (local.get $col))
+    (local.set $p (i32.mul (local.get $oh) (local.get $ow)))
+    ;; Unit strides and rows as wide as the input's: a row of col is the channel shifted by
+    ;; one offset, so it is one copy, with the wrapped-around edge columns then zeroed.
+    (local.set $unit (i32.and (i32.and (i32.eq (local.get $sh) (i32.const 1)) (i32.eq (local.get $sw) (i32.const 1)))
+      (i32.eq (local.get $ow) (local.get $w))))
     (block $c_done (loop $c_loop
       (br_if $c_done (i32.ge_u (local.get $c) (local.get $cg)))
       (local.set $ky (i32.const 0))
@@ -62,6 +104,50 @@
           (local.set $r (call $range (local.get $w) (local.get $ow) (local.get $sw) (local.get $off)))
           (local.set $lo (i32.and (local.get $r) (i32.const 0xffff)))
           (local.set $hi (i32.shr_u (local.get $r) (i32.const 16)))
+          (if (local.get $unit)
+            (then
+              ;; col[t] = x[t + δ] for t where that lies in the channel, 0 elsewhere
+              (local.set $delta
+                (i32.add (i32.mul (i32.sub (i32.mul (local.get $ky) (local.get $dh)) (local.get $ph)) (local.get $w))
+                  (local.get $off)))
+              (local.set $t0 (i32.sub (i32.const 0) (local.get $delta)))
+              (if (i32.lt_s (local.get $t0) (i32.const 0)) (then (local.set $t0 (i32.const 0))))
+              (if (i32.gt_s (local.get $t0) (local.get $p)) (then (local.set $t0 (local.get $p))))
+              (local.set $t1 (i32.sub (i32.mul (local.get $h) (local.get $w)) (local.get $delta)))
+              (if (i32.gt_s (local.get $t1) (local.get $p)) (then (local.set $t1 (local.get $p))))
+              (if (i32.lt_s (local.get $t1) (local.get $t0)) (then (local.set $t1 (local.get $t0))))
+              (local.set $s (i32.const 0))
+              (block $u_done (loop $u_loop
+                (br_if $u_done (i32.ge_u (local.get $s) (local.get $S)))
+                (local.set $xs
+                  (i32.add (local.get $x)
+                    (i32.add (i32.mul (local.get $s) (local.get $xStep)) (i32.mul (local.get $c) (local.get $plane)))))
+                (call $zero (local.get $dst) (i32.shl (local.get $t0) (i32.const {{shift}})))
+                (call $copy
+                  (i32.add (local.get $dst) (i32.shl (local.get $t0) (i32.const {{shift}})))
+                  (i32.add (local.get $xs) (i32.shl (i32.add (local.get $t0) (local.get $delta)) (i32.const {{shift}})))
+                  (i32.shl (i32.sub (local.get $t1) (local.get $t0)) (i32.const {{shift}})))
+                (call $zero
+                  (i32.add (local.get $dst) (i32.shl (local.get $t1) (i32.const {{shift}})))
+                  (i32.shl (i32.sub (local.get $p) (local.get $t1)) (i32.const {{shift}})))
+                (if (i32.or (i32.gt_u (local.get $lo) (i32.const 0)) (i32.lt_u (local.get $hi) (local.get $ow)))
+                  (then
+                    (local.set $oy (i32.const 0))
+                    (block $e_done (loop $e_loop
+                      (br_if $e_done (i32.ge_u (local.get $oy) (local.get $oh)))
+                      (call $zero
+                        (i32.add (local.get $dst) (i32.mul (local.get $oy) (local.get $rowBytes)))
+                        (i32.shl (local.get $lo) (i32.const {{shift}})))
+                      (call $zero
+                        (i32.add (local.get $dst)
+                          (i32.add (i32.mul (local.get $oy) (local.get $rowBytes)) (i32.shl (local.get $hi) (i32.const {{shift}}))))
+                        (i32.shl (i32.sub (local.get $ow) (local.get $hi)) (i32.const {{shift}})))
+                      (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+                      (br $e_loop)))))
+                (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const {{shift}}))))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $u_loop))))
+            (else
           (local.set $s (i32.const 0))
           (block $s_done (loop $s_loop
             (br_if $s_done (i32.ge_u (local.get $s) (local.get $S)))
@@ -71,13 +157,14 @@
               (local.set $iy
                 (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph))
                   (i32.mul (local.get $ky) (local.get $dh))))
+              ;; Rows are short (ow elements): plain loops, cheaper than a memory.fill or
+              ;; memory.copy call each.
               (if (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
-                (then (memory.fill (local.get $dst) (i32.const 0) (local.get $rowBytes)))
+                (then (call $zero (local.get $dst) (local.get $rowBytes)))
                 (else
-                  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $lo) (i32.const {{shift}})))
-                  (memory.fill
+                  (call $zero (local.get $dst) (i32.shl (local.get $lo) (i32.const {{shift}})))
+                  (call $zero
                     (i32.add (local.get $dst) (i32.shl (local.get $hi) (i32.const {{shift}})))
-                    (i32.const 0)
                     (i32.shl (i32.sub (local.get $ow) (local.get $hi)) (i32.const {{shift}})))
                   ;; x[s, c, iy, lo·sw + off]
                   (local.set $src
@@ -90,7 +177,7 @@
                         (i32.const {{shift}}))))
                   (if (i32.eq (local.get $sw) (i32.const 1))
                     (then
-                      (memory.copy
+                      (call $copy
                         (i32.add (local.get $dst) (i32.shl (local.get $lo) (i32.const {{shift}})))
                         (local.get $src)
                         (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const {{shift}}))))
@@ -107,7 +194,7 @@
               (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
               (br $oy_loop)))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br $s_loop)))
+            (br $s_loop)))))
           (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
           (br $kx_loop)))
         (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
@@ -241,22 +328,26 @@
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $a_loop))))
 
-  ;; acc[i] += add[i] for n elements (the weight gradient summed over chunks of samples).
-  (func (export "accumulate_{{T}}") (param $acc i32) (param $add i32) (param $n i32)
-    (local $j i32) (local $end i32) (local $vend i32)
-    (local.set $end (i32.shl (local.get $n) (i32.const {{shift}})))
-    (local.set $vend (i32.and (local.get $end) (i32.const -16)))
-    (block $v_done (loop $v_loop
-      (br_if $v_done (i32.ge_u (local.get $j) (local.get $vend)))
-      (v128.store (i32.add (local.get $acc) (local.get $j))
-        ({{V}}.add (v128.load (i32.add (local.get $acc) (local.get $j))) (v128.load (i32.add (local.get $add) (local.get $j)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $v_loop)))
-    (block $j_done (loop $j_loop
-      (br_if $j_done (i32.ge_u (local.get $j) (local.get $end)))
-      ({{T}}.store (i32.add (local.get $acc) (local.get $j))
-        ({{T}}.add ({{T}}.load (i32.add (local.get $acc) (local.get $j))) ({{T}}.load (i32.add (local.get $add) (local.get $j)))))
-      (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
-      (br $j_loop))))
+  ;; dst[j, i] = src[i, j] (+ dst[j, i] when $add) for src [rows, cols]: the weight gradient is
+  ;; computed transposed (dWᵀ = col · g′ᵀ, whose packed operand is the smaller g′) and summed
+  ;; over chunks on the way back.
+  (func (export "transpose_{{T}}") (param $dst i32) (param $src i32) (param $rows i32) (param $cols i32)
+    (param $add i32)
+    (local $i i32) (local $j i32) (local $d i32) (local $v {{T}})
+    (block $i_done (loop $i_loop
+      (br_if $i_done (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const {{shift}}))))
+      (block $j_done (loop $j_loop
+        (br_if $j_done (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $v ({{T}}.load (local.get $src)))
+        (if (local.get $add) (then (local.set $v ({{T}}.add ({{T}}.load (local.get $d)) (local.get $v)))))
+        ({{T}}.store (local.get $d) (local.get $v))
+        (local.set $src (i32.add (local.get $src) (i32.const {{size}})))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $rows) (i32.const {{shift}}))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $j_loop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $i_loop))))
   ;; @end
 )
