@@ -23,6 +23,17 @@ import {
   type KernelBackend,
   type Tensor,
 } from '../src/index.js';
+import {
+  convForwardReference,
+  convInputGradReference,
+  convWeightGradReference,
+  type ConvGeometry,
+} from '../src/kernels/conv.js';
+import {
+  convForwardWasm,
+  convInputGradWasm,
+  convWeightGradWasm,
+} from '../src/kernels/wasm/conv.js';
 import { decode, parseRepr, type FixtureTensor } from './helpers/fixtures.js';
 
 const F = nn.functional;
@@ -207,6 +218,50 @@ describe('the WebAssembly convolution kernels against the reference loops', () =
       });
     },
   );
+});
+
+describe('the WebAssembly convolution kernels on plain arrays', () => {
+  it('run (staging their operands) and match the loops: float64 exactly, several chunks', () => {
+    const geo: ConvGeometry = {
+      ...{ n: 50, c: 4, h: 5, w: 6, o: 6, kh: 3, kw: 2, oh: 3, ow: 7, sh: 2, sw: 1 },
+      ...{ ph: 1, pw: 1, dh: 1, dw: 1, groups: 2 },
+    };
+    random.seed(11);
+    const draw = (n: number): Float64Array => random.standardNormal([n]).data as Float64Array;
+    const x = Float64Array.from(draw(geo.n * geo.c * geo.h * geo.w));
+    const w = Float64Array.from(draw((geo.o * geo.c * geo.kh * geo.kw) / geo.groups));
+    const b = Float64Array.from(draw(geo.o));
+    const g = Float64Array.from(draw(geo.n * geo.o * geo.oh * geo.ow));
+    const run = (
+      fast: (out: Float64Array) => boolean,
+      ref: (out: Float64Array) => void,
+      n: number,
+    ): [number[], number[]] => {
+      const a = new Float64Array(n).fill(NaN);
+      const r = new Float64Array(n);
+      expect(fast(a)).toBe(true);
+      ref(r);
+      return [Array.from(a), Array.from(r)];
+    };
+    const [y, yRef] = run(
+      (o) => convForwardWasm(o, x, w, b, geo),
+      (o) => convForwardReference(o, x, w, b, geo),
+      g.length,
+    );
+    expect(y).toEqual(yRef);
+    const [dx, dxRef] = run(
+      (o) => convInputGradWasm(o, g, w, geo),
+      (o) => convInputGradReference(o, g, w, geo),
+      x.length,
+    );
+    const [dw, dwRef] = run(
+      (o) => convWeightGradWasm(o, x, g, geo),
+      (o) => convWeightGradReference(o, x, g, geo),
+      w.length,
+    );
+    dx.forEach((v, i) => expect(Math.abs(v - dxRef[i])).toBeLessThan(1e-12));
+    dw.forEach((v, i) => expect(Math.abs(v - dwRef[i])).toBeLessThan(1e-11));
+  });
 });
 
 describe('nn.Conv1d / nn.Conv2d', () => {

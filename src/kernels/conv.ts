@@ -8,8 +8,10 @@
  * fixed order and round once. The fast kernels (wasm/conv.ts) run im2col/col2im in WebAssembly
  * around the matrix product of ./matmul.ts (SIMD with float32 sums for float32, float64 sums in
  * TypeScript for float64): for float64 the forward sums the same products in the same order as
- * the loop below, so it is bit-identical; the two gradients sum in another order and float32
- * sums round differently, so those agree to rounding.
+ * the loop below, so it is bit-identical (but for the sign of a zero sum and for non-finite
+ * weights, as im2col multiplies the weights by the padding's zeros where the loop skips them);
+ * the two gradients sum in another order and float32 sums round differently, so those agree to
+ * rounding.
  */
 import type { FloatStorage } from '../tensor/dtype.js';
 import { kernelBackend } from './backend.js';
@@ -112,7 +114,7 @@ export function convForwardReference(
               }
             }
           }
-          y[yi++] = s + b0;
+          y[yi++] = bias === null ? s : s + b0;
         }
       }
     }
