@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   autograd,
   DTypeError,
@@ -29,6 +29,7 @@ import {
   convWeightGradReference,
   type ConvGeometry,
 } from '../src/kernels/conv.js';
+import { getNumThreads, matmulThreads, setNumThreads } from '../src/kernels/wasm/index.js';
 import {
   convForwardWasm,
   convInputGradWasm,
@@ -261,6 +262,35 @@ describe('the WebAssembly convolution kernels on plain arrays', () => {
     );
     dx.forEach((v, i) => expect(Math.abs(v - dxRef[i])).toBeLessThan(1e-12));
     dw.forEach((v, i) => expect(Math.abs(v - dwRef[i])).toBeLessThan(1e-11));
+  });
+});
+
+describe('a convolution layer on worker threads', () => {
+  it('gives the same bits on 1 and 2 threads (its products are shared by columns)', async () => {
+    const threads = getNumThreads();
+    try {
+      // The MNIST CNN's second layer: products of 32×144·144×(11·196) per chunk of samples.
+      setNumThreads(2);
+      await vi.waitFor(() => expect(matmulThreads(32, 144, 2156)).toBe(2), {
+        timeout: 20_000,
+        interval: 20,
+      });
+      manualSeed(5);
+      const conv = new nn.Conv2d(16, 32, 3, { padding: 1 });
+      random.seed(6);
+      const x = random.standardNormal([64, 16, 14, 14]).float().requiresGrad_();
+      const dy = random.standardNormal([64, 32, 14, 14]).float();
+      const run = (n: number): number[][] => {
+        setNumThreads(n);
+        setKernelBackend('wasm');
+        const y = conv.forward(x);
+        const grads = autograd.grad([y], [x, conv.weight, conv.bias!], { gradOutputs: [dy] });
+        return [y, ...grads.map((t) => t!)].map(flat);
+      };
+      expect(run(2)).toEqual(run(1));
+    } finally {
+      setNumThreads(threads);
+    }
   });
 });
 
