@@ -37,14 +37,21 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
 
 /** The shared part of Conv1d and Conv2d (PyTorch's `_ConvNd`). */
 abstract class ConvNd extends Module {
+  /** Channels of the input. */
   readonly inChannels: number;
+  /** Channels of the output. */
   readonly outChannels: number;
+  /** The kernel's size per spatial dim. */
   readonly kernelSize: readonly number[];
+  /** The kernel's step per spatial dim. */
   readonly stride: readonly number[];
   /** Per-dim padding, or the string it was given as. */
   readonly padding: readonly number[] | 'same' | 'valid';
+  /** Spacing between kernel taps per spatial dim. */
   readonly dilation: readonly number[];
+  /** Channel groups. */
   readonly groups: number;
+  /** What the padding holds. */
   readonly paddingMode: PaddingMode;
   /** The weight, [outChannels, inChannels / groups, ...kernelSize]. */
   weight: Parameter;
@@ -172,6 +179,7 @@ abstract class ConvNd extends Module {
     return s;
   }
 
+  /** The functional convolution's options (no padding there when `pad` pads first). */
   protected options(): ConvOptions {
     const zeros = this.paddingMode === 'zeros';
     return {
