@@ -44,8 +44,12 @@ function exports(): Exports {
   return module;
 }
 
-/** Columns per product the chunks aim at, and the most elements of one chunk's im2col matrix. */
-const CHUNK_COLUMNS = 2048;
+/**
+ * Columns per product the chunks aim at (enough for the product's panels to be efficient and,
+ * from 2²⁰ multiply-adds, shared by threads, few enough for the chunk's im2col matrix to stay in
+ * the L2 cache), and the most elements of one chunk's im2col matrix.
+ */
+const CHUNK_COLUMNS = 1024;
 const CHUNK_ELEMENTS = 1 << 20;
 
 /** Samples per chunk. */
