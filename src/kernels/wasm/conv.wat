@@ -213,10 +213,17 @@
     (local $c i32) (local $ky i32) (local $kx i32) (local $s i32) (local $oy i32) (local $iy i32)
     (local $lo i32) (local $hi i32) (local $r i32) (local $src i32) (local $dst i32) (local $j i32)
     (local $rowBytes i32) (local $plane i32) (local $step i32) (local $off i32) (local $vend i32)
+    (local $delta i32) (local $t0 i32) (local $t1 i32) (local $p i32) (local $unit i32) (local $end i32)
     (local.set $rowBytes (i32.shl (local.get $ow) (i32.const {{shift}})))
     (local.set $plane (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const {{shift}})))
     (local.set $step (i32.shl (local.get $sw) (i32.const {{shift}})))
     (local.set $src (local.get $col))
+    (local.set $p (i32.mul (local.get $oh) (local.get $ow)))
+    ;; As in im2col: with unit strides and rows as wide as the input's, a row of col is added to
+    ;; the channel shifted by one offset in one run, after its wrapped-around edge columns are
+    ;; zeroed (col is scratch, read once).
+    (local.set $unit (i32.and (i32.and (i32.eq (local.get $sh) (i32.const 1)) (i32.eq (local.get $sw) (i32.const 1)))
+      (i32.eq (local.get $ow) (local.get $w))))
     (block $c_done (loop $c_loop
       (br_if $c_done (i32.ge_u (local.get $c) (local.get $cg)))
       (local.set $ky (i32.const 0))
@@ -229,6 +236,61 @@
           (local.set $r (call $range (local.get $w) (local.get $ow) (local.get $sw) (local.get $off)))
           (local.set $lo (i32.and (local.get $r) (i32.const 0xffff)))
           (local.set $hi (i32.shr_u (local.get $r) (i32.const 16)))
+          (if (local.get $unit)
+            (then
+              (local.set $delta
+                (i32.add (i32.mul (i32.sub (i32.mul (local.get $ky) (local.get $dh)) (local.get $ph)) (local.get $w))
+                  (local.get $off)))
+              (local.set $t0 (i32.sub (i32.const 0) (local.get $delta)))
+              (if (i32.lt_s (local.get $t0) (i32.const 0)) (then (local.set $t0 (i32.const 0))))
+              (if (i32.gt_s (local.get $t0) (local.get $p)) (then (local.set $t0 (local.get $p))))
+              (local.set $t1 (i32.sub (i32.mul (local.get $h) (local.get $w)) (local.get $delta)))
+              (if (i32.gt_s (local.get $t1) (local.get $p)) (then (local.set $t1 (local.get $p))))
+              (if (i32.lt_s (local.get $t1) (local.get $t0)) (then (local.set $t1 (local.get $t0))))
+              (local.set $s (i32.const 0))
+              (block $u_done (loop $u_loop
+                (br_if $u_done (i32.ge_u (local.get $s) (local.get $S)))
+                (if (i32.or (i32.gt_u (local.get $lo) (i32.const 0)) (i32.lt_u (local.get $hi) (local.get $ow)))
+                  (then
+                    (local.set $oy (i32.const 0))
+                    (block $e_done (loop $e_loop
+                      (br_if $e_done (i32.ge_u (local.get $oy) (local.get $oh)))
+                      (call $zero
+                        (i32.add (local.get $src) (i32.mul (local.get $oy) (local.get $rowBytes)))
+                        (i32.shl (local.get $lo) (i32.const {{shift}})))
+                      (call $zero
+                        (i32.add (local.get $src)
+                          (i32.add (i32.mul (local.get $oy) (local.get $rowBytes)) (i32.shl (local.get $hi) (i32.const {{shift}}))))
+                        (i32.shl (i32.sub (local.get $ow) (local.get $hi)) (i32.const {{shift}})))
+                      (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+                      (br $e_loop)))))
+                ;; x[s, c][t + δ] += col[t] for t in [t0, t1)
+                (local.set $dst
+                  (i32.add
+                    (i32.add (local.get $x)
+                      (i32.add (i32.mul (local.get $s) (local.get $xStep)) (i32.mul (local.get $c) (local.get $plane))))
+                    (i32.shl (i32.add (local.get $t0) (local.get $delta)) (i32.const {{shift}}))))
+                (local.set $j (i32.add (local.get $src) (i32.shl (local.get $t0) (i32.const {{shift}}))))
+                (local.set $end (i32.add (local.get $src) (i32.shl (local.get $t1) (i32.const {{shift}}))))
+                (local.set $vend
+                  (i32.add (local.get $j) (i32.and (i32.sub (local.get $end) (local.get $j)) (i32.const -16))))
+                (block $v_done (loop $v_loop
+                  (br_if $v_done (i32.ge_u (local.get $j) (local.get $vend)))
+                  (v128.store (local.get $dst)
+                    ({{V}}.add (v128.load (local.get $dst)) (v128.load (local.get $j))))
+                  (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                  (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                  (br $v_loop)))
+                (block $t_done (loop $t_loop
+                  (br_if $t_done (i32.ge_u (local.get $j) (local.get $end)))
+                  ({{T}}.store (local.get $dst) ({{T}}.add ({{T}}.load (local.get $dst)) ({{T}}.load (local.get $j))))
+                  (local.set $dst (i32.add (local.get $dst) (i32.const {{size}})))
+                  (local.set $j (i32.add (local.get $j) (i32.const {{size}})))
+                  (br $t_loop)))
+                (local.set $src (i32.add (local.get $src) (i32.shl (local.get $p) (i32.const {{shift}}))))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $u_loop))))
+            (else
           (local.set $s (i32.const 0))
           (block $s_done (loop $s_loop
             (br_if $s_done (i32.ge_u (local.get $s) (local.get $S)))
@@ -274,7 +336,7 @@
               (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
               (br $oy_loop)))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br $s_loop)))
+            (br $s_loop)))))
           (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
           (br $kx_loop)))
         (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
