@@ -461,6 +461,18 @@ describe('conv1d / conv2d errors', () => {
       DTypeError,
       'conv2d: expected scalar type Float but found Double',
     ],
+    [
+      'a shape error before a weight of another dtype',
+      () => F.conv2d(zeros([1, 3, 8, 8]), w.double()),
+      ShapeError,
+      'conv2d: Given groups=1, weight of size [16, 1, 3, 3], expected input[1, 3, 8, 8] to have 1 channels, but got 3 channels instead',
+    ],
+    [
+      'a bias of another dtype (checked first)',
+      () => F.conv2d(zeros([1, 3, 8, 8]), w, zeros([15]).double()),
+      DTypeError,
+      'conv2d: Input type (float) and bias type (double) should be the same',
+    ],
   ] as const)('%s', (_, fn, type, message) => {
     expect(fn).toThrow(type);
     expect(fn).toThrow(message);

@@ -137,6 +137,7 @@ function perDim(op: string, name: string, v: number | readonly number[], nd: num
 }
 
 const scalarType = (t: Tensor): string => (t.dtype === 'float64' ? 'Double' : 'Float');
+const typeName = (t: Tensor): string => (t.dtype === 'float64' ? 'double' : 'float');
 
 /** Padding before and after each spatial dim. */
 interface Pads {
@@ -201,12 +202,11 @@ function convParams(
   if (!Number.isInteger(groups) || groups <= 0) {
     throw new ValueError(`${op}: non-positive groups is not supported`);
   }
-  for (const t of bias === null ? [w] : [w, bias]) {
-    if (t.dtype !== x.dtype) {
-      throw new DTypeError(
-        `${op}: expected scalar type ${scalarType(x)} but found ${scalarType(t)}`,
-      );
-    }
+  // PyTorch compares the bias's dtype first, the weight's after the shapes.
+  if (bias !== null && bias.dtype !== x.dtype) {
+    throw new DTypeError(
+      `${op}: Input type (${typeName(x)}) and bias type (${typeName(bias)}) should be the same`,
+    );
   }
   const [o, cg] = w.shape;
   if (o % groups !== 0) {
@@ -236,6 +236,9 @@ function convParams(
       `${op}: Calculated padded input size per channel: (${padded.join(' x ')}). ` +
         `Kernel size: (${span.join(' x ')}). Kernel size can't be greater than actual input size`,
     );
+  }
+  if (w.dtype !== x.dtype) {
+    throw new DTypeError(`${op}: expected scalar type ${scalarType(x)} but found ${scalarType(w)}`);
   }
   const out = padded.map((v, i) => Math.floor((v - span[i]) / stride[i]) + 1);
   // The 2-D view: a 1-D convolution has a height of 1 everywhere.
