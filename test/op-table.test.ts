@@ -126,6 +126,66 @@ const withDim = (minRank = 1) =>
 const int32 = (data: number[], shape: number[]): Tensor =>
   tensor(Int32Array.from(data), { shape, dtype: 'int32' });
 
+/** A small convolution: 1-D or 2-D, with generated stride, padding, dilation, groups and bias. */
+const convolution = (nd: 1 | 2): fc.Arbitrary<OpCase> =>
+  fc
+    .record({
+      n: fc.integer({ min: 1, max: 2 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      cg: fc.integer({ min: 1, max: 2 }),
+      og: fc.integer({ min: 1, max: 2 }),
+      k: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }),
+      extra: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: nd, maxLength: nd }),
+      stride: fc.integer({ min: 1, max: 2 }),
+      padding: fc.constantFrom<number | 'same' | 'valid'>(0, 1, 'same', 'valid'),
+      dilation: fc.integer({ min: 1, max: 2 }),
+      bias: fc.boolean(),
+    })
+    .chain((g) => {
+      const c = g.cg * g.groups;
+      const o = g.og * g.groups;
+      // 'same' needs stride 1; sizes at least the dilated kernel.
+      const stride = g.padding === 'same' ? 1 : g.stride;
+      const size = g.k.map((k, i) => g.dilation * (k - 1) + 1 + g.extra[i]);
+      const shapes = [[g.n, c, ...size], [o, g.cg, ...g.k], ...(g.bias ? [[o]] : [])];
+      const options = { stride, padding: g.padding, dilation: g.dilation, groups: g.groups };
+      const conv = nd === 1 ? tg.nn.functional.conv1d : tg.nn.functional.conv2d;
+      return fc.tuple(...shapes.map((sh) => values(sh))).map((inputs) => ({
+        inputs,
+        fn: (x: Tensor, w: Tensor, b?: Tensor) => conv(x, w, b ?? null, options),
+      }));
+    });
+
+/** `nn.functional.pad` in one mode over the last one or two dims of a small batched tensor. */
+const padding = (mode: 'constant' | 'reflect' | 'replicate' | 'circular'): fc.Arbitrary<OpCase> =>
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 2 }),
+      fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 1, maxLength: 2 }),
+    )
+    .chain(([lead, size]) => {
+      // Sizes each mode accepts: reflect below the dim, circular at most the dim.
+      const lo = mode === 'constant' ? -1 : mode === 'replicate' ? -1 : 0;
+      const hi = (d: number): number => (mode === 'reflect' ? d - 1 : mode === 'circular' ? d : 3);
+      const pads = size
+        .slice()
+        .reverse()
+        .map((d) =>
+          fc.tuple(fc.integer({ min: lo, max: hi(d) }), fc.integer({ min: lo, max: hi(d) })),
+        );
+      return fc
+        .tuple(
+          values([lead, 2, ...size]),
+          fc.tuple(...pads),
+          fc.double({ min: -1, max: 1, noNaN: true }),
+        )
+        .map(([x, p, value]) => ({
+          inputs: [x],
+          fn: (t: Tensor) =>
+            tg.nn.functional.pad(t, p.flat(), mode, mode === 'constant' ? value : undefined),
+        }));
+    });
+
 // ---- the table ----------------------------------------------------------------------------------
 
 const table: OpSpec[] = [
@@ -591,6 +651,12 @@ const table: OpSpec[] = [
           }),
       ),
   },
+  { name: 'conv1d', arb: convolution(1) },
+  { name: 'conv2d', arb: convolution(2) },
+  { name: 'pad(constant)', arb: padding('constant') },
+  { name: 'pad(reflect)', arb: padding('reflect') },
+  { name: 'pad(replicate)', arb: padding('replicate') },
+  { name: 'pad(circular)', arb: padding('circular') },
 ];
 
 /** Every differentiable op the library exports must have a row above. */
@@ -651,6 +717,12 @@ const REQUIRED = [
   'copy_',
   'fill_',
   'gelu',
+  'conv1d',
+  'conv2d',
+  'pad(constant)',
+  'pad(reflect)',
+  'pad(replicate)',
+  'pad(circular)',
 ];
 
 function build(c: OpCase): Tensor[] {

@@ -34,3 +34,4 @@ export { MSELoss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from './loss.js
 export * as init from './init.js';
 export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './embedding.js';
 export { ModuleList } from './container.js';
+export { Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './conv.js';

@@ -32,3 +32,5 @@ export {
   type BceWithLogitsOptions,
 } from './loss.js';
 export { embedding } from '../../ops/embedding.js';
+export { conv1d, conv2d, type ConvOptions, type ConvPadding } from '../../ops/conv.js';
+export { pad, type PadMode } from '../../ops/pad.js';
