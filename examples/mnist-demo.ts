@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
+import { loadMnist } from '../src/node.js';
 import { mnistModel } from './lib/mnist-model.js';
 import { asciiChart, svgChart } from './lib/plot.js';
 
@@ -109,7 +110,7 @@ interface RunResult {
   testAccuracy: number;
 }
 
-const { train, test } = data.loadMnist();
+const { train, test } = loadMnist();
 const nTrain = train.labels.size;
 
 // One initialisation for every run: the weights of the first model, loaded into the others.
