@@ -57,7 +57,13 @@ export interface MnistRaw {
  * One digit file's contents: its text, its bytes (UTF-8 JSON) or the parsed JSON object, whose
  * `data` holds the pixels.
  */
-export type MnistDigitFile = string | Uint8Array | { data: ArrayLike<number> };
+export type MnistDigitFile =
+  | string
+  | Uint8Array
+  | {
+      /** The pixels of the file's samples, 784 per sample, one after another. */
+      data: ArrayLike<number>;
+    };
 
 /** @internal The ten files (digits 0 … 9) as one pixel array; `where` names them in errors. */
 export function parseDigits(
