@@ -202,6 +202,52 @@ describe('the npm package', () => {
     expect(sizes['minified']).toBeLessThan(sizes['minified, no tree shaking']);
   });
 
+  it('keeps what training needs when tree-shaken ("sideEffects": false): bundled equals unbundled', () => {
+    const app = join(work, 'esm');
+    writeFileSync(
+      join(app, 'train.ts'),
+      `
+      import { data, deserialize, manualSeed, nn, noGrad, optim, randn, serialize, tensor, tidy } from 'tapegrad';
+      manualSeed(0);
+      const x = randn([256, 32]);
+      const y = tensor(Int32Array.from({ length: 256 }, (_, i) => (i * 7) % 10));
+      const net = () => new nn.Sequential(
+        new nn.Linear(32, 64), new nn.BatchNorm1d(64), new nn.ReLU(), new nn.Linear(64, 10),
+      );
+      const model = net();
+      const lossFn = new nn.CrossEntropyLoss();
+      const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+      const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 1 });
+      let last = 0;
+      for (const [bx, by] of loader) {
+        tidy(() => {
+          opt.zeroGrad();
+          const loss = lossFn.forward(model.forward(bx), by);
+          loss.backward();
+          opt.step();
+          last = loss.item();
+        });
+      }
+      const copy = net();
+      copy.loadStateDict(deserialize(serialize(model.stateDict())));
+      copy.eval();
+      console.log(last, noGrad(() => copy.forward(x.narrow(0, 0, 2))).toString());
+      `,
+    );
+    const unbundled = node(app, tsx, 'train.ts');
+    expect(unbundled).toMatch(/^\d\.\d+ tensor\(\[\[/);
+    run(app, esbuild, [
+      'train.ts',
+      '--bundle',
+      '--format=esm',
+      '--platform=browser',
+      '--minify',
+      '--outfile=train.bundle.mjs',
+      '--log-level=error',
+    ]);
+    expect(node(app, 'train.bundle.mjs')).toBe(unbundled);
+  });
+
   it('bundles with Vite (vite build, no config, no plugins)', () => {
     const app = project('vite', (dir) => {
       writeFileSync(

@@ -55,7 +55,7 @@ export interface MnistParam {
 }
 
 /**
- * The MNIST epoch's shared inputs: the 8000 training digits of `data.loadMnist()` in one fixed
+ * The MNIST epoch's shared inputs: the 8000 training digits of `loadMnist()` (tapegrad/node) in one fixed
  * shuffled order (every framework then takes consecutive batches of 64), and the initial weights
  * of the demo network (tapegrad's PyTorch-style init after `manualSeed(0)`).
  */
