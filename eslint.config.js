@@ -66,7 +66,7 @@ export default tseslint.config(
   below(
     'src/kernels',
     [],
-    'Kernels import only src/storage, src/tensor/dtype.ts, src/errors.ts and other kernel files: they are loops over typed arrays, with no Tensor, tape or ops.',
+    'Kernels import only src/storage, src/platform, src/tensor/dtype.ts, src/errors.ts and other kernel files: they are loops over typed arrays, with no Tensor, tape or ops.',
   ),
   below(
     'src/storage',
