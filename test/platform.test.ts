@@ -92,6 +92,29 @@ describe('the browser platform', () => {
     expect(String((out.warnings as string[])[0])).toContain('not cross-origin isolated');
   });
 
+  it('falls back to one thread, with a warning, where a worker cannot start (CSP without blob:)', () => {
+    const out = inBrowser(
+      'isolated worker',
+      `
+      globalThis.Worker = class {
+        constructor() { throw new Error("Refused by the page's Content Security Policy"); }
+      };
+      k.setNumThreads(2);
+      const before = k.getNumThreads();
+      const n = 256, kk = 784, m = 256;
+      const out = new Float32Array(n * m);
+      k.matmulF32(out, new Float32Array(n * kk).fill(1), new Float32Array(kk * m).fill(1), n, kk, m);
+      console.log(JSON.stringify({ before, after: k.getNumThreads(), value: out[0], warnings }));
+      `,
+    );
+    expect(out.before).toBe(2);
+    expect(out.after).toBe(1);
+    expect(out.value).toBe(784);
+    expect(out.warnings).toEqual([
+      'tapegrad: a kernel worker thread failed to start or failed (in a browser, a Content Security Policy needs worker-src blob: for them): running on 1 thread from now on',
+    ]);
+  });
+
   it('shares products with Blob-URL module workers in an isolated Worker, bit for bit', () => {
     const out = inBrowser(
       'isolated worker',

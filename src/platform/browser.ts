@@ -74,7 +74,8 @@ export function browserPlatform(): Platform {
         blobUrls.set(body, url);
       }
       const worker = new Worker(url, { type: 'module', name: `tapegrad kernel ${data.slot}` });
-      worker.addEventListener('error', onFail);
+      // Also where the page's Content Security Policy refuses blob: workers (worker-src).
+      worker.addEventListener('error', () => onFail(true));
       worker.postMessage(data);
       return { terminate: () => worker.terminate() };
     },

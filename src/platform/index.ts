@@ -39,10 +39,14 @@ export interface Platform {
   threadsUnavailable(): string | null;
   /**
    * Starts a worker that calls `body` (the source text of a function expression, closed over
-   * nothing) with `data`; `onFail` is called if it fails to start or exits. Null when the host
-   * cannot start one.
+   * nothing) with `data`. `onFail` is called with `true` if it fails (to start, or later with an
+   * error) and with `false` if it exits. Null when the host cannot start one.
    */
-  startWorker(body: string, data: KernelWorkerData, onFail: () => void): WorkerHandle | null;
+  startWorker(
+    body: string,
+    data: KernelWorkerData,
+    onFail: (failed: boolean) => void,
+  ): WorkerHandle | null;
   /**
    * Turns on the host's relaxed-SIMD support where it is behind a flag (Node 20); false when
    * that cannot be done.

@@ -19,8 +19,8 @@ export function nodePlatform(): Platform {
       const source = `(${body})(process.getBuiltinModule('node:worker_threads').workerData);`;
       const worker = new Worker(source, { eval: true, workerData: data });
       worker.unref();
-      worker.on('error', onFail);
-      worker.on('exit', onFail);
+      worker.on('error', () => onFail(true));
+      worker.on('exit', () => onFail(false));
       return { terminate: () => void worker.terminate() };
     },
     enableRelaxedSimd() {

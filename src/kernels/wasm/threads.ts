@@ -217,7 +217,13 @@ function readyWorkers(ctl: Int32Array, want: number): number {
     // A worker that fails to start never reports ready. One that dies later (it catches its
     // own errors, so only a fatal error or an outside terminate()) is not used once the event
     // has arrived (see the control block above for one that dies during a call).
-    const onFail = (): void => {
+    const onFail = (failed: boolean): void => {
+      if (failed && workersUsable) {
+        platform.warn(
+          'a kernel worker thread failed to start or failed (in a browser, a Content Security ' +
+            'Policy needs worker-src blob: for them): running on 1 thread from now on',
+        );
+      }
       workersUsable = false;
     };
     let worker: WorkerHandle | null = null;
@@ -228,7 +234,8 @@ function readyWorkers(ctl: Int32Array, want: number): number {
         onFail,
       );
     } catch {
-      worker = null;
+      onFail(true);
+      return 0;
     }
     if (worker === null) {
       workersUsable = false;
