@@ -66,13 +66,44 @@ export default tseslint.config(
   below(
     'src/kernels',
     [],
-    'Kernels import only src/storage, src/tensor/dtype.ts, src/errors.ts and other kernel files: they are loops over typed arrays, with no Tensor, tape or ops.',
+    'Kernels import only src/storage, src/platform, src/tensor/dtype.ts, src/errors.ts and other kernel files: they are loops over typed arrays, with no Tensor, tape or ops.',
   ),
   below(
     'src/storage',
     ['**/kernels/**'],
-    'src/storage imports only src/errors.ts, src/tensor/dtype.ts and other storage files: it is the memory under the kernels.',
+    'src/storage imports only src/errors.ts, src/tensor/dtype.ts, src/platform and other storage files: it is the memory under the kernels.',
   ),
+  // The bottom: the platform layer (threads, CPU count, environment) knows nothing of tapegrad;
+  // the storage and the kernels use it. It is also the only place that may name Node's globals
+  // (`process`), and it reaches Node's modules through `process.getBuiltinModule`, never a
+  // `node:` import, so that the package root bundles for browsers.
+  below(
+    'src/platform',
+    ['**/kernels/**', '**/storage/**', '**/errors.js'],
+    'src/platform imports nothing of tapegrad: it is the host under the storage and the kernels.',
+  ),
+  // The package root and everything it reaches import no `node:` module; Node-only conveniences
+  // live behind the `tapegrad/node` entry (src/node.ts and the files it exports).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/node.ts', 'src/io/files.ts', 'src/data/mnist-files.ts'],
+    rules: {
+      // typescript-eslint's copy of the rule, so that it adds to the layering rules above
+      // instead of replacing their options.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'module', 'url', 'worker_threads'],
+              message:
+                'The package root runs in browsers: Node-only code goes behind tapegrad/node (src/node.ts), and host services through src/platform.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },

@@ -1,7 +1,8 @@
-import { data, manualSeed, nn, noGrad, optim, save, tidy } from '../src/index.js';
+import { data, manualSeed, nn, noGrad, optim, tidy } from '../src/index.js';
+import { loadMnist, save } from '../src/node.js';
 
 manualSeed(0);
-const { train, test } = data.loadMnist(); // 8000 / 2000 real digits, float32 in [0, 1]
+const { train, test } = loadMnist(); // 8000 / 2000 real digits, float32 in [0, 1]
 const model = new nn.Sequential(
   new nn.Linear(784, 128),
   new nn.BatchNorm1d(128), // impl: 'fused' (default) or 'composite'

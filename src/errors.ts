@@ -70,3 +70,20 @@ export class MemoryError extends TapegradError {}
  * t.sum(); // ReleasedTensorError: … was released by dispose() …
  */
 export class ReleasedTensorError extends TapegradError {}
+
+/**
+ * A file or directory that `save`, `load` or `loadMnist` (the `tapegrad/node` entry) could not
+ * read or write. The message names the path as given (never a temporary name) and the reason.
+ * @example load('missing.safetensors'); // IOError: load: No such file or directory: 'missing.safetensors'
+ */
+export class IOError extends TapegradError {
+  constructor(
+    message: string,
+    /** The path as the caller gave it. */
+    readonly path: string,
+    /** The host's error code (`ENOENT`, `EACCES`, …) when it gave one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}

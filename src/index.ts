@@ -98,13 +98,12 @@ export * as autograd from './autograd/index.js';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck.js';
 export * from './errors.js';
 export * as nn from './nn/index.js';
+// Saving and loading files, and loadMnist from node_modules, are in the `tapegrad/node` entry
+// (src/node.ts): nothing reachable from here imports a `node:` module.
 export {
-  save,
-  load,
   serialize,
   deserialize,
   readHeader,
-  type SaveOptions,
   type SafetensorsHeader,
   type SafetensorsTensorInfo,
   type SafetensorsDType,

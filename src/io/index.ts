@@ -1,15 +1,13 @@
 /**
- * Saving and loading state dicts: the safetensors format, readable by PyTorch and Hugging Face.
+ * The safetensors format, readable by PyTorch and Hugging Face, as bytes: `serialize` and
+ * `deserialize` work wherever tapegrad runs. Files (`save`, `load`) are in `tapegrad/node`.
  *
  * @module
  */
 export {
-  save,
-  load,
   serialize,
   deserialize,
   readHeader,
-  type SaveOptions,
   type SafetensorsHeader,
   type SafetensorsTensorInfo,
   type SafetensorsDType,

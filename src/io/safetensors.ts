@@ -6,6 +6,9 @@
  * The header maps each tensor name to `{ "dtype", "shape", "data_offsets": [begin, end] }`
  * (offsets relative to the start of the data) and may hold `"__metadata__": { string: string }`.
  *
+ * This module works on bytes (`serialize`, `deserialize`), so it runs wherever tapegrad runs;
+ * `save` and `load`, which write and read files, are in the `tapegrad/node` entry (files.ts).
+ *
  * Writing follows the reference `prepare()` byte for byte: tensors sorted by dtype in descending
  * order of the reference's `Dtype` enum (F64, then F32, then I32), then by name; `__metadata__`
  * first in the header; the header padded with spaces to a multiple of 8 bytes so that every
@@ -16,7 +19,6 @@
  * data section exactly, with no hole, overlap or trailing byte. Everything is checked before a
  * single tensor is built, and the tensors never alias the input bytes.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { DType, Storage } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -96,12 +98,6 @@ export interface SafetensorsHeader {
   metadata: Record<string, string> | null;
 }
 
-/** Options of `save`. */
-export interface SaveOptions {
-  /** Free-form string pairs stored as the header's `__metadata__` (e.g. `{ format: 'pt' }`). */
-  metadata?: Record<string, string>;
-}
-
 // ---- writing ------------------------------------------------------------------------------------
 
 /**
@@ -174,24 +170,6 @@ export function serialize(dict: StateDict, metadata?: Record<string, string>): U
     at += t.data.byteLength;
   }
   return out;
-}
-
-/**
- * Writes a state dict to `path` in the safetensors format (see `serialize`). The file is written
- * to a temporary name beside `path` and renamed, so `path` never holds a partial file.
- *
- * @example save(model.stateDict(), 'model.safetensors', { metadata: { epoch: '3' } })
- */
-export function save(dict: StateDict, path: string, options: SaveOptions = {}): void {
-  const bytes = serialize(dict, options.metadata);
-  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 // ---- reading ------------------------------------------------------------------------------------
@@ -292,7 +270,10 @@ export function readHeader(bytes: Uint8Array): SafetensorsHeader {
  * `num_batches_tracked`) becomes int32, and a value outside the int32 range throws. The whole
  * file is validated first (see `readHeader`): either every tensor is returned or an error is thrown.
  *
- * @example model.loadStateDict(deserialize(readFileSync('model.safetensors')))
+ * @example
+ * ```ts
+ * model.loadStateDict(deserialize(new Uint8Array(await (await fetch(url)).arrayBuffer())));
+ * ```
  */
 export function deserialize(bytes: Uint8Array): StateDict {
   const header = readHeader(bytes);
@@ -310,14 +291,6 @@ export function deserialize(bytes: Uint8Array): StateDict {
     // fromEntries defines own properties, so a tensor named '__proto__' stays a tensor.
     return Object.fromEntries(out);
   });
-}
-
-/**
- * Reads a safetensors file written by `save`, by PyTorch or by any conforming writer.
- * @example model.loadStateDict(load('model.safetensors'))
- */
-export function load(path: string): StateDict {
-  return deserialize(readFileSync(path));
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

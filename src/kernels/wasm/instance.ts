@@ -19,6 +19,7 @@ import {
 import { allocBytes, freeBlock, sizeClass } from '../../storage/pool.js';
 import { dtypeOf, type Storage } from '../../tensor/dtype.js';
 import { viewOn } from '../../storage/block.js';
+import { platform } from '../../platform/index.js';
 import { MATMUL_RELAXED_WASM, MATMUL_UNSHARED_WASM, MATMUL_WASM } from './generated.js';
 
 export type { WasmMemory };
@@ -103,15 +104,7 @@ export function matmulModule(): { module: object; relaxed: boolean } {
  */
 export function relaxedSimd(bytes: Uint8Array): boolean {
   if (wasmApi.validate(bytes)) return true;
-  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') {
-    return false;
-  }
-  try {
-    process.getBuiltinModule('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return wasmApi.validate(bytes);
+  return platform.enableRelaxedSimd() && wasmApi.validate(bytes);
 }
 
 // ---- operands -------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 /**
- * The thread pool: large matmuls and BatchNorms are shared with worker threads (Node's
- * `worker_threads`) over the tensor memory, which is shared. The calling thread publishes a job
- * in the control block at the start of the memory, signals the workers through `Atomics`,
- * computes chunks itself, and waits for the ones the workers took, so the API stays synchronous.
- * Workers start lazily on first need, are `unref()`ed (they never keep the process alive), and a
- * call made before they are up, or on a host without workers or a shared memory, runs on the
- * calling thread alone.
+ * The thread pool: large matmuls and BatchNorms are shared with worker threads over the tensor
+ * memory, which is shared. The workers come from the platform layer (src/platform): Node's
+ * `worker_threads`, or module Web Workers in a cross-origin isolated browser context. The
+ * calling thread publishes a job in the control block at the start of the memory, signals the
+ * workers through `Atomics`, computes chunks itself, and waits for the ones the workers took, so
+ * the API stays synchronous. Workers start lazily on first need (in Node they never keep the
+ * process alive), and a call made before they are up runs on the calling thread alone. Where the
+ * platform cannot run threads (no shared memory, or a browser page's main thread, which may not
+ * block in `Atomics.wait`), everything runs on the calling thread and `getNumThreads()` says 1.
  */
-import type { Worker } from 'node:worker_threads';
 import { ValueError } from '../../errors.js';
+import { platform, type WorkerHandle } from '../../platform/index.js';
 import { heap, memory, memoryShared, RESERVED_BYTES } from '../../storage/memory.js';
 import { BATCHNORM_UNSHARED_WASM, BATCHNORM_WASM } from './generated.js';
 import { kernelModule, matmulModule, moduleFor } from './instance.js';
@@ -92,12 +94,11 @@ const CLOSED = 1023;
  */
 const SPIN_MS = 0.05;
 
-// Runs in each worker. An eval'd worker inherits the parent's flags, so it is a script or a module
-// (under --input-type=module) and can use neither `require` nor `import` everywhere. Its chunk
-// loop is the one in `runJob` below.
-const WORKER_SOURCE = `
-const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { module, bnModule, memory, slot } = workerData;
+// Runs in each worker, called with its `KernelWorkerData` (src/platform): a function expression
+// as source text, closed over nothing, that the platform starts in a worker of its kind. It uses
+// only what every worker has (WebAssembly, Atomics, performance). Its chunk loop is the one in
+// `runJob` below.
+const WORKER_BODY = `({ module, bnModule, memory, slot }) => {
 const imports = { env: { memory } };
 const bn = new WebAssembly.Instance(bnModule, imports).exports;
 const parts = [new WebAssembly.Instance(module, imports).exports.matmul_part, bn.forward_part,
@@ -139,35 +140,47 @@ for (;;) {
     if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === chunks) Atomics.notify(ctl, ${FINISHED});
   }
 }
-`;
+}`;
 
 /** `TAPEGRAD_NUM_THREADS`, or null when unset; a value that is not 1…64 is ignored with a warning. */
 function parseThreads(value: string | undefined): number | null {
   if (value === undefined || value.trim() === '') return null;
   const n = /^[1-9][0-9]*$/.test(value.trim()) ? Number(value) : NaN;
   if (n >= 1 && n <= MAX_THREADS) return n;
-  process.emitWarning(
+  platform.warn(
     `TAPEGRAD_NUM_THREADS=${JSON.stringify(value)} is not an integer from 1 to ${MAX_THREADS}: ignored`,
   );
   return null;
 }
 
 /**
- * The default thread count: the CPUs, at most 8. Each worker is a whole V8 isolate (~10 MB), and
- * the split was measured on 2 cores only; `setNumThreads` goes beyond.
+ * The default thread count: the CPUs, at most 8. Each worker is a whole JavaScript engine
+ * instance (~10 MB in Node), and the split was measured on 2 cores only; `setNumThreads` goes
+ * beyond.
  */
 function defaultThreads(): number {
-  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') return 1;
-  return Math.min(process.getBuiltinModule('node:os').availableParallelism(), 8);
+  return Math.min(platform.cpuCount(), 8);
 }
 
-let numThreads: number | null =
-  typeof process === 'undefined' ? null : parseThreads(process.env.TAPEGRAD_NUM_THREADS);
+/** What was asked for: `setNumThreads`, else `TAPEGRAD_NUM_THREADS`, else null (the default). */
+let requested: number | null = parseThreads(platform.env('TAPEGRAD_NUM_THREADS'));
+
+/** Why threads cannot run here, or null when they can (see `getNumThreads`). */
+function threadsUnavailable(): string | null {
+  if (!memoryShared()) {
+    return 'the host gives no shared WebAssembly memory (SharedArrayBuffer), which threads need';
+  }
+  if (!workersUsable) return 'a kernel worker failed to start or exited';
+  return platform.threadsUnavailable();
+}
 
 /**
  * Sets how many threads a large float32 matmul or BatchNorm may use, the calling one included
- * (PyTorch's `torch.set_num_threads`), from 1 to 64. Defaults to `TAPEGRAD_NUM_THREADS`, else the
- * number of CPUs up to 8.
+ * (PyTorch's `torch.set_num_threads`), from 1 to 64. Defaults to `TAPEGRAD_NUM_THREADS` (Node),
+ * else the number of CPUs up to 8. Where threads cannot run (a browser page's main thread, which
+ * may not block in `Atomics.wait`: train in a Worker for threads; a page that is not cross-origin
+ * isolated; a host without shared memory), asking for more than one warns, saying why, and
+ * `getNumThreads()` stays 1.
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
@@ -176,51 +189,59 @@ export function setNumThreads(n: number): void {
   if (n > MAX_THREADS) {
     throw new ValueError(`setNumThreads: at most ${MAX_THREADS} threads are supported, got ${n}`);
   }
-  numThreads = n;
+  requested = n;
+  const why = n > 1 ? threadsUnavailable() : null;
+  if (why !== null) platform.warn(`setNumThreads(${n}): running on 1 thread, because ${why}`);
 }
 
-/** The number of threads a large float32 matmul or BatchNorm may use (`torch.get_num_threads`). */
+/**
+ * The number of threads a large float32 matmul or BatchNorm may use (`torch.get_num_threads`):
+ * what `setNumThreads` (or the default) asked for where threads can run, else 1.
+ */
 export function getNumThreads(): number {
-  numThreads ??= defaultThreads();
-  return numThreads;
+  if (threadsUnavailable() !== null) return 1;
+  requested ??= defaultThreads();
+  return requested;
 }
 
 /** Workers by slot (index 0, the calling thread, stays empty). */
-const workers: (Worker | null)[] = [null];
+const workers: (WorkerHandle | null)[] = [null];
 /** Cleared when a worker cannot be started, or has failed or exited: no more splitting. */
 let workersUsable = true;
 
 /** How many of the slots 1..want−1 have a worker ready, starting the missing ones. */
 function readyWorkers(ctl: Int32Array, want: number): number {
-  if (!memoryShared() || !workersUsable) return 0;
+  if (threadsUnavailable() !== null) return 0;
   while (workers.length < want) {
     const slot = workers.length;
+    // A worker that fails to start never reports ready. One that dies later (it catches its
+    // own errors, so only a fatal error or an outside terminate()) is not used once the event
+    // has arrived (see the control block above for one that dies during a call).
+    const onFail = (failed: boolean): void => {
+      if (failed && workersUsable) {
+        platform.warn(
+          'a kernel worker thread failed to start or failed (in a browser, a Content Security ' +
+            'Policy needs worker-src blob: for them): running on 1 thread from now on',
+        );
+      }
+      workersUsable = false;
+    };
+    let worker: WorkerHandle | null = null;
     try {
-      const { Worker } = process.getBuiltinModule('node:worker_threads');
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: {
-          module: matmulModule().module,
-          bnModule: batchnormModule(),
-          memory: memory(),
-          slot,
-        },
-      });
-      worker.unref();
-      // A worker that fails to start never reports ready. One that dies later (it catches its
-      // own errors, so only a fatal error or an outside terminate()) is not used once the event
-      // has arrived (see the control block above for one that dies during a call).
-      worker.on('error', () => {
-        workersUsable = false;
-      });
-      worker.on('exit', () => {
-        workersUsable = false;
-      });
-      workers.push(worker);
+      worker = platform.startWorker(
+        WORKER_BODY,
+        { module: matmulModule().module, bnModule: batchnormModule(), memory: memory(), slot },
+        onFail,
+      );
     } catch {
+      onFail(true);
+      return 0;
+    }
+    if (worker === null) {
       workersUsable = false;
       return 0;
     }
+    workers.push(worker);
   }
   let ready = 0;
   while (ready + 1 < want && Atomics.load(ctl, (ready + 1) * SLOT_INTS + READY) === 1) ready++;
@@ -271,6 +292,9 @@ export function runJob(
 ): void {
   if (args.length !== ARG_INTS) {
     throw new Error(`runJob: expected ${ARG_INTS} integer arguments, got ${args.length}`);
+  }
+  if (threads > 1 && threadsUnavailable() !== null) {
+    throw new Error(`runJob: ${threads} threads asked for where threads cannot run`);
   }
   const job = control();
   const halves = new Int32Array(Float64Array.of(float).buffer);
