@@ -18,5 +18,13 @@ export {
   Sequential,
   type LinearOptions,
 } from './layers.js';
+export {
+  MaxPool1d,
+  MaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+} from './pooling.js';
 export { MSELoss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from './loss.js';
 export * as init from './init.js';

@@ -24,3 +24,16 @@ export {
   type CrossEntropyOptions,
   type BceWithLogitsOptions,
 } from './loss.js';
+export {
+  maxPool1d,
+  maxPool2d,
+  avgPool1d,
+  avgPool2d,
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  type Size2,
+  type AdaptiveSize2,
+  type MaxPoolOptions,
+  type AvgPoolOptions,
+  type AvgPool2dOptions,
+} from '../../ops/pool.js';

@@ -1,0 +1,269 @@
+/**
+ * Pooling layers: `MaxPool1d`, `MaxPool2d`, `AvgPool1d`, `AvgPool2d`, `AdaptiveAvgPool1d` and
+ * `AdaptiveAvgPool2d`, with PyTorch's constructors, defaults and `extra_repr` texts. Each forward
+ * is the `nn.functional` call of the same name; they hold no parameters.
+ */
+import { scoped, type Tensor } from '../tensor/tensor.js';
+import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AdaptiveSize2,
+  type AvgPool2dOptions,
+  type AvgPoolOptions,
+  type MaxPoolOptions,
+  type Size2,
+} from '../ops/pool.js';
+import { Module } from './module.js';
+
+/** A size as Python prints it: `2`, `(2, 3)`, `(3,)`, `None`. */
+function py(v: number | null | readonly (number | null)[]): string {
+  if (v === null) return 'None';
+  if (typeof v === 'number') return String(v);
+  const items = v.map((x) => (x === null ? 'None' : String(x)));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+const pyBool = (b: boolean): string => (b ? 'True' : 'False');
+
+/** A size for one dim as PyTorch's `_single` stores it: a one-element tuple. */
+function single(v: Size2): readonly number[] {
+  return typeof v === 'number' ? [v] : v;
+}
+
+/** What `MaxPool1d` and `MaxPool2d` share: the arguments as given, and their repr. */
+abstract class MaxPoolNd extends Module {
+  /** The window's size, as given. */
+  readonly kernelSize: Size2;
+  /** The window's step, as given (the kernel size by default). */
+  readonly stride: Size2;
+  readonly padding: Size2;
+  readonly dilation: Size2;
+  readonly ceilMode: boolean;
+  /** Whether `forwardWithIndices` is the intended call (PyTorch's forward then returns both). */
+  readonly returnIndices: boolean;
+
+  constructor(kernelSize: Size2, options: MaxPoolOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.ceilMode = options.ceilMode ?? false;
+    this.returnIndices = options.returnIndices ?? false;
+  }
+
+  protected options(): MaxPoolOptions {
+    const { stride, padding, dilation, ceilMode } = this;
+    return { stride, padding, dilation, ceilMode };
+  }
+
+  /**
+   * PyTorch's `extra_repr`.
+   * @example new nn.MaxPool2d(2).extraRepr() // 'kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False'
+   */
+  extraRepr(): string {
+    return (
+      `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, ` +
+      `padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`
+    );
+  }
+}
+
+/**
+ * 2-D max pooling over [N, C, H, W] or [C, H, W], `torch.nn.MaxPool2d`. `forward` returns the
+ * pooled values; `forwardWithIndices` also the argmax indices (int32, h·W + w in each plane),
+ * which is what PyTorch's forward returns with `return_indices=True`.
+ * @example new nn.MaxPool2d(2).forward(x) // [64, 16, 28, 28] → [64, 16, 14, 14]
+ */
+export class MaxPool2d extends MaxPoolNd {
+  /**
+   * The max of each window.
+   * @example new nn.MaxPool2d(3, { stride: 2, padding: 1 }).forward(x)
+   */
+  forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.kernelSize, this.options());
+  }
+
+  /**
+   * The max of each window and where it is.
+   * @example const [y, idx] = new nn.MaxPool2d(2).forwardWithIndices(x);
+   */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return scoped('MaxPool2d.forward', () =>
+      maxPool2d(input, this.kernelSize, { ...this.options(), returnIndices: true }),
+    );
+  }
+}
+
+/**
+ * 1-D max pooling over [N, C, L] or [C, L], `torch.nn.MaxPool1d`; see `MaxPool2d` for the
+ * indices.
+ * @example new nn.MaxPool1d(2).forward(x) // [8, 4, 10] → [8, 4, 5]
+ */
+export class MaxPool1d extends MaxPoolNd {
+  /**
+   * The max of each window.
+   * @example new nn.MaxPool1d(3, { stride: 1 }).forward(x)
+   */
+  forward(input: Tensor): Tensor {
+    return maxPool1d(input, this.kernelSize, this.options());
+  }
+
+  /**
+   * The max of each window and where it is.
+   * @example const [y, idx] = new nn.MaxPool1d(2).forwardWithIndices(x);
+   */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return scoped('MaxPool1d.forward', () =>
+      maxPool1d(input, this.kernelSize, { ...this.options(), returnIndices: true }),
+    );
+  }
+}
+
+/**
+ * 2-D average pooling over [N, C, H, W] or [C, H, W], `torch.nn.AvgPool2d`.
+ * @example new nn.AvgPool2d(2).forward(x)
+ */
+export class AvgPool2d extends Module {
+  readonly kernelSize: Size2;
+  readonly stride: Size2;
+  readonly padding: Size2;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(kernelSize: Size2, options: AvgPool2dOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+    this.divisorOverride = options.divisorOverride ?? null;
+  }
+
+  /**
+   * The mean of each window.
+   * @example new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(x)
+   */
+  forward(input: Tensor): Tensor {
+    const { stride, padding, ceilMode, countIncludePad, divisorOverride } = this;
+    return avgPool2d(input, this.kernelSize, {
+      stride,
+      padding,
+      ceilMode,
+      countIncludePad,
+      divisorOverride,
+    });
+  }
+
+  /**
+   * PyTorch's `extra_repr`.
+   * @example new nn.AvgPool2d(2).extraRepr() // 'kernel_size=2, stride=2, padding=0'
+   */
+  extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+/**
+ * 1-D average pooling over [N, C, L] or [C, L], `torch.nn.AvgPool1d`. Its sizes are kept as
+ * one-element tuples, as PyTorch's `_single` keeps them (and prints them: `kernel_size=(3,)`).
+ * @example new nn.AvgPool1d(3, { stride: 2 }).forward(x)
+ */
+export class AvgPool1d extends Module {
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(kernelSize: Size2, options: AvgPoolOptions = {}) {
+    super();
+    this.kernelSize = single(kernelSize);
+    this.stride = single(options.stride ?? kernelSize);
+    this.padding = single(options.padding ?? 0);
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+  }
+
+  /**
+   * The mean of each window.
+   * @example new nn.AvgPool1d(2).forward(x) // [8, 4, 10] → [8, 4, 5]
+   */
+  forward(input: Tensor): Tensor {
+    const { stride, padding, ceilMode, countIncludePad } = this;
+    return avgPool1d(input, this.kernelSize, { stride, padding, ceilMode, countIncludePad });
+  }
+
+  /**
+   * PyTorch's `extra_repr`.
+   * @example new nn.AvgPool1d(3).extraRepr() // 'kernel_size=(3,), stride=(3,), padding=(0,)'
+   */
+  extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+/**
+ * Adaptive 2-D average pooling to a fixed output size, `torch.nn.AdaptiveAvgPool2d`: a number
+ * for both dims, or [h, w] where null keeps the input's size.
+ * @example new nn.AdaptiveAvgPool2d([7, 7]).forward(x) // [N, C, H, W] → [N, C, 7, 7]
+ */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: AdaptiveSize2;
+
+  constructor(outputSize: AdaptiveSize2) {
+    super();
+    this.outputSize = outputSize;
+  }
+
+  /**
+   * The mean over each bin.
+   * @example new nn.AdaptiveAvgPool2d(1).forward(x) // global average pooling
+   */
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+
+  /**
+   * PyTorch's `extra_repr`.
+   * @example new nn.AdaptiveAvgPool2d([7, null]).extraRepr() // 'output_size=(7, None)'
+   */
+  extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
+
+/**
+ * Adaptive 1-D average pooling to a fixed length, `torch.nn.AdaptiveAvgPool1d`.
+ * @example new nn.AdaptiveAvgPool1d(4).forward(x) // [N, C, L] → [N, C, 4]
+ */
+export class AdaptiveAvgPool1d extends Module {
+  readonly outputSize: number | readonly number[];
+
+  constructor(outputSize: number | readonly number[]) {
+    super();
+    this.outputSize = outputSize;
+  }
+
+  /**
+   * The mean over each bin.
+   * @example new nn.AdaptiveAvgPool1d(1).forward(x) // [N, C, L] → [N, C, 1]
+   */
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool1d(input, this.outputSize);
+  }
+
+  /**
+   * PyTorch's `extra_repr`.
+   * @example new nn.AdaptiveAvgPool1d(3).extraRepr() // 'output_size=3'
+   */
+  extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
