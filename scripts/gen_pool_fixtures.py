@@ -145,6 +145,9 @@ cases = [
         ),
     ),
     # max_pool1d
+    # The only window spans the left padding and a dilation gap: −∞, PyTorch's index 1 (past the
+    # plane), and no gradient.
+    case("maxPool1d window of padding and gaps only", "maxPool1d", (1, 1, 1), 2, {"stride": 1, "padding": 1, "dilation": 2}),
     case("maxPool1d k2", "maxPool1d", (2, 3, 8), 2),
     case("maxPool1d k3 s2 p1 d2 ceil", "maxPool1d", (2, 2, 11), 3, {"stride": 2, "padding": 1, "dilation": 2, "ceilMode": True}),
     case("maxPool1d unbatched", "maxPool1d", (3, 9), 3, {"stride": 1, "padding": 1}),

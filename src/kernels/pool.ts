@@ -173,7 +173,34 @@ export function maxPoolBackwardKernel(
   for (let p = 0; p < planes; p++) {
     const xb = p * inSize;
     const ob = p * outSize;
-    for (let o = 0; o < outSize; o++) dx[xb + idx[ob + o]] += dy[ob + o];
+    for (let o = 0; o < outSize; o++) {
+      const i = idx[ob + o];
+      // A window that only spans padding and dilation gaps has PyTorch's index past the plane
+      // (its output is −∞): no input gets its gradient.
+      if (i >= 0 && i < inSize) dx[xb + i] += dy[ob + o];
+    }
+  }
+}
+
+/**
+ * The adjoint of {@link maxPoolBackwardKernel}: out = g at each output's index (0 for an index
+ * past the plane). It runs only in second-order backward passes.
+ */
+export function maxPoolGatherKernel(
+  out: FloatStorage,
+  g: FloatStorage,
+  idx: Int32Array,
+  planes: number,
+  inSize: number,
+  outSize: number,
+): void {
+  for (let p = 0; p < planes; p++) {
+    const xb = p * inSize;
+    const ob = p * outSize;
+    for (let o = 0; o < outSize; o++) {
+      const i = idx[ob + o];
+      out[ob + o] = i >= 0 && i < inSize ? g[xb + i] : 0;
+    }
   }
 }
 

@@ -4,9 +4,10 @@
  * Pool.h, DilatedMaxPool2d.cpp, AveragePool2d.cpp, AdaptiveAveragePooling.cpp). A 1-D pooling is
  * the 2-D one over [N, C, 1, L], as in PyTorch; inputs may be unbatched ([C, L], [C, H, W]).
  *
- * Four primitives, each over the last two dims of a tensor (its planes):
+ * Five primitives, each over the last two dims of a tensor (its planes):
  *   maxPool:          y = x[idx],           its VJP scatters:   dx = Σ g at idx  (maxPoolBackward)
- *   maxPoolBackward:  dx = scatter(g, idx), its VJP gathers:    dg = gg[idx]     (gather)
+ *   maxPoolBackward:  dx = scatter(g, idx), its VJP gathers:    dg = gg[idx]     (maxPoolGather)
+ *   maxPoolGather:    its VJP scatters again                                 (maxPoolBackward)
  *   avgPool:          y = A·x,              its VJP is Aᵀ·g                     (avgPoolBackward)
  *   avgPoolBackward:  dx = Aᵀ·g,            its VJP is A·gg                     (avgPool)
  * where A averages each window. Each VJP is again a recorded op, so second and higher
@@ -22,13 +23,14 @@ import {
   avgPoolForwardKernel,
   maxPoolBackwardKernel,
   maxPoolForwardKernel,
+  maxPoolGatherKernel,
   poolOutputSize,
   type AvgWindows,
   type PoolGeometry,
 } from '../kernels/pool.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { emptyTensor, floatDtype, scoped, type Tensor } from '../tensor/tensor.js';
-import { gather, reshape } from './shape.js';
+import { reshape } from './shape.js';
 
 // ---- primitives ---------------------------------------------------------------------------------
 
@@ -75,12 +77,25 @@ const maxPoolBackwardP = definePrimitive({
     );
     return { out: dx, saved: [idx] as const };
   },
-  // The adjoint of scattering to idx is gathering from idx, plane by plane.
-  vjp: ({ g, saved: [idx], params: { geom }, inputs }) => {
-    const { planes, h, w, oh, ow } = geom;
-    const picked = gather(reshape(g, [planes, h * w]), 1, reshape(idx, [planes, oh * ow]));
-    return [reshape(picked, inputs[0].shape)];
+  vjp: ({ g, saved: [idx], params: { geom } }) => [apply(maxPoolGatherP, [g], { geom, idx })],
+});
+
+const maxPoolGatherP: Primitive<MaxBackwardParams, readonly [Tensor]> = definePrimitive({
+  name: 'maxPool2dGather',
+  backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
+  forward([g], { geom, idx }: MaxBackwardParams) {
+    const out = emptyTensor(planesShape(g.shape, geom.oh, geom.ow), g.dtype);
+    maxPoolGatherKernel(
+      out.data as FloatStorage,
+      g.data as FloatStorage,
+      idx.data as Int32Array,
+      geom.planes,
+      geom.h * geom.w,
+      geom.oh * geom.ow,
+    );
+    return { out, saved: [idx] as const };
   },
+  vjp: ({ g, saved: [idx], params: { geom } }) => [apply(maxPoolBackwardP, [g], { geom, idx })],
 });
 
 interface AvgParams {
