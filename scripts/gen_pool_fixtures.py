@@ -92,7 +92,10 @@ def case(name, fn, shape, size, opts=None, dtype=torch.float64, x=None):
     dy = torch.tensor(rng.standard_normal(tuple(y.shape)), dtype=dtype, requires_grad=True)
     (dx,) = torch.autograd.grad(y, x, dy, create_graph=True)
     v = torch.tensor(rng.standard_normal(tuple(x.shape)), dtype=dtype)
-    (ddy,) = torch.autograd.grad((dx * v).sum(), dy)
+    try:
+        (ddy,) = torch.autograd.grad((dx * v).sum(), dy)
+    except RuntimeError:
+        ddy = None  # PyTorch's double backward rejects an index past the plane (its gather)
     out = {
         "name": name,
         "fn": fn,
@@ -103,7 +106,7 @@ def case(name, fn, shape, size, opts=None, dtype=torch.float64, x=None):
         "y": enc(y),
         "dx": enc(dx),
         "v": enc(v),
-        "ddy": enc(ddy),
+        "ddy": None if ddy is None else enc(ddy),
     }
     if idx is not None:
         out["indices"] = enc(idx)
@@ -146,7 +149,8 @@ cases = [
     ),
     # max_pool1d
     # The only window spans the left padding and a dilation gap: −∞, PyTorch's index 1 (past the
-    # plane), and no gradient.
+    # plane), and no gradient; PyTorch's double backward raises on that index (ddy null), ours
+    # gives 0.
     case("maxPool1d window of padding and gaps only", "maxPool1d", (1, 1, 1), 2, {"stride": 1, "padding": 1, "dilation": 2}),
     case("maxPool1d k2", "maxPool1d", (2, 3, 8), 2),
     case("maxPool1d k3 s2 p1 d2 ceil", "maxPool1d", (2, 2, 11), 3, {"stride": 2, "padding": 1, "dilation": 2, "ceilMode": True}),

@@ -55,7 +55,7 @@ interface PoolCase {
   indices?: FixtureTensor;
   dx: FixtureTensor;
   v: FixtureTensor;
-  ddy: FixtureTensor;
+  ddy: FixtureTensor | null;
 }
 
 interface ModuleCase {
@@ -125,7 +125,9 @@ describe.each<KernelBackend>(['wasm', 'reference'])('PyTorch fixtures, %s kernel
     const dx = autograd.grad([y], [x], { gradOutputs: [dy], createGraph: true })[0]!;
     expectClose(dx, c.dx, rel);
     const ddy = autograd.grad([dx.mul(decode(c.v)).sum()], [dy])[0]!;
-    expectClose(ddy, c.ddy, rel);
+    if (c.ddy !== null) expectClose(ddy, c.ddy, rel);
+    // PyTorch raises on an index past the plane; that window passes no gradient either way.
+    else expect(Array.from(ddy.data)).toEqual(new Array<number>(ddy.numel).fill(0));
   });
 });
 
