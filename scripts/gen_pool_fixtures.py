@@ -10,7 +10,7 @@ Every case names the tapegrad function (nn.functional.<fn>), its positional size
 options in tapegrad's camelCase, and stores: the input x, a random upstream gradient dy, the
 output y (and the argmax indices for max pooling), the input gradient dx after y.backward(dy),
 and a second-order value: ddy = d/d(dy) of (dx * v).sum() for a random v (dx computed with
-create_graph=True), which exercises the backward's own VJP (a gather for max pooling, the
+create_graph=True; null where PyTorch raises), which exercises the backward's own VJP (a gather for max pooling, the
 pooling itself for average pooling). Cases are float64 unless named float32. `modules` lists
 module constructions with PyTorch's extra_repr text.
 """
