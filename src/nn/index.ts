@@ -19,6 +19,7 @@ export {
   type LinearOptions,
 } from './layers.js';
 export {
+  MaxPoolNd,
   MaxPool1d,
   MaxPool2d,
   AvgPool1d,

@@ -34,18 +34,29 @@ function single(v: Size2): readonly number[] {
   return typeof v === 'number' ? [v] : v;
 }
 
-/** What `MaxPool1d` and `MaxPool2d` share: the arguments as given, and their repr. */
-abstract class MaxPoolNd extends Module {
+/**
+ * What `MaxPool1d` and `MaxPool2d` share (PyTorch's `_MaxPoolNd`): the arguments as given, and
+ * their repr.
+ * @example new nn.MaxPool2d(2) instanceof nn.MaxPoolNd // true
+ */
+export abstract class MaxPoolNd extends Module {
   /** The window's size, as given. */
   readonly kernelSize: Size2;
   /** The window's step, as given (the kernel size by default). */
   readonly stride: Size2;
+  /** Implicit −∞ padding on both sides, as given. */
   readonly padding: Size2;
+  /** The step between a window's elements, as given. */
   readonly dilation: Size2;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
   /** Whether `forwardWithIndices` is the intended call (PyTorch's forward then returns both). */
   readonly returnIndices: boolean;
 
+  /**
+   * @param kernelSize The window's size: one for all dims, or one per dim.
+   * @example new nn.MaxPool2d(3, { stride: 2, padding: 1 })
+   */
   constructor(kernelSize: Size2, options: MaxPoolOptions = {}) {
     super();
     this.kernelSize = kernelSize;
@@ -56,6 +67,10 @@ abstract class MaxPoolNd extends Module {
     this.returnIndices = options.returnIndices ?? false;
   }
 
+  /**
+   * The options of the functional call.
+   * @example this.options() // { stride: 2, padding: 0, dilation: 1, ceilMode: false }
+   */
   protected options(): MaxPoolOptions {
     const { stride, padding, dilation, ceilMode } = this;
     return { stride, padding, dilation, ceilMode };
@@ -129,13 +144,23 @@ export class MaxPool1d extends MaxPoolNd {
  * @example new nn.AvgPool2d(2).forward(x)
  */
 export class AvgPool2d extends Module {
+  /** The window's size, as given. */
   readonly kernelSize: Size2;
+  /** The window's step, as given (the kernel size by default). */
   readonly stride: Size2;
+  /** Implicit zero padding on both sides, as given. */
   readonly padding: Size2;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
+  /** Whether the padding counts in each window's divisor. */
   readonly countIncludePad: boolean;
+  /** The divisor used instead of the window's size, or null. */
   readonly divisorOverride: number | null;
 
+  /**
+   * @param kernelSize The window's size: one for both dims, or [h, w].
+   * @example new nn.AvgPool2d(2, { countIncludePad: false })
+   */
   constructor(kernelSize: Size2, options: AvgPool2dOptions = {}) {
     super();
     this.kernelSize = kernelSize;
@@ -176,12 +201,21 @@ export class AvgPool2d extends Module {
  * @example new nn.AvgPool1d(3, { stride: 2 }).forward(x)
  */
 export class AvgPool1d extends Module {
+  /** The window's size, as a one-element tuple. */
   readonly kernelSize: readonly number[];
+  /** The window's step, as a one-element tuple (the kernel size by default). */
   readonly stride: readonly number[];
+  /** Implicit zero padding on both sides, as a one-element tuple. */
   readonly padding: readonly number[];
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
+  /** Whether the padding counts in each window's divisor. */
   readonly countIncludePad: boolean;
 
+  /**
+   * @param kernelSize The window's size.
+   * @example new nn.AvgPool1d(3, { stride: 1, padding: 1 })
+   */
   constructor(kernelSize: Size2, options: AvgPoolOptions = {}) {
     super();
     this.kernelSize = single(kernelSize);
@@ -215,8 +249,13 @@ export class AvgPool1d extends Module {
  * @example new nn.AdaptiveAvgPool2d([7, 7]).forward(x) // [N, C, H, W] → [N, C, 7, 7]
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output size, as given (null: the input's). */
   readonly outputSize: AdaptiveSize2;
 
+  /**
+   * @param outputSize One size for both dims, or [h, w] with null keeping the input's size.
+   * @example new nn.AdaptiveAvgPool2d([7, null])
+   */
   constructor(outputSize: AdaptiveSize2) {
     super();
     this.outputSize = outputSize;
@@ -244,8 +283,13 @@ export class AdaptiveAvgPool2d extends Module {
  * @example new nn.AdaptiveAvgPool1d(4).forward(x) // [N, C, L] → [N, C, 4]
  */
 export class AdaptiveAvgPool1d extends Module {
+  /** The output length, as given. */
   readonly outputSize: number | readonly number[];
 
+  /**
+   * @param outputSize The output length.
+   * @example new nn.AdaptiveAvgPool1d(4)
+   */
   constructor(outputSize: number | readonly number[]) {
     super();
     this.outputSize = outputSize;
