@@ -82,6 +82,7 @@ def case(name, fn, shape, size, opts=None, dtype=torch.float64, x=None):
     opts = opts or {}
     if x is None:
         x = torch.tensor(rng.standard_normal(shape), dtype=dtype)
+    dtype = x.dtype
     x = x.clone().requires_grad_(True)
     tsize = tuple(size) if isinstance(size, list) else size
     kwargs = torch_opts(opts)
@@ -145,6 +146,20 @@ cases = [
                [-math.inf, -math.inf, 4.0, 4.0, 7.0, 6.0],
                [-math.inf, -math.inf, 4.0, 4.0, 6.0, 7.0]]]],
             dtype=torch.float64,
+        ),
+    ),
+    # float32 2x2 over rows of four or more outputs: the vector kernel's lanes meet NaN and −∞
+    case(
+        "maxPool2d float32 NaN and -inf, four outputs a row",
+        "maxPool2d",
+        None,
+        2,
+        x=torch.tensor(
+            [[[[1.0, math.nan, 3.0, -math.inf, 0.5, 0.25, 2.0, 2.0, 1.0, 0.0],
+               [math.nan, 2.0, -1.0, -math.inf, -0.5, math.nan, 2.0, 2.0, -1.0, math.nan],
+               [-math.inf, -math.inf, 4.0, 4.0, 7.0, 6.0, math.nan, math.nan, 1.5, 1.5],
+               [-math.inf, -math.inf, 4.0, 4.0, 6.0, 7.0, 1.0, 5.0, 1.5, -2.0]]]],
+            dtype=torch.float32,
         ),
     ),
     # max_pool1d
