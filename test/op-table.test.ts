@@ -185,6 +185,133 @@ const padding = (mode: 'constant' | 'reflect' | 'replicate' | 'circular'): fc.Ar
             tg.nn.functional.pad(t, p.flat(), mode, mode === 'constant' ? value : undefined),
         }));
     });
+// ---- pooling ------------------------------------------------------------------------------------
+
+/** One dim of a pooling window: size, step, padding (0 or the most allowed), dilation, ceil mode. */
+const poolDim = fc
+  .record({
+    k: fc.integer({ min: 1, max: 3 }),
+    s: fc.integer({ min: 1, max: 3 }),
+    d: fc.integer({ min: 1, max: 2 }),
+    pad: fc.boolean(),
+  })
+  // Dilation only without padding: a dilated window could otherwise fall wholly on padding and
+  // gaps, a constant −∞ output (PyTorch's too) that finite differences cannot check.
+  .map(({ k, s, d, pad }) => ({ k, s, d, p: pad && d === 1 ? Math.floor(k / 2) : 0 }));
+
+type PoolDim = { k: number; s: number; d: number; p: number };
+
+/** An input size along a dim that leaves at least one window. */
+const poolSize = (w: PoolDim): fc.Arbitrary<number> =>
+  fc.integer({ min: Math.max(1, w.d * (w.k - 1) + 1 - 2 * w.p), max: 5 });
+
+/** Pairwise distinct values 0.02 apart or more: no ties in a window, for up to 100 elements. */
+const poolDistinct = (shape: number[]): fc.Arbitrary<Input> =>
+  fc
+    .uniqueArray(fc.integer({ min: -100, max: 100 }), {
+      minLength: numel(shape),
+      maxLength: numel(shape),
+    })
+    .map((ints) => ({ shape, data: ints.map((i) => i / 50) }));
+
+/** Leading dims: [N, C] or unbatched [C]. */
+const poolLead = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })).map(([n, c]) => [n, c]),
+  fc.integer({ min: 1, max: 2 }).map((c) => [c]),
+);
+
+function poolRows(): OpSpec[] {
+  const F = tg.nn.functional;
+  const pool2d = fc
+    .tuple(poolDim, poolDim, fc.boolean(), poolLead)
+    .chain(([a, b, ceil, lead]) =>
+      fc.tuple(poolSize(a), poolSize(b)).map(([h, w]) => ({ a, b, ceil, shape: [...lead, h, w] })),
+    );
+  const pool1d = fc
+    .tuple(poolDim, fc.boolean(), poolLead)
+    .chain(([a, ceil, lead]) => poolSize(a).map((l) => ({ a, ceil, shape: [...lead, l] })));
+  const adaptive = fc
+    .tuple(poolLead, fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
+    .chain(([lead, h, w]) =>
+      fc
+        .tuple(fc.integer({ min: 1, max: 4 }), fc.option(fc.integer({ min: 1, max: 4 })))
+        .map(([oh, ow]) => ({ shape: [...lead, h, w], out: [oh, ow] as [number, number | null] })),
+    );
+  return [
+    {
+      // Distinct values: no ties in a window, so max pooling is differentiable at the input.
+      name: 'maxPool2d',
+      arb: pool2d.chain(({ a, b, ceil, shape }) =>
+        poolDistinct(shape).map((x) => ({
+          inputs: [x],
+          fn: (t: Tensor) =>
+            F.maxPool2d(t, [a.k, b.k], {
+              stride: [a.s, b.s],
+              padding: [a.p, b.p],
+              dilation: [a.d, b.d],
+              ceilMode: ceil,
+            }),
+        })),
+      ),
+    },
+    {
+      name: 'maxPool1d',
+      arb: pool1d.chain(({ a, ceil, shape }) =>
+        poolDistinct(shape).map((x) => ({
+          inputs: [x],
+          fn: (t: Tensor) =>
+            F.maxPool1d(t, a.k, { stride: a.s, padding: a.p, dilation: a.d, ceilMode: ceil }),
+        })),
+      ),
+    },
+    {
+      name: 'avgPool2d',
+      arb: pool2d.chain(({ a, b, ceil, shape }) =>
+        fc
+          .tuple(values(shape), fc.boolean(), fc.constantFrom(null, 2, -3))
+          .map(([x, countIncludePad, divisorOverride]) => ({
+            inputs: [x],
+            fn: (t: Tensor) =>
+              F.avgPool2d(t, [a.k, b.k], {
+                stride: [a.s, b.s],
+                padding: [a.p, b.p],
+                ceilMode: ceil,
+                countIncludePad,
+                divisorOverride,
+              }),
+          })),
+      ),
+    },
+    {
+      name: 'avgPool1d',
+      arb: pool1d.chain(({ a, ceil, shape }) =>
+        fc.tuple(values(shape), fc.boolean()).map(([x, countIncludePad]) => ({
+          inputs: [x],
+          fn: (t: Tensor) =>
+            F.avgPool1d(t, a.k, { stride: a.s, padding: a.p, ceilMode: ceil, countIncludePad }),
+        })),
+      ),
+    },
+    {
+      name: 'adaptiveAvgPool2d',
+      arb: adaptive.chain(({ shape, out }) =>
+        values(shape).map((x) => ({
+          inputs: [x],
+          fn: (t: Tensor) => F.adaptiveAvgPool2d(t, out),
+        })),
+      ),
+    },
+    {
+      name: 'adaptiveAvgPool1d',
+      arb: adaptive.chain(({ shape, out }) =>
+        values(shape.slice(1)).map((x) => ({
+          inputs: [x],
+          fn: (t: Tensor) => F.adaptiveAvgPool1d(t, out[0]),
+        })),
+      ),
+    },
+  ];
+}
 
 // ---- the table ----------------------------------------------------------------------------------
 
@@ -657,6 +784,7 @@ const table: OpSpec[] = [
   { name: 'pad(reflect)', arb: padding('reflect') },
   { name: 'pad(replicate)', arb: padding('replicate') },
   { name: 'pad(circular)', arb: padding('circular') },
+  ...poolRows(),
 ];
 
 /** Every differentiable op the library exports must have a row above. */
@@ -723,6 +851,12 @@ const REQUIRED = [
   'pad(reflect)',
   'pad(replicate)',
   'pad(circular)',
+  'maxPool1d',
+  'maxPool2d',
+  'avgPool1d',
+  'avgPool2d',
+  'adaptiveAvgPool1d',
+  'adaptiveAvgPool2d',
 ];
 
 function build(c: OpCase): Tensor[] {

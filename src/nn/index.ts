@@ -30,6 +30,15 @@ export {
   Sequential,
   type LinearOptions,
 } from './layers.js';
+export {
+  MaxPoolNd,
+  MaxPool1d,
+  MaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+} from './pooling.js';
 export { MSELoss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from './loss.js';
 export * as init from './init.js';
 export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './embedding.js';

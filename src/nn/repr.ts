@@ -45,11 +45,21 @@ export function pyStr(s: string): string {
 }
 
 /**
- * A list of integers as a Python tuple: `(3,)`, `(3, 3)`.
+ * A list of integers (or `None`s) as a Python tuple: `(3,)`, `(3, 3)`, `(None, 7)`.
  * @example pyTuple([2, 2]) // '(2, 2)'
  */
-export function pyTuple(values: readonly number[]): string {
-  return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
+export function pyTuple(values: readonly (number | null)[]): string {
+  const items = values.map((x) => (x === null ? 'None' : String(x)));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+/**
+ * A size option as Python prints it: `2`, `(2, 3)`, `(3,)`, `None`.
+ * @example pySize(2) // '2'
+ */
+export function pySize(v: number | null | readonly (number | null)[]): string {
+  if (v === null) return 'None';
+  return typeof v === 'number' ? String(v) : pyTuple(v);
 }
 
 /** torch.nn.modules.module._addindent: every line but the first indented by `spaces`. */

@@ -34,3 +34,16 @@ export {
 export { embedding } from '../../ops/embedding.js';
 export { conv1d, conv2d, type ConvOptions, type ConvPadding } from '../../ops/conv.js';
 export { pad, type PadMode } from '../../ops/pad.js';
+export {
+  maxPool1d,
+  maxPool2d,
+  avgPool1d,
+  avgPool2d,
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  type Size2,
+  type AdaptiveSize2,
+  type MaxPoolOptions,
+  type AvgPoolOptions,
+  type AvgPool2dOptions,
+} from '../../ops/pool.js';
