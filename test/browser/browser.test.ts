@@ -95,16 +95,21 @@ describe('threads', () => {
         ms2: number;
         threads1: number;
         threads2: number;
+        workerChunks1: number;
+        workerChunks2: number;
         sameBits: boolean;
       }>(await open(browser, `${server.url}/matmul.html?size=512&reps=10`), 120_000);
       console.log(
         `512³ float32 matmul in a Chromium module Worker, best of 10: ` +
           `1 thread ${got.ms1.toFixed(2)} ms, 2 threads ${got.ms2.toFixed(2)} ms ` +
-          `(${(got.ms1 / got.ms2).toFixed(2)}x)`,
+          `(${(got.ms1 / got.ms2).toFixed(2)}x); chunks computed by the kernel worker: ` +
+          `${got.workerChunks1} on 1 thread, ${got.workerChunks2} on 2`,
       );
       expect(got.isolated).toBe(true);
       expect([got.threads1, got.threads2]).toEqual([1, 2]);
       expect(got.sameBits).toBe(true);
+      expect(got.workerChunks1).toBe(0);
+      expect(got.workerChunks2).toBeGreaterThan(0);
       // Faster by a margin that timing noise alone does not give (one thread, timed twice,
       // differs by a few per cent); two cores give about 1.8x.
       expect(got.ms2).toBeLessThan(got.ms1 / 1.2);

@@ -11,13 +11,21 @@ import { temporaryNodeShim } from '../../examples/web/temporary-node-shim.js';
 
 const PAGES = fileURLToPath(new URL('./pages/', import.meta.url));
 
+/** examples/quickstart.ts, bundled as it is for pages/example.html. */
+const QUICKSTART = fileURLToPath(new URL('../../examples/quickstart.ts', import.meta.url));
+
 /** Bundles every page script and copies every page into `outDir` (emptied first). */
 export async function buildTestPages(outDir: string): Promise<void> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const files = await readdir(PAGES);
   await build({
-    entryPoints: files.filter((f) => f.endsWith('.ts')).map((f) => join(PAGES, f)),
+    entryPoints: [
+      ...files
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => ({ in: join(PAGES, f), out: f.replace(/\.ts$/, '') })),
+      { in: QUICKSTART, out: 'quickstart' },
+    ],
     outdir: outDir,
     bundle: true,
     format: 'esm',

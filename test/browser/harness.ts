@@ -57,19 +57,26 @@ export async function open(browser: Browser, url: string): Promise<Opened> {
   return opened;
 }
 
-/** Waits for the page's `__result` (pages/report.ts) and returns its value, or throws its error. */
+/**
+ * Waits for the page's `__result` (pages/report.ts) and returns its value, or throws its error;
+ * throws at once when the page throws or a file it loads is missing.
+ */
 export async function result<T>(opened: Opened, timeout = 60_000): Promise<T> {
   const { page } = opened;
-  try {
-    await page.waitForFunction(() => Reflect.has(globalThis, '__result'), null, { timeout });
-  } catch (e) {
-    const seen = [...opened.console.map((m) => m.text()), ...opened.errors.map(String)];
-    throw new Error(`${page.url()} published no result; it printed:\n${seen.join('\n')}`, {
-      cause: e,
-    });
+  const seen = (): string =>
+    [...opened.console.map((m) => m.text()), ...opened.errors.map(String)].join('\n');
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const r = (await page.evaluate(() => Reflect.get(globalThis, '__result'))) as
+      undefined | { ok: true; value: T } | { ok: false; error: string };
+    if (r !== undefined && r.ok) return r.value;
+    if (r !== undefined) throw new Error(`${page.url()} failed: ${r.error}`);
+    const failed = opened.errors.length > 0 || opened.console.some((m) => m.type() === 'error');
+    if (failed || performance.now() > deadline) {
+      throw new Error(
+        `${page.url()} ${failed ? 'failed' : 'published no result in time'}; it printed:\n${seen()}`,
+      );
+    }
+    await new Promise((done) => setTimeout(done, 50));
   }
-  const r = (await page.evaluate(() => Reflect.get(globalThis, '__result'))) as
-    { ok: true; value: T } | { ok: false; error: string };
-  if (!r.ok) throw new Error(`${page.url()} failed: ${r.error}`);
-  return r.value;
 }

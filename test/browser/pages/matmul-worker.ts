@@ -1,6 +1,7 @@
 /**
  * In a module Worker: times a float32 [size, size]·[size, size] product on 1 and on 2 threads
- * (best of `reps`) and checks that both give the same bits.
+ * (best of `reps`), checks that both give the same bits, and counts the chunks of the products
+ * that the kernel workers computed (which timing alone cannot show on a loaded machine).
  */
 import {
   getNumThreads,
@@ -11,6 +12,7 @@ import {
   tidy,
   type Tensor,
 } from '../../../src/index.js';
+import { workerChunks } from '../../../src/kernels/wasm/index.js';
 import { bitsOf } from '../cases.js';
 import { isolated, workerScope } from './globals.js';
 
@@ -25,10 +27,15 @@ interface Timing {
   ms: number;
   threads: number;
   hex: string;
+  /** Chunks the kernel workers computed while this thread count was set. */
+  workerChunks: number;
 }
+
+const chunksSoFar = (): number => workerChunks().reduce((a, b) => a + b, 0);
 
 async function best(threads: number, a: Tensor, b: Tensor, reps: number): Promise<Timing> {
   setNumThreads(threads);
+  const chunksBefore = chunksSoFar();
   // Kernel workers start on first need and come up while this thread computes alone: warm up,
   // returning to the event loop in between, before timing.
   for (let i = 0; i < 5; i++) {
@@ -42,7 +49,8 @@ async function best(threads: number, a: Tensor, b: Tensor, reps: number): Promis
     ms = Math.min(ms, performance.now() - start);
     await sleep(0);
   }
-  return { ms, threads: getNumThreads(), hex: tidy(() => bitsOf(matmul(a, b)).hex) };
+  const hex = tidy(() => bitsOf(matmul(a, b)).hex);
+  return { ms, threads: getNumThreads(), hex, workerChunks: chunksSoFar() - chunksBefore };
 }
 
 async function run(job: Job): Promise<unknown> {
@@ -57,6 +65,8 @@ async function run(job: Job): Promise<unknown> {
     ms2: two.ms,
     threads1: one.threads,
     threads2: two.threads,
+    workerChunks1: one.workerChunks,
+    workerChunks2: two.workerChunks,
     sameBits: one.hex === two.hex,
   };
 }
