@@ -98,9 +98,9 @@ describe('threads', () => {
         workerChunks1: number;
         workerChunks2: number;
         sameBits: boolean;
-      }>(await open(browser, `${server.url}/matmul.html?size=512&reps=10`), 120_000);
+      }>(await open(browser, `${server.url}/matmul.html?size=512&reps=15`), 120_000);
       console.log(
-        `512³ float32 matmul in a Chromium module Worker, best of 10: ` +
+        `512³ float32 matmul in a Chromium module Worker, best of 15: ` +
           `1 thread ${got.ms1.toFixed(2)} ms, 2 threads ${got.ms2.toFixed(2)} ms ` +
           `(${(got.ms1 / got.ms2).toFixed(2)}x); chunks computed by the kernel worker: ` +
           `${got.workerChunks1} on 1 thread, ${got.workerChunks2} on 2`,
