@@ -13,7 +13,7 @@ import type { ReportRow } from '../../examples/web/protocol.js';
 import type { StaticServer } from '../../examples/web/server.js';
 import { nn } from '../../src/index.js';
 import { launchChromium, PLATFORM_MERGED } from './harness.js';
-import { startTestServer } from './server.js';
+import { startTestServer, STRICT_CSP } from './server.js';
 
 const OUT = fileURLToPath(new URL('./dist/playground/', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('./dist/playground.png', import.meta.url));
@@ -164,6 +164,22 @@ describe('the playground', () => {
     const c = (await until(page, 'compare')).compare!;
     expect(c.layer).toMatch(/^BatchNorm2d \(layer 1\) of the CNN/);
     expect(c.rows.every((r) => r.maxRel < 1e-5)).toBe(true);
+    await page.close();
+  });
+
+  it("trains under the strict CSP (no eval, workers from 'self' and Blob URLs only)", async () => {
+    const page = await browser.newPage();
+    const messages: string[] = [];
+    page.on('console', (m) => messages.push(m.text()));
+    const response = await page.goto(
+      `${server.url}/csp/?threads=2&steps=20&evalEvery=20&autostart=1`,
+    );
+    expect(response?.headers()['content-security-policy']).toBe(STRICT_CSP);
+    const s = await until(page, 'done');
+    expect(messages.filter((m) => /Content Security Policy/i.test(m))).toEqual([]);
+    expect(s.losses).toHaveLength(20);
+    // The kernel workers are Blob-URL module workers (platform branch), which worker-src allows.
+    if (PLATFORM_MERGED) expect(s.threads).toBe(2);
     await page.close();
   });
 
