@@ -1,6 +1,6 @@
 /**
- * TEMPORARY — delete this file, and the two `temporaryNodeShim` lines that use it (in
- * examples/web/build.ts and test/browser/build.ts), once the `platform` branch is merged.
+ * TEMPORARY — delete this file, and its import and `plugins` entry in examples/web/build.ts and
+ * test/browser/build.ts, once the `platform` branch is merged.
  *
  * Until then the package root still imports `node:fs`, `node:module` and `node:path` (for
  * `save`/`load` and `data.loadMnist`), which a browser bundle cannot resolve. This esbuild plugin

@@ -11,7 +11,8 @@ export const CHROMIUM = process.env.TAPEGRAD_CHROMIUM ?? '/usr/bin/chromium';
 /**
  * TEMPORARY, until the `platform` branch (which adds src/platform/) is merged: the tests of
  * browser threads (Web Workers sharing the memory) and of the main-thread warning need it, and
- * are skipped before. Once merged, delete this and the `skipIf(!PLATFORM_MERGED)` that use it.
+ * are skipped before. Once merged, delete this and its uses (`skipIf(!PLATFORM_MERGED)` in
+ * browser.test.ts and playground.test.ts, and the `if (PLATFORM_MERGED)` in the latter).
  */
 export const PLATFORM_MERGED = existsSync(new URL('../../src/platform/index.ts', import.meta.url));
 
