@@ -16,6 +16,8 @@ function below(folder, more, message) {
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'docs/'] },
+  // What the playground's and the browser tests' builds write.
+  { ignores: ['examples/web/dist/', 'test/browser/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
