@@ -3,9 +3,14 @@
  * `np.random.seed(seed)`, then `standard_normal` or `random`, then `offset + scale · draw` in
  * float64, rounded once to the workload's dtype.
  */
-import { data, manualSeed, MT19937, random } from '../../src/index.js';
+import { data, manualSeed, MT19937, nn, random } from '../../src/index.js';
 import { mnistModel } from '../../examples/lib/mnist-model.js';
 import type { DType, InputSpec } from './workloads.js';
+
+// At the merge with the branch that adds `cnnModel` to examples/lib/mnist-model.ts (the same
+// network), the local copy below gives way to:
+//   import { cnnModel } from '../../examples/lib/mnist-model.js';
+// and `export { cnnModel };` further down.
 
 export type Floats = Float32Array | Float64Array;
 
@@ -101,4 +106,80 @@ export function mnistData(): MnistData {
   }
   mnist = { images, labels: labelsOut, count, params };
   return mnist;
+}
+
+/**
+ * The CNN of the `cnn/epoch` workload: Unflatten → Conv2d(1→16, 3, padding 1) → BatchNorm2d →
+ * ReLU → MaxPool2d(2) → Conv2d(16→32, 3, padding 1) → BatchNorm2d → ReLU → MaxPool2d(2) →
+ * Flatten → Linear(32·7·7 → 10). A local copy of `cnnModel` in examples/lib/mnist-model.ts
+ * until the branches that add it are merged (see the import note at the top).
+ */
+export function cnnModel(impl: nn.functional.BatchNormImpl): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Unflatten(1, [1, 28, 28]),
+    new nn.Conv2d(1, 16, 3, { padding: 1 }),
+    new nn.BatchNorm2d(16, { impl }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }),
+    new nn.BatchNorm2d(32, { impl }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(32 * 7 * 7, 10),
+  );
+}
+
+/**
+ * The CNN's parameters in PyTorch's layout and state-dict names (indices into the Sequential;
+ * conv weights [out, in, kh, kw]), with how each is initialised: `fanIn` means uniform in
+ * ±1/√fan_in, PyTorch's default for Conv2d and Linear weights and biases.
+ */
+export const CNN_PARAMS: readonly {
+  name: string;
+  shape: number[];
+  init: number | 'ones' | 'zeros';
+}[] = [
+  { name: '1.weight', shape: [16, 1, 3, 3], init: 9 },
+  { name: '1.bias', shape: [16], init: 9 },
+  { name: '2.weight', shape: [16], init: 'ones' },
+  { name: '2.bias', shape: [16], init: 'zeros' },
+  { name: '5.weight', shape: [32, 16, 3, 3], init: 144 },
+  { name: '5.bias', shape: [32], init: 144 },
+  { name: '6.weight', shape: [32], init: 'ones' },
+  { name: '6.bias', shape: [32], init: 'zeros' },
+  { name: '10.weight', shape: [10, 1568], init: 1568 },
+  { name: '10.bias', shape: [10], init: 1568 },
+];
+
+let cnn: MnistData | null = null;
+
+/**
+ * The CNN epoch's shared inputs: the MNIST epoch's digits in the same order, and initial weights
+ * drawn from seeded specs (seeds 71, 72, …) with PyTorch's default bounds, so that they do not
+ * depend on any framework's initialiser.
+ */
+export function cnnData(): MnistData {
+  if (cnn !== null) return cnn;
+  const m = mnistData();
+  const params = CNN_PARAMS.map((p, i): MnistParam => {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array;
+    if (p.init === 'ones') values = new Float32Array(n).fill(1);
+    else if (p.init === 'zeros') values = new Float32Array(n);
+    else {
+      const bound = 1 / Math.sqrt(p.init);
+      const spec: InputSpec = {
+        shape: p.shape,
+        seed: 71 + i,
+        dist: 'uniform',
+        scale: 2 * bound,
+        offset: -bound,
+      };
+      values = floats(spec, 'float32');
+    }
+    return { name: p.name, shape: p.shape, values };
+  });
+  cnn = { images: m.images, labels: m.labels, count: m.count, params };
+  return cnn;
 }
