@@ -207,7 +207,10 @@ def epoch_case(w, spec, m, model):
         n = int(np.prod(p["shape"]))
         state[p["name"]] = torch.from_numpy(blob[offset : offset + n].reshape(p["shape"]).copy())
         offset += n
-    model.load_state_dict(state, strict=False)
+    # Only the running statistics may be missing from the shared weights.
+    unexpected = model.load_state_dict(state, strict=False).unexpected_keys
+    if unexpected:
+        raise ValueError(f"the model has no parameters {', '.join(unexpected)}")
     opt = torch.optim.SGD(model.parameters(), lr=w["lr"], momentum=w["momentum"])
     bs = w["batchSize"]
     batches = count // bs

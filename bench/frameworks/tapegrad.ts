@@ -116,12 +116,17 @@ function batchNormCase(
 function epochCase(impl: Impl, w: EpochWorkload, ctx: Context): Case {
   const mnist = w.kind === 'mnist-epoch' ? mnistData() : cnnData();
   const model = w.kind === 'mnist-epoch' ? mnistModel(impl) : cnnModel(impl);
-  model.loadStateDict(
+  // Only the buffers (running statistics) may be missing; a parameter name of the shared list
+  // that the model lacks would otherwise leave its initial value in place unnoticed.
+  const { unexpectedKeys } = model.loadStateDict(
     Object.fromEntries(
       mnist.params.map((p) => [p.name, tensor(p.values, { shape: p.shape, dtype: 'float32' })]),
     ),
     { strict: false },
   );
+  if (unexpectedKeys.length > 0) {
+    throw new Error(`${w.id}: the model has no parameters ${unexpectedKeys.join(', ')}`);
+  }
   const optimizer = new optim.SGD(model.parameters(), { lr: w.lr, momentum: w.momentum });
   const lossFn = new nn.CrossEntropyLoss();
   const images = tensor(mnist.images, { shape: [mnist.count, 784], dtype: 'float32' });

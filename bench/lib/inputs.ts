@@ -132,8 +132,9 @@ export function cnnModel(impl: nn.functional.BatchNormImpl): nn.Sequential {
 
 /**
  * The CNN's parameters in PyTorch's layout and state-dict names (indices into the Sequential;
- * conv weights [out, in, kh, kw]), with how each is initialised: `fanIn` means uniform in
- * ±1/√fan_in, PyTorch's default for Conv2d and Linear weights and biases.
+ * conv weights [out, in, kh, kw]), with how each is initialised: a number is the layer's fan_in,
+ * and the values are uniform in ±1/√fan_in, PyTorch's default for Conv2d and Linear weights and
+ * biases.
  */
 export const CNN_PARAMS: readonly {
   name: string;
