@@ -269,7 +269,9 @@ export const WORKLOADS: readonly Workload[] = [
     group: 'cnn',
     title: 'MNIST CNN, one training epoch (8000 samples, batch 64)',
     dtype: 'float32',
-    quick: true,
+    // Several seconds per epoch on every framework (minutes on the JS peers): a `--quick` run
+    // would spend most of its two minutes here.
+    quick: false,
     batchSize: 64,
     lr: 0.05,
     momentum: 0.9,
