@@ -521,6 +521,14 @@ const WHY_MISSED: Partial<Record<string, string>> = {
     'one thread (only [N, C] calls are cut into channel ranges), and like the [N, C] ones they ' +
     'make five passes over the input and evaluate every element in float64; `backward()` adds ' +
     'one more pass to accumulate into `x.grad`.',
+  [T.cnn]:
+    'Most of the gap is the second Conv2d (16→32 on 14×14, the `conv2d/f32/64x16x14x14` workload; ' +
+    'its ratio to PyTorch 1T is in the Conv2d row of this table). Per layer (`node --import tsx ' +
+    'bench/profile-cnn.ts`, 1 thread, on the development machine under a load of about 12 on 2 ' +
+    "cores, so only roughly): that layer's forward + backward took 23–65 ms of a 65–115 ms step, " +
+    "against 6–9 ms in PyTorch, whose convolutions run through its own im2col and OpenBLAS's AVX2 " +
+    'products; the first Conv2d, BatchNorm2d, ReLU and MaxPool2d were each within a few ms of ' +
+    "PyTorch's.",
   [T.composite]:
     "The composite keeps its intermediates in float64, twice the bytes of PyTorch's float32 " +
     'composite, and each of its ops is a pass over memory at the bandwidth of one core. The ' +
