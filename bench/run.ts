@@ -26,12 +26,12 @@ import {
   type Row,
   type Variant,
 } from './frameworks/types.js';
-import { mnistData } from './lib/inputs.js';
+import { cnnData, mnistData } from './lib/inputs.js';
 import { measure, summarize, type Budget, type Probe } from './lib/measure.js';
 import { peersInstalled } from './lib/peers.js';
 import { renderMarkdown } from './lib/report.js';
 import { annotate, readSoak, type Cell, type Results } from './lib/results.js';
-import { WORKLOADS } from './lib/workloads.js';
+import { isEpoch, WORKLOADS } from './lib/workloads.js';
 import { memoryStats } from '../src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -90,7 +90,7 @@ const mdPath = join(outDir, 'BENCHMARKS.md');
 const budget: Budget = args.quick
   ? { box: 0.3, minSamples: 3, cap: 3 }
   : { box: 1, minSamples: 5, cap: 10 };
-/** An MNIST epoch is one call: a few of them, within a larger cap. */
+/** A training epoch (MLP or CNN) is one call: a few of them, within a larger cap. */
 const epochBudget: Budget = args.quick
   ? { box: 0.3, minSamples: 3, cap: 10 }
   : { box: 1, minSamples: 5, cap: 25 };
@@ -156,24 +156,30 @@ function runPytorch(): void {
       epochDeadline,
       workloads,
     };
-    if (workloads.some((w) => w.kind === 'mnist-epoch')) {
+    const epochs = workloads.filter(isEpoch);
+    if (epochs.length > 0) {
+      // The digits once; the initial weights of each network in a file of its own.
       const m = mnistData();
       writeFileSync(join(dir, 'images.f32'), m.images);
       writeFileSync(join(dir, 'labels.i32'), m.labels);
-      const blob = new Float32Array(m.params.reduce((n, p) => n + p.values.length, 0));
-      let at = 0;
-      for (const p of m.params) {
-        blob.set(p.values, at);
-        at += p.values.length;
+      for (const w of epochs) {
+        const key = w.kind === 'mnist-epoch' ? 'mnist' : 'cnn';
+        const { params } = w.kind === 'mnist-epoch' ? m : cnnData();
+        const blob = new Float32Array(params.reduce((n, p) => n + p.values.length, 0));
+        let at = 0;
+        for (const p of params) {
+          blob.set(p.values, at);
+          at += p.values.length;
+        }
+        writeFileSync(join(dir, `${key}-params.f32`), blob);
+        spec[key] = {
+          count: m.count,
+          images: join(dir, 'images.f32'),
+          labels: join(dir, 'labels.i32'),
+          params: join(dir, `${key}-params.f32`),
+          layout: params.map((p) => ({ name: p.name, shape: p.shape })),
+        };
       }
-      writeFileSync(join(dir, 'params.f32'), blob);
-      spec.mnist = {
-        count: m.count,
-        images: join(dir, 'images.f32'),
-        labels: join(dir, 'labels.i32'),
-        params: join(dir, 'params.f32'),
-        layout: m.params.map((p) => ({ name: p.name, shape: p.shape })),
-      };
     }
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
     console.log(`PyTorch: ${PYTHON} bench/torch_bench.py (threads 1 and 2)`);
@@ -265,14 +271,11 @@ async function settle(): Promise<void> {
   gc();
 }
 
-// The MNIST epochs run first. Large tensors freed before them would leave the process's memory
+// The training epochs run first. Large tensors freed before them would leave the process's memory
 // allocator in another state: glibc raises its mmap threshold after freeing a large block, and
 // the step's mid-sized arrays then come from the heap instead, which measured slower
 // (`bench/profile-epoch.ts` with and without --after-large). The report keeps its order.
-const runOrder = [
-  ...workloads.filter((w) => w.kind === 'mnist-epoch'),
-  ...workloads.filter((w) => w.kind !== 'mnist-epoch'),
-];
+const runOrder = [...workloads.filter(isEpoch), ...workloads.filter((w) => !isEpoch(w))];
 const total = runOrder.length;
 for (const [i, w] of runOrder.entries()) {
   for (const a of ready) {
@@ -293,7 +296,7 @@ for (const [i, w] of runOrder.entries()) {
       const fallbacks = memoryStats().fallbacks;
       let result;
       try {
-        const b = w.kind === 'mnist-epoch' ? epochBudget : budget;
+        const b = isEpoch(w) ? epochBudget : budget;
         result = await measure(await offer.make(), b, offer.async);
       } catch (e) {
         result = { status: 'error' as const, message: e instanceof Error ? e.message : String(e) };

@@ -4,7 +4,7 @@
     /usr/bin/python3 bench/torch_bench.py SPEC.json > result.json
 
 SPEC.json holds the workloads (as in bench/lib/workloads.ts), the thread counts, the time budget
-and, for the MNIST epoch, the paths of the shared data and initial weights. Inputs are expanded
+and, for the MNIST epoch, the paths of the shared data and initial weights (MLP and CNN). Inputs are expanded
 from their seeded specs with NumPy's legacy generator, which tapegrad's `random` reproduces bit for
 bit, so both sides see the same numbers. Prints one JSON object: versions, then one result per
 (workload, variant, threads) with the sample times in seconds and the probe values.
@@ -149,13 +149,55 @@ def make_cases(w, spec):
         if tr == "b":
             return [(None, simple(lambda: {"out": a @ b.t()}))]
         return [(None, simple(lambda: {"out": a @ b}))]
+    if kind == "conv2d":
+        x = expand(w["x"], dt).requires_grad_()
+        weight = expand(w["weight"], dt).requires_grad_()
+        bias = expand(w["bias"], dt).requires_grad_()
+        dy = expand(w["dy"], dt)
+
+        def f():
+            y = F.conv2d(x, weight, bias, stride=w["stride"], padding=w["padding"])
+            dx, dw, db = torch.autograd.grad(y, (x, weight, bias), dy)
+            return {"y": y, "dx": dx, "dweight": dw, "dbias": db}
+
+        return [(None, simple(f))]
     if kind == "mnist-epoch":
-        return [(None, mnist_case(w, spec))]
+        return [(None, epoch_case(w, spec, spec["mnist"], mlp()))]
+    if kind == "cnn-epoch":
+        return [(None, epoch_case(w, spec, spec["cnn"], cnn()))]
     raise ValueError(f"unknown workload kind {kind}")
 
 
-def mnist_case(w, spec):
-    m = spec["mnist"]
+def mlp():
+    return torch.nn.Sequential(
+        torch.nn.Linear(784, 256),
+        torch.nn.BatchNorm1d(256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 128),
+        torch.nn.BatchNorm1d(128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
+
+
+def cnn():
+    """The network of cnnModel (bench/lib/inputs.ts), with the same state-dict names."""
+    return torch.nn.Sequential(
+        torch.nn.Unflatten(1, (1, 28, 28)),
+        torch.nn.Conv2d(1, 16, 3, padding=1),
+        torch.nn.BatchNorm2d(16),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1),
+        torch.nn.BatchNorm2d(32),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(32 * 7 * 7, 10),
+    )
+
+
+def epoch_case(w, spec, m, model):
     count = m["count"]
     images = torch.from_numpy(np.fromfile(m["images"], dtype=np.float32).reshape(count, 784))
     labels = torch.from_numpy(np.fromfile(m["labels"], dtype=np.int32).astype(np.int64))
@@ -165,16 +207,10 @@ def mnist_case(w, spec):
         n = int(np.prod(p["shape"]))
         state[p["name"]] = torch.from_numpy(blob[offset : offset + n].reshape(p["shape"]).copy())
         offset += n
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 256),
-        torch.nn.BatchNorm1d(256),
-        torch.nn.ReLU(),
-        torch.nn.Linear(256, 128),
-        torch.nn.BatchNorm1d(128),
-        torch.nn.ReLU(),
-        torch.nn.Linear(128, 10),
-    )
-    model.load_state_dict(state, strict=False)
+    # Only the running statistics may be missing from the shared weights.
+    unexpected = model.load_state_dict(state, strict=False).unexpected_keys
+    if unexpected:
+        raise ValueError(f"the model has no parameters {', '.join(unexpected)}")
     opt = torch.optim.SGD(model.parameters(), lr=w["lr"], momentum=w["momentum"])
     bs = w["batchSize"]
     batches = count // bs
@@ -255,7 +291,8 @@ def main():
         for w in spec["workloads"]:
             for variant, case in make_cases(w, spec):
                 try:
-                    budget = spec["epochBudget"] if w["kind"] == "mnist-epoch" else spec["budget"]
+                    epoch = w["kind"] in ("mnist-epoch", "cnn-epoch")
+                    budget = spec["epochBudget"] if epoch else spec["budget"]
                     r = measure(case, budget)
                 except Exception as e:  # reported in the table, not fatal
                     r = {"status": "error", "message": f"{type(e).__name__}: {e}"}

@@ -3,9 +3,15 @@
  * complete once `blockUntilReady` resolves on its outputs. In Node it runs on one thread (its
  * wasm backend starts workers only where a global `Worker` exists, as in browsers).
  */
-import { floats, labels, mnistData } from '../lib/inputs.js';
+import { cnnData, floats, labels, mnistData } from '../lib/inputs.js';
 import { importPeer, type Jax, type JaxArray } from '../lib/peers.js';
-import { probeIndices, type DType, type InputSpec, type Workload } from '../lib/workloads.js';
+import {
+  isEpoch,
+  probeIndices,
+  type DType,
+  type InputSpec,
+  type Workload,
+} from '../lib/workloads.js';
 import { pick, type Adapter, type Context, type Offer } from './types.js';
 import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
@@ -73,12 +79,13 @@ function oneHot(indices: Int32Array, classes: number): Float32Array {
   return out;
 }
 
-/** (x − mean)/√(var + eps)·w + b over every dim but 1, written with jax-js numpy. */
+/** (x − mean)/√(var + eps)·w + b over every dim but 1 (channels), written with jax-js numpy. */
 function batchNorm(j: Jax, x: JaxArray, w: JaxArray, b: JaxArray, eps: number): JaxArray {
   const np = j.numpy;
-  const axes = x.shape.length === 3 ? [0, 2] : [0];
+  const rank = x.shape.length;
+  const axes = rank === 2 ? [0] : [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
   const c = x.shape[1];
-  const bshape = x.shape.length === 3 ? [c, 1] : [c];
+  const bshape = [c, ...Array<number>(rank - 2).fill(1)];
   const mean = np.mean(x.ref, axes, { keepdims: true });
   const xc = x.sub(mean);
   const variance = np.mean(np.square(xc.ref), axes, { keepdims: true });
@@ -154,6 +161,102 @@ function epochCase(j: Jax, w: Workload, ctx: Context): Case {
   };
 }
 
+/** Conv2d in PyTorch's layouts (NCHW, [out, in, kh, kw]) with a bias per output channel. */
+function conv2d(
+  j: Jax,
+  x: JaxArray,
+  weight: JaxArray,
+  bias: JaxArray,
+  padding: number,
+  stride: number,
+): JaxArray {
+  const y = j.lax.convGeneralDilated(
+    x,
+    weight,
+    [stride, stride],
+    [
+      [padding, padding],
+      [padding, padding],
+    ],
+  );
+  return y.add(bias.reshape([bias.shape[0], 1, 1]));
+}
+
+/** Max over 2×2 windows of NCHW input (even H and W), as a reshape and a max. */
+function maxPool2(j: Jax, x: JaxArray): JaxArray {
+  const [n, c, h, w] = x.shape;
+  return j.numpy.max(x.reshape([n, c, h / 2, 2, w / 2, 2]), [3, 5]);
+}
+
+/**
+ * One epoch of the CNN, one jitted step per batch as for the MLP, in PyTorch's layouts; the
+ * BatchNorm formula of `batchNorm` above over (N, H, W).
+ */
+function cnnEpochCase(j: Jax, w: Workload, ctx: Context): Case {
+  if (w.kind !== 'cnn-epoch') throw new Error('not a CNN epoch');
+  const np = j.numpy;
+  const cnn = cnnData();
+  const targets = oneHot(cnn.labels, 10);
+  let params = cnn.params.map((p) => np.array(Float32Array.from(p.values), { shape: p.shape }));
+  let moms = cnn.params.map((p) => np.array(new Float32Array(p.values.length), { shape: p.shape }));
+  const block = (h: JaxArray, p: JaxArray[], i: number): JaxArray => {
+    const z = conv2d(j, h, p[i], p[i + 1], 1, 1);
+    return maxPool2(j, j.nn.relu(batchNorm(j, z, p[i + 2], p[i + 3], 1e-5)));
+  };
+  const loss = (p: JaxArray[], x: JaxArray, y: JaxArray): JaxArray => {
+    const n = x.shape[0];
+    const h = block(block(x.reshape([n, 1, 28, 28]), p, 0), p, 4).reshape([n, 32 * 7 * 7]);
+    const logits = np.matmul(h, p[8].transpose()).add(p[9]);
+    return np.mean(np.sum(y.mul(j.nn.logSoftmax(logits, -1)), 1)).mul(-1);
+  };
+  const step = j.jit(
+    (
+      p: JaxArray[],
+      m: JaxArray[],
+      x: JaxArray,
+      y: JaxArray,
+    ): [JaxArray[], JaxArray[], JaxArray] => {
+      const [value, grads] = j.valueAndGrad(loss)(
+        p.map((a) => a.ref),
+        x,
+        y,
+      );
+      const m2 = m.map((mi, i) => mi.mul(w.momentum).add(grads[i]));
+      const p2 = p.map((pi, i) => pi.sub(m2[i].ref.mul(w.lr)));
+      return [p2, m2, value];
+    },
+  );
+  const batches = cnn.count / w.batchSize;
+  let first: Probe | null = null;
+  let stopped: string | null = null;
+  return {
+    run() {
+      const deadline = performance.now() + ctx.epochDeadline * 1000;
+      const losses: number[] = [];
+      stopped = null;
+      for (let s = 0; s < batches; s++) {
+        const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
+        const x = np.array(cnn.images.subarray(from * 784, to * 784), {
+          shape: [w.batchSize, 784],
+        });
+        const y = np.array(targets.subarray(from * 10, to * 10), { shape: [w.batchSize, 10] });
+        let value: JaxArray;
+        [params, moms, value] = step(params, moms, x, y);
+        losses.push(value.dataSync()[0]);
+        stopped = pastDeadline(deadline, s + 1, batches);
+        if (stopped !== null) return;
+      }
+      first ??= epochProbe(losses);
+    },
+    probe: () => first ?? {},
+    unfinished: () => stopped,
+    dispose() {
+      [...params, ...moms].forEach((a) => a.dispose());
+      step.dispose();
+    },
+  };
+}
+
 function makeCase(j: Jax, w: Workload, ctx: Context): Case {
   const np = j.numpy;
   const input = (spec: InputSpec, dtype: DType = w.dtype): JaxArray =>
@@ -197,8 +300,23 @@ function makeCase(j: Jax, w: Workload, ctx: Context): Case {
       ]);
       return simple([input(w.a), input(w.b)], ['out'], f);
     }
+    case 'conv2d': {
+      const f = j.jit((x: JaxArray, wt: JaxArray, b: JaxArray, dy: JaxArray): JaxArray[] => {
+        const [y, back] = j.vjp(
+          (xs: JaxArray, ws: JaxArray, bs: JaxArray) => conv2d(j, xs, ws, bs, w.padding, w.stride),
+          [x, wt, b],
+        );
+        const grads = back(dy);
+        back.dispose();
+        return [y, ...grads];
+      });
+      const inputs = [w.x, w.weight, w.bias, w.dy].map((s) => input(s));
+      return simple(inputs, ['y', 'dx', 'dweight', 'dbias'], f);
+    }
     case 'mnist-epoch':
       return epochCase(j, w, ctx);
+    case 'cnn-epoch':
+      return cnnEpochCase(j, w, ctx);
   }
 }
 
@@ -212,7 +330,7 @@ export const jaxJs: Adapter = {
     return [
       {
         row: { framework: 'jax-js' },
-        async: w.kind !== 'mnist-epoch',
+        async: !isEpoch(w),
         make: async () => makeCase(await load(), w, ctx),
       },
     ];

@@ -166,6 +166,9 @@ function makeCase(j: JsPytorch, w: Workload, ctx: Context): Case {
     }
     case 'mnist-epoch':
       return epochCase(j, w, ctx);
+    case 'conv2d':
+    case 'cnn-epoch':
+      throw new Error('js-pytorch has no convolution');
   }
 }
 
@@ -181,6 +184,9 @@ export const jsPytorch: Adapter = {
       return [
         { row, skip: 'it computes in float64 in every row: its float32 rows are float64 runs' },
       ];
+    }
+    if (w.kind === 'conv2d' || w.kind === 'cnn-epoch') {
+      return [{ row, skip: 'it has no convolution (nor pooling) op' }];
     }
     if (w.kind === 'batchnorm' && w.shape.length === 3) {
       return [

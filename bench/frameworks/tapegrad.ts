@@ -19,8 +19,14 @@ import {
   transpose,
   type Tensor,
 } from '../../src/index.js';
-import { floats, labels, mnistData, mnistModel } from '../lib/inputs.js';
-import { numel, probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
+import { cnnData, cnnModel, floats, labels, mnistData, mnistModel } from '../lib/inputs.js';
+import {
+  numel,
+  probeIndices,
+  type EpochWorkload,
+  type InputSpec,
+  type Workload,
+} from '../lib/workloads.js';
 import { pick, variantOf, type Adapter, type Context, type Impl, type Offer } from './types.js';
 import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
 
@@ -104,19 +110,23 @@ function batchNormCase(
 }
 
 /**
- * One epoch of the demo network, written as a user writes it: the loop over the `DataLoader`, and
- * each step in `tidy`, with the loss read inside.
+ * One epoch of the demo network (the MLP, or the CNN of `cnnModel`), written as a user writes it:
+ * the loop over the `DataLoader`, and each step in `tidy`, with the loss read inside.
  */
-function epochCase(impl: Impl, w: Workload, ctx: Context): Case {
-  if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
-  const mnist = mnistData();
-  const model = mnistModel(impl);
-  model.loadStateDict(
+function epochCase(impl: Impl, w: EpochWorkload, ctx: Context): Case {
+  const mnist = w.kind === 'mnist-epoch' ? mnistData() : cnnData();
+  const model = w.kind === 'mnist-epoch' ? mnistModel(impl) : cnnModel(impl);
+  // Only the buffers (running statistics) may be missing; a parameter name of the shared list
+  // that the model lacks would otherwise leave its initial value in place unnoticed.
+  const { unexpectedKeys } = model.loadStateDict(
     Object.fromEntries(
       mnist.params.map((p) => [p.name, tensor(p.values, { shape: p.shape, dtype: 'float32' })]),
     ),
     { strict: false },
   );
+  if (unexpectedKeys.length > 0) {
+    throw new Error(`${w.id}: the model has no parameters ${unexpectedKeys.join(', ')}`);
+  }
   const optimizer = new optim.SGD(model.parameters(), { lr: w.lr, momentum: w.momentum });
   const lossFn = new nn.CrossEntropyLoss();
   const images = tensor(mnist.images, { shape: [mnist.count, 784], dtype: 'float32' });
@@ -267,7 +277,28 @@ export const tapegrad: Adapter = {
             );
           },
         }));
+      case 'conv2d':
+        return THREADS.map((threads) => ({
+          row: { framework: 'tapegrad', threads },
+          async: false,
+          make: () => {
+            const x = input(w.x, w.dtype, true);
+            const weight = input(w.weight, w.dtype, true);
+            const bias = input(w.bias, w.dtype, true);
+            const dy = input(w.dy, w.dtype);
+            const opts = { padding: w.padding, stride: w.stride };
+            return onThreads(
+              threads,
+              simple(() => {
+                const y = nn.functional.conv2d(x, weight, bias, opts);
+                const [dx, dw, db] = autograd.grad(y, [x, weight, bias], { gradOutputs: [dy] });
+                return { y, dx: dx!, dweight: dw!, dbias: db! };
+              }, [x, weight, bias, dy]),
+            );
+          },
+        }));
       case 'mnist-epoch':
+      case 'cnn-epoch':
         return (['fused', 'composite'] as const).flatMap((impl) =>
           THREADS.map((threads) => ({
             row: { framework: 'tapegrad', variant: impl, threads } as const,

@@ -5,7 +5,7 @@
  */
 import { manualSeed, MT19937, random } from '../../src/index.js';
 import { loadMnist } from '../../src/node.js';
-import { mnistModel } from '../../examples/lib/mnist-model.js';
+import { cnnModel, mnistModel } from '../../examples/lib/mnist-model.js';
 import type { DType, InputSpec } from './workloads.js';
 
 export type Floats = Float32Array | Float64Array;
@@ -69,7 +69,7 @@ export interface MnistData {
 export const MNIST_LAYERS = [784, 256, 128, 10] as const;
 
 /** The demo network of `examples/mnist-demo.ts`. */
-export { mnistModel };
+export { cnnModel, mnistModel };
 
 let mnist: MnistData | null = null;
 
@@ -102,4 +102,59 @@ export function mnistData(): MnistData {
   }
   mnist = { images, labels: labelsOut, count, params };
   return mnist;
+}
+
+/**
+ * The CNN's parameters in PyTorch's layout and state-dict names (indices into the Sequential;
+ * conv weights [out, in, kh, kw]), with how each is initialised: a number is the layer's fan_in,
+ * and the values are uniform in ±1/√fan_in, PyTorch's default for Conv2d and Linear weights and
+ * biases.
+ */
+export const CNN_PARAMS: readonly {
+  name: string;
+  shape: number[];
+  init: number | 'ones' | 'zeros';
+}[] = [
+  { name: '1.weight', shape: [16, 1, 3, 3], init: 9 },
+  { name: '1.bias', shape: [16], init: 9 },
+  { name: '2.weight', shape: [16], init: 'ones' },
+  { name: '2.bias', shape: [16], init: 'zeros' },
+  { name: '5.weight', shape: [32, 16, 3, 3], init: 144 },
+  { name: '5.bias', shape: [32], init: 144 },
+  { name: '6.weight', shape: [32], init: 'ones' },
+  { name: '6.bias', shape: [32], init: 'zeros' },
+  { name: '10.weight', shape: [10, 1568], init: 1568 },
+  { name: '10.bias', shape: [10], init: 1568 },
+];
+
+let cnn: MnistData | null = null;
+
+/**
+ * The CNN epoch's shared inputs: the MNIST epoch's digits in the same order, and initial weights
+ * drawn from seeded specs (seeds 71, 72, …) with PyTorch's default bounds, so that they do not
+ * depend on any framework's initialiser.
+ */
+export function cnnData(): MnistData {
+  if (cnn !== null) return cnn;
+  const m = mnistData();
+  const params = CNN_PARAMS.map((p, i): MnistParam => {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array;
+    if (p.init === 'ones') values = new Float32Array(n).fill(1);
+    else if (p.init === 'zeros') values = new Float32Array(n);
+    else {
+      const bound = 1 / Math.sqrt(p.init);
+      const spec: InputSpec = {
+        shape: p.shape,
+        seed: 71 + i,
+        dist: 'uniform',
+        scale: 2 * bound,
+        offset: -bound,
+      };
+      values = floats(spec, 'float32');
+    }
+    return { name: p.name, shape: p.shape, values };
+  });
+  cnn = { images: m.images, labels: m.labels, count: m.count, params };
+  return cnn;
 }

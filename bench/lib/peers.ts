@@ -91,6 +91,29 @@ export interface Tf {
     scale?: TfTensor,
     varianceEpsilon?: number,
   ): TfTensor;
+  transpose(x: TfTensor, perm: number[]): TfTensor;
+  /** NHWC input, [kh, kw, in, out] filter; `pad` as a string or explicit per-dim pairs. */
+  conv2d(
+    x: TfTensor,
+    filter: TfTensor,
+    strides: number,
+    pad: 'same' | 'valid' | number[][],
+  ): TfTensor;
+  conv2dTranspose(
+    dy: TfTensor,
+    filter: TfTensor,
+    outputShape: number[],
+    strides: number,
+    pad: 'same' | 'valid' | number[][],
+  ): TfTensor;
+  maxPool(x: TfTensor, filterSize: number, strides: number, pad: 'same' | 'valid'): TfTensor;
+  customGrad(
+    f: (
+      a: TfTensor,
+      b: TfTensor,
+      save: (tensors: TfTensor[]) => void,
+    ) => { value: TfTensor; gradFunc: (dy: TfTensor, saved: TfTensor[]) => TfTensor[] },
+  ): (a: TfTensor, b: TfTensor) => TfTensor;
   oneHot(indices: TfTensor, depth: number): TfTensor;
   cast(x: TfTensor, dtype: 'float32' | 'int32'): TfTensor;
   grads(f: (...args: TfTensor[]) => TfTensor): TfGradFn;
@@ -137,12 +160,22 @@ export interface JaxNumpy {
   square(x: JaxArray): JaxArray;
   sqrt(x: JaxArray): JaxArray;
   matmul(a: JaxArray, b: JaxArray): JaxArray;
+  max(x: JaxArray, axis?: number | number[], options?: { keepdims?: boolean }): JaxArray;
 }
 
 export interface Jax {
   init(...devices: string[]): Promise<string[]>;
   defaultDevice(device?: string): string;
   numpy: JaxNumpy;
+  lax: {
+    /** NCHW input, [out, in, kh, kw] kernel, padding as (low, high) per spatial dim. */
+    convGeneralDilated(
+      lhs: JaxArray,
+      rhs: JaxArray,
+      windowStrides: number[],
+      padding: [number, number][],
+    ): JaxArray;
+  };
   nn: {
     relu(x: JaxArray): JaxArray;
     logSoftmax(x: JaxArray, axis?: number): JaxArray;

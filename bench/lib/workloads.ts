@@ -5,7 +5,8 @@
  */
 
 export type DType = 'float32' | 'float64';
-export type Group = 'batchnorm' | 'elementwise' | 'cross-entropy' | 'matmul' | 'mnist';
+export type Group =
+  'batchnorm' | 'elementwise' | 'cross-entropy' | 'matmul' | 'conv' | 'mnist' | 'cnn';
 
 /** A tensor drawn as `offset + scale · draw` with `np.random.seed(seed)`, or integer labels. */
 export interface InputSpec {
@@ -66,8 +67,30 @@ export interface MatmulWorkload extends Base {
   b: InputSpec;
 }
 
+/**
+ * A Conv2d layer forward and backward: y = conv2d(x, weight, bias) with square padding and
+ * stride, then dx, dweight, dbias for the upstream gradient dy.
+ */
+export interface ConvWorkload extends Base {
+  kind: 'conv2d';
+  padding: number;
+  stride: number;
+  x: InputSpec;
+  weight: InputSpec;
+  bias: InputSpec;
+  dy: InputSpec;
+}
+
 export interface MnistWorkload extends Base {
   kind: 'mnist-epoch';
+  batchSize: number;
+  lr: number;
+  momentum: number;
+}
+
+/** One training epoch of the CNN of `cnnModel` (bench/lib/inputs.ts) on the MNIST epoch's data. */
+export interface CnnWorkload extends Base {
+  kind: 'cnn-epoch';
   batchSize: number;
   lr: number;
   momentum: number;
@@ -79,7 +102,16 @@ export type Workload =
   | SumWorkload
   | CrossEntropyWorkload
   | MatmulWorkload
-  | MnistWorkload;
+  | ConvWorkload
+  | MnistWorkload
+  | CnnWorkload;
+
+/** A whole training epoch per call (its own time budget and deadline, shared data). */
+export type EpochWorkload = MnistWorkload | CnnWorkload;
+
+export function isEpoch(w: Workload): w is EpochWorkload {
+  return w.kind === 'mnist-epoch' || w.kind === 'cnn-epoch';
+}
 
 const normal = (shape: number[], seed: number): InputSpec => ({ shape, seed, dist: 'normal' });
 
@@ -120,6 +152,41 @@ function matmul(m: number, k: number, n: number, transpose: 'none' | 'a' | 'b'):
     transpose,
     a: normal(transpose === 'a' ? [k, m] : [m, k], 31),
     b: normal(transpose === 'b' ? [n, k] : [k, n], 32),
+  };
+}
+
+/**
+ * Conv2d on [n, c, h, w] input with `out` filters of 3×3, padding 1, stride 1; weight and bias
+ * drawn as PyTorch initialises them (uniform in ±1/√fan_in), x and dy standard normal.
+ */
+function conv2d(
+  shape: [number, number, number, number],
+  out: number,
+  quick: boolean,
+): ConvWorkload {
+  const [n, c, h, wd] = shape;
+  const k = 3;
+  const bound = 1 / Math.sqrt(c * k * k);
+  const uniform = (s: number[], seed: number): InputSpec => ({
+    shape: s,
+    seed,
+    dist: 'uniform',
+    scale: 2 * bound,
+    offset: -bound,
+  });
+  return {
+    kind: 'conv2d',
+    id: `conv2d/f32/${shape.join('x')}`,
+    group: 'conv',
+    title: `Conv2d ${c}→${out}, 3×3, padding 1, on ${shape.join('×')} float32`,
+    dtype: 'float32',
+    quick,
+    padding: 1,
+    stride: 1,
+    x: normal(shape, 61),
+    weight: uniform([out, c, k, k], 62),
+    bias: uniform([out], 63),
+    dy: normal([n, out, h, wd], 64),
   };
 }
 
@@ -183,6 +250,8 @@ export const WORKLOADS: readonly Workload[] = [
   matmul(1024, 1024, 1024, 'none'),
   matmul(1024, 1024, 1024, 'a'),
   matmul(1024, 1024, 1024, 'b'),
+  conv2d([64, 16, 14, 14], 32, true),
+  conv2d([64, 1, 28, 28], 16, false),
   {
     kind: 'mnist-epoch',
     id: 'mnist/epoch',
@@ -190,6 +259,19 @@ export const WORKLOADS: readonly Workload[] = [
     title: 'MNIST MLP, one training epoch (8000 samples, batch 64)',
     dtype: 'float32',
     quick: true,
+    batchSize: 64,
+    lr: 0.05,
+    momentum: 0.9,
+  },
+  {
+    kind: 'cnn-epoch',
+    id: 'cnn/epoch',
+    group: 'cnn',
+    title: 'MNIST CNN, one training epoch (8000 samples, batch 64)',
+    dtype: 'float32',
+    // Several seconds per epoch on every framework (minutes on the JS peers): a `--quick` run
+    // would spend most of its two minutes here.
+    quick: false,
     batchSize: 64,
     lr: 0.05,
     momentum: 0.9,
@@ -218,13 +300,20 @@ export function throughput(w: Workload, seconds: number): { value: number; unit:
       return { value: numel(w.logits.shape) / seconds / 1e6, unit: 'M elem/s' };
     case 'matmul':
       return { value: (2 * w.m * w.k * w.n) / seconds / 1e9, unit: 'GFLOP/s' };
+    case 'conv2d': {
+      // 2 · (multiply-adds of the forward) for each of y, dx and dweight.
+      const [n, , h, wd] = w.dy.shape;
+      const [o, c, kh, kw] = w.weight.shape;
+      return { value: (3 * 2 * n * h * wd * o * c * kh * kw) / seconds / 1e9, unit: 'GFLOP/s' };
+    }
     case 'mnist-epoch':
+    case 'cnn-epoch':
       return { value: 8000 / seconds, unit: 'samples/s' };
   }
 }
 
 /** Largest tolerated deviation from the tapegrad reference, relative to the probe group's scale. */
 export function tolerance(w: Workload, group: string): number {
-  if (w.kind === 'mnist-epoch') return group === 'firstLoss' ? 1e-4 : 0.05;
+  if (isEpoch(w)) return group === 'firstLoss' ? 1e-4 : 0.05;
   return w.dtype === 'float32' ? 2e-3 : 1e-8;
 }
