@@ -202,11 +202,12 @@ describe('the README section', () => {
 describe('the package', () => {
   it('exports tapegrad/testing beside the main entry, with fast-check an optional peer', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      exports: Record<string, { import: string }>;
+      exports: Record<string, { import: { default: string }; require: { default: string } }>;
       peerDependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
-    expect(pkg.exports['./testing'].import).toBe('./dist/testing/index.js');
+    expect(pkg.exports['./testing'].import.default).toBe('./dist/testing/index.js');
+    expect(pkg.exports['./testing'].require.default).toBe('./dist/cjs/testing/index.js');
     expect(pkg.peerDependencies['fast-check']).toBeDefined();
     expect(pkg.peerDependenciesMeta['fast-check'].optional).toBe(true);
   });
