@@ -28,12 +28,14 @@ export type PageMessage =
   | { type: 'stop' }
   | { type: 'compare'; batch: number; batchSize: number; model: ModelId };
 
-/** A model the Worker can build, or why not. */
+/** A model the selector offers. */
 export interface ModelChoice {
   id: ModelId;
   label: string;
-  /** Null when it can be built; else why not (shown on the page). */
-  unavailable: string | null;
+  /** Its layers, shown under the selector. */
+  layers: string;
+  /** The learning rate the page proposes for it: the one its demo starts from. */
+  lr: number;
 }
 
 /** One row of `autograd.compareVjp`'s report. */

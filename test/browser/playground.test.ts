@@ -1,7 +1,8 @@
 /**
  * The playground (examples/web) in Chromium: it loads the digits over HTTP, trains the MLP in a
- * module Worker with the loss falling, draws its charts, and shows the fused-vs-composite report.
- * A screenshot of the trained page is written to test/browser/dist/playground.png.
+ * module Worker with the loss falling, draws its charts, and shows the fused-vs-composite report;
+ * the same for the CNN. Screenshots of the trained pages are written to
+ * test/browser/dist/playground.png (MLP) and playground-cnn.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
@@ -11,12 +12,12 @@ import { buildPlayground } from '../../examples/web/build.js';
 import { readDigitFiles, type DigitsManifest } from '../../examples/web/digits.js';
 import type { ReportRow } from '../../examples/web/protocol.js';
 import type { StaticServer } from '../../examples/web/server.js';
-import { nn } from '../../src/index.js';
 import { launchChromium } from './harness.js';
 import { startTestServer, STRICT_CSP } from './server.js';
 
 const OUT = fileURLToPath(new URL('./dist/playground/', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('./dist/playground.png', import.meta.url));
+const CNN_SCREENSHOT = fileURLToPath(new URL('./dist/playground-cnn.png', import.meta.url));
 
 /** What page/main.ts publishes on `globalThis.playground`. */
 interface PlaygroundState {
@@ -142,28 +143,57 @@ describe('the playground', () => {
     await page.close();
   });
 
-  const hasConv = typeof Reflect.get(nn, 'Conv2d') === 'function';
-
-  it(`offers the CNN ${hasConv ? 'enabled' : 'disabled, as nn.Conv2d does not exist yet'}`, async () => {
+  it('offers both models and shows the layers of the one selected', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
     await until(page, 'ready');
-    const cnn = page.locator('#model option[value="cnn"]');
-    expect(await cnn.isDisabled()).toBe(!hasConv);
+    expect(await page.locator('#model option').allTextContents()).toEqual([
+      'MLP (BatchNorm1d)',
+      'CNN (BatchNorm2d)',
+    ]);
+    expect(await page.locator('#model option[value="cnn"]').isDisabled()).toBe(false);
+    expect(await page.locator('#model-layers').textContent()).toMatch(/BatchNorm1d/);
+    expect(await page.locator('#lr').inputValue()).toBe('0.05');
+    await page.selectOption('#model', 'cnn');
+    expect(await page.locator('#model').inputValue()).toBe('cnn');
+    expect(await page.locator('#model-layers').textContent()).toMatch(/Conv2d.*BatchNorm2d/);
+    // The CNN's learning rate is that of npm run demo:cnn.
+    expect(await page.locator('#lr').inputValue()).toBe('0.015');
     expect(await page.locator('#start').isEnabled()).toBe(true);
     await page.close();
   });
 
-  it.skipIf(!hasConv)('trains the CNN with the loss falling', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/?model=cnn&steps=30&evalEvery=30&batchSize=32&autostart=1`);
+  it('trains the CNN with the loss falling, and compares its first BatchNorm2d', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/?model=cnn&steps=30&evalEvery=15&batchSize=32&autostart=1`);
     const s = await until(page, 'done', 170_000);
+    expect(errors).toEqual([]);
     expect(s.losses).toHaveLength(30);
+    expect(s.losses.every(Number.isFinite)).toBe(true);
     expect(mean(s.losses.slice(-5))).toBeLessThan(mean(s.losses.slice(0, 5)));
+    expect(s.accuracies.map((a) => a.step)).toEqual([15, 30]);
     await page.click('#compare');
     const c = (await until(page, 'compare')).compare!;
-    expect(c.layer).toMatch(/^BatchNorm2d \(layer 1\) of the CNN/);
+    // Layer 0 unflattens the rows, layer 1 is the first Conv2d.
+    expect(c.layer).toMatch(/^BatchNorm2d \(layer 2\) of the CNN/);
+    expect(await page.locator('#compare-summary').textContent()).toContain(
+      'input [32, 16, 28, 28]',
+    );
+    expect(c.rows.map((r) => [r.name, r.shape])).toEqual([
+      ['output', [32, 16, 28, 28]],
+      ['grad x', [32, 16, 28, 28]],
+      ['grad weight', [16]],
+      ['grad bias', [16]],
+      ['running_mean after call', [16]],
+      ['running_var after call', [16]],
+      ['second-order x', [32, 16, 28, 28]],
+      ['second-order weight', [16]],
+      ['second-order bias', []],
+    ]);
     expect(c.rows.every((r) => r.maxRel < 1e-5)).toBe(true);
+    await page.screenshot({ path: CNN_SCREENSHOT, fullPage: true });
     await page.close();
   });
 

@@ -19,8 +19,8 @@ function element<T extends HTMLElement>(id: string, type: new () => T): T {
 const ui = {
   status: element('status', HTMLParagraphElement),
   env: element('env', HTMLParagraphElement),
-  modelNote: element('model-note', HTMLParagraphElement),
   model: element('model', HTMLSelectElement),
+  modelLayers: element('model-layers', HTMLParagraphElement),
   impl: element('impl', HTMLSelectElement),
   threads: element('threads', HTMLSelectElement),
   lr: element('lr', HTMLInputElement),
@@ -219,19 +219,18 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
     case 'ready': {
       state.status = 'ready';
       state.isolated = message.isolated;
-      ui.model.replaceChildren(
-        ...message.models.map((m) => {
-          const option = new Option(
-            m.unavailable === null ? m.label : `${m.label} (unavailable)`,
-            m.id,
-          );
-          option.disabled = m.unavailable !== null;
-          option.title = m.unavailable ?? '';
-          return option;
-        }),
-      );
+      ui.model.replaceChildren(...message.models.map((m) => new Option(m.label, m.id)));
       const wanted = message.models.find((m) => m.id === params.get('model'));
-      if (wanted !== undefined && wanted.unavailable === null) ui.model.value = wanted.id;
+      if (wanted !== undefined) ui.model.value = wanted.id;
+      // The selected model's layers under the selector, and its learning rate (unless the query
+      // sets one for the first run).
+      const showModel = (setLr: boolean): void => {
+        const choice = message.models.find((m) => m.id === ui.model.value);
+        ui.modelLayers.textContent = choice?.layers ?? '';
+        if (setLr && choice !== undefined) ui.lr.value = String(choice.lr);
+      };
+      ui.model.addEventListener('change', () => showModel(true));
+      showModel(params.get('lr') === null);
       const counts = Array.from({ length: Math.max(1, message.cpus) }, (_, i) => i + 1);
       ui.threads.replaceChildren(...counts.map((n) => new Option(String(n), String(n))));
       ui.threads.value = String(message.threads);
@@ -240,10 +239,6 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       ui.batch.max = String(Math.floor(message.trainSize / settings().batchSize) - 1);
       ui.start.disabled = false;
       ui.compare.disabled = false;
-      ui.modelNote.textContent = message.models
-        .filter((m) => m.unavailable !== null)
-        .map((m) => `${m.label}: ${m.unavailable}.`)
-        .join(' ');
       ui.env.textContent =
         `Cross-origin isolated: ${message.isolated ? 'yes' : 'no (one thread only)'} · ` +
         `${message.cpus} CPUs · the model trains in a module Worker.`;
