@@ -19,6 +19,7 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { pyFloat } from '../src/nn/repr.js';
+import { cnnModel } from '../examples/lib/mnist-model.js';
 
 const fixtures = JSON.parse(
   readFileSync(new URL('./fixtures/module_repr.json', import.meta.url), 'utf8'),
@@ -94,6 +95,7 @@ const MODULES: Record<string, () => nn.Module> = {
       new nn.Identity(),
     ),
   ModuleList: () => new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 2), new nn.GELU()]),
+  'Sequential CNN': () => cnnModel('fused'),
   Net: () => new Net(),
   Scaled: () => new Scaled(),
   ScaledWithChild: () => new ScaledWithChild(),
