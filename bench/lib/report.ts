@@ -98,7 +98,7 @@ const GROUPS: { group: Workload['group']; title: string; blurb: string }[] = [
     blurb:
       '784 → 256 → BatchNorm1d → ReLU → 128 → BatchNorm1d → ReLU → 10, float32, cross-entropy, SGD ' +
       'lr 0.05 momentum 0.9 (no weight decay or schedule), batch 64: 125 steps over the 8000 ' +
-      'training digits of `data.loadMnist()` in one fixed shuffled order shared by all, from the ' +
+      'training digits of `loadMnist()` (tapegrad/node) in one fixed shuffled order shared by all, from the ' +
       'same initial weights (tapegrad `manualSeed(0)`). Each step builds the batch tensors from ' +
       'the shared Float32Array and reads the loss back as a number. A timed sample is one whole ' +
       'epoch. tapegrad runs the loop a user writes (`nn.Sequential`, `DataLoader`, `optim.SGD`, ' +
