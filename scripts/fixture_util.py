@@ -62,19 +62,12 @@ def draw_init_from_numpy(on_call=None):
     a module gives the values tapegrad draws after manualSeed(s). on_call(kind, a, b), if given,
     hears of every call: ("uniform", low, high) or ("normal", mean, std)."""
 
-    def uniform_(self, a=0.0, b=1.0):
+    def fill(self, kind, sample, p, q):
         if on_call is not None:
-            on_call("uniform", a, b)
+            on_call(kind, p, q)
         with torch.no_grad():
-            self.copy_(torch.from_numpy(np.random.uniform(a, b, tuple(self.shape))))
+            self.copy_(torch.from_numpy(sample(p, q, tuple(self.shape))))
         return self
 
-    def normal_(self, mean=0.0, std=1.0):
-        if on_call is not None:
-            on_call("normal", mean, std)
-        with torch.no_grad():
-            self.copy_(torch.from_numpy(np.random.normal(mean, std, tuple(self.shape))))
-        return self
-
-    torch.Tensor.uniform_ = uniform_
-    torch.Tensor.normal_ = normal_
+    torch.Tensor.uniform_ = lambda self, a=0.0, b=1.0: fill(self, "uniform", np.random.uniform, a, b)
+    torch.Tensor.normal_ = lambda self, mean=0.0, std=1.0: fill(self, "normal", np.random.normal, mean, std)
