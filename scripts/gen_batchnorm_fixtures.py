@@ -30,9 +30,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "batchnorm.json")
-SEED_OUT = os.path.join(ROOT, "test", "fixtures", "seed_batchnorm.json")
+from fixture_util import enc_float, fixture_path
+
+OUT = fixture_path("batchnorm.json")
+SEED_OUT = fixture_path("seed_batchnorm.json")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -55,17 +56,10 @@ FORMAT = (
 )
 
 
-def enc(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    return repr(v)
-
-
 def flat(t):
     if t is None:
         return None
-    return [enc(v) for v in t.detach().reshape(-1).tolist()]
+    return [enc_float(v) for v in t.detach().reshape(-1).tolist()]
 
 
 def dtype_name(dt):
@@ -153,8 +147,8 @@ def run_module_case(
         "kind": "module",
         "options": {
             "numFeatures": c,
-            "eps": enc(eps),
-            "momentum": None if momentum is None else enc(momentum),
+            "eps": enc_float(eps),
+            "momentum": None if momentum is None else enc_float(momentum),
             "affine": affine,
             "trackRunningStats": track,
             "dtype": dtype,
@@ -252,8 +246,8 @@ def run_functional_case(
         "kind": "functional",
         "options": {
             "numFeatures": c,
-            "eps": enc(eps),
-            "momentum": enc(momentum),
+            "eps": enc_float(eps),
+            "momentum": enc_float(momentum),
             "hasWeight": has_weight,
             "hasBias": has_bias,
             "hasRunningStats": has_running,
@@ -735,7 +729,7 @@ with np.printoptions(precision=8):  # = np.set_printoptions(precision=8), restor
 
 
 def fl(a):
-    return [enc(v) for v in np.asarray(a, dtype=np.float64).reshape(-1).tolist()]
+    return [enc_float(v) for v in np.asarray(a, dtype=np.float64).reshape(-1).tolist()]
 
 
 seed_doc = {

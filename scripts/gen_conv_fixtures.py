@@ -21,40 +21,19 @@ RandomState):
   circular) over 1-, 2- and 3-dim paddings: the output and the input gradient for dy.
 """
 
-import json
-import math
-import os
-
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "conv.json")
+from fixture_util import DT, draw_init_from_numpy, enc, enc_float, fixture_path, write_json
+
+OUT = fixture_path("conv.json")
 
 FORMAT = (
     "A tensor is {shape, dtype, data}: data is the flat row-major list of values; float values "
     "are strings holding Python's repr() of the float64 value (float32 values widened exactly)."
 )
-
-DT = {"float32": torch.float32, "float64": torch.float64}
-
-
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return repr(v)
-
-
-def enc(t):
-    t = t.detach()
-    dtype = {torch.float32: "float32", torch.float64: "float64"}[t.dtype]
-    return {"shape": list(t.shape), "dtype": dtype, "data": [enc_float(v) for v in t.flatten().tolist()]}
-
 
 def randn(rng, shape, dtype):
     return torch.tensor(rng.standard_normal(shape), dtype=DT[dtype])
@@ -130,13 +109,7 @@ def conv_cases():
 # ---- modules: initialisation from NumPy's generator, as tapegrad draws it ----------------------
 
 
-def np_uniform_(self, a=0.0, b=1.0):
-    with torch.no_grad():
-        self.copy_(torch.from_numpy(np.random.uniform(a, b, tuple(self.shape))))
-    return self
-
-
-torch.Tensor.uniform_ = np_uniform_
+draw_init_from_numpy()
 
 
 def module_cases():
@@ -230,10 +203,7 @@ def main():
         "modules": module_cases(),
         "pad": pad_cases(),
     }
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUT}")
+    write_json(OUT, data)
 
 
 if __name__ == "__main__":

@@ -16,43 +16,20 @@ Run from the repository root with the system Python (it has torch 1.13 and numpy
 * errors: PyTorch's texts for the failures tapegrad reproduces.
 """
 
-import json
-import math
-import os
-
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "embedding.json")
+from fixture_util import DT, draw_init_from_numpy, enc, enc_float, error, fixture_path, write_json
+
+OUT = fixture_path("embedding.json")
 
 FORMAT = (
     "A tensor is {shape, dtype, data}: data is the flat row-major list of values; float values "
     "are strings holding Python's repr() of the float64 value (float32 values were widened "
     "exactly, so Math.fround recovers them), int32 values are JSON integers."
 )
-
-DT = {"float32": torch.float32, "float64": torch.float64}
-
-
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return repr(v)
-
-
-def enc(t):
-    t = t.detach()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"shape": list(t.shape), "dtype": "int32", "data": [int(v) for v in t.flatten()]}
-    dtype = {torch.float32: "float32", torch.float64: "float64"}[t.dtype]
-    return {"shape": list(t.shape), "dtype": dtype, "data": [enc_float(v) for v in t.flatten().tolist()]}
-
 
 def case(name, n, d, indices, padding_idx, dtype, seed):
     rng = np.random.RandomState(seed)
@@ -95,14 +72,8 @@ def cases():
     ]
 
 
-def np_normal_(self, mean=0.0, std=1.0):
-    with torch.no_grad():
-        self.copy_(torch.from_numpy(np.random.normal(mean, std, tuple(self.shape))))
-    return self
-
-
 def init_cases():
-    torch.Tensor.normal_ = np_normal_
+    draw_init_from_numpy()
     out = []
     specs = [(0, 10, 3, None, "float32"), (1, 6, 4, 0, "float64"), (2, 5, 3, -2, "float32"), (3, 4, 5, 3, "float64")]
     for seed, n, d, pad, dtype in specs:
@@ -124,14 +95,6 @@ def init_cases():
     return out
 
 
-def error(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the text is what is recorded
-        return {"type": type(e).__name__, "message": str(e)}
-    raise AssertionError("expected an error")
-
-
 def errors():
     w = torch.zeros(5, 2)
     return {
@@ -147,10 +110,7 @@ def errors():
 
 def main():
     data = {"format": FORMAT, "cases": cases(), "init": init_cases(), "errors": errors()}
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUT}")
+    write_json(OUT, data)
 
 
 if __name__ == "__main__":

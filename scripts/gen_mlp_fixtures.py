@@ -31,15 +31,13 @@ decay 1e-4), AdamW (lr 1e-2, its default weight decay 1e-2), and SGD momentum wi
 BatchNorm's momentum None (a cumulative average of the batch statistics).
 """
 
-import json
-import os
-
 import numpy as np
 import torch
 import torch.nn as nn
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "mlp_training.json")
+from fixture_util import fixture_path, write_json
+
+OUT = fixture_path("mlp_training.json")
 
 SIZES = [12, 16, 8, 4]
 N = 10
@@ -207,10 +205,8 @@ def main():
         "heldOut": {"x": enc_tensor(held_out)},
         "runs": [train(run, init, batches, held_out) for run in RUNS],
     }
-    with open(OUT, "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUT}: {len(out['runs'])} runs of {NUM_BATCHES} steps")
+    write_json(OUT, out)
+    print(f"{len(out['runs'])} runs of {NUM_BATCHES} steps")
 
 
 if __name__ == "__main__":

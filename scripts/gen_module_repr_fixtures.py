@@ -12,13 +12,11 @@ ModuleList in both, a user module with its own extra_repr). The Python floats 1e
 0.1 and 0.25 are spelled as PyTorch spells them.
 """
 
-import json
-import os
-
 import torch.nn as nn
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "module_repr.json")
+from fixture_util import fixture_path, write_json
+
+OUT = fixture_path("module_repr.json")
 
 
 class Net(nn.Module):
@@ -112,10 +110,7 @@ def main():
     for name, make in MODULES.items():
         m = make()
         data.append({"name": name, "repr": str(m), "stateDictKeys": list(m.state_dict().keys())})
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUT}")
+    write_json(OUT, data)
 
 
 if __name__ == "__main__":

@@ -19,18 +19,17 @@ input comes from a seeded numpy RandomState).
   np.random.random(shape) < 1 - p; the state-dict keys of a Sequential.
 """
 
-import json
 import math
-import os
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OPS_OUT = os.path.join(ROOT, "test", "fixtures", "nn_ops.json")
-INIT_OUT = os.path.join(ROOT, "test", "fixtures", "nn_init.json")
+from fixture_util import DT, draw_init_from_numpy, enc, enc_float, fixture_path, write_json
+
+OPS_OUT = fixture_path("nn_ops.json")
+INIT_OUT = fixture_path("nn_init.json")
 
 FORMAT = (
     "A tensor is {shape, dtype, data}: data is the flat row-major list of values; float values "
@@ -41,23 +40,6 @@ FORMAT = (
     "y.backward(dy); second.gradX = autograd.grad((dx * second.v).sum(), x) with dx computed "
     "with create_graph=True (zeros where autograd reports no dependence)."
 )
-
-
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return repr(v)
-
-
-def enc(t):
-    t = t.detach()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"shape": list(t.shape), "dtype": "int32", "data": [int(v) for v in t.flatten()]}
-    dtype = {torch.float32: "float32", torch.float64: "float64"}[t.dtype]
-    return {"shape": list(t.shape), "dtype": dtype, "data": [enc_float(v) for v in t.flatten().tolist()]}
 
 
 def f64(a):
@@ -256,24 +238,11 @@ def mse_cases():
 CALLS = []
 
 
-def np_uniform_(self, a=0.0, b=1.0):
-    CALLS.append(["uniform", enc_float(a), enc_float(b)])
-    with torch.no_grad():
-        self.copy_(torch.from_numpy(np.random.uniform(a, b, tuple(self.shape))))
-    return self
+def record_call(kind, a, b):
+    CALLS.append([kind, enc_float(a), enc_float(b)])
 
 
-def np_normal_(self, mean=0.0, std=1.0):
-    CALLS.append(["normal", enc_float(mean), enc_float(std)])
-    with torch.no_grad():
-        self.copy_(torch.from_numpy(np.random.normal(mean, std, tuple(self.shape))))
-    return self
-
-
-torch.Tensor.uniform_ = np_uniform_
-torch.Tensor.normal_ = np_normal_
-
-DT = {"float32": torch.float32, "float64": torch.float64}
+draw_init_from_numpy(record_call)
 
 
 def init_cases():
@@ -402,11 +371,8 @@ def main():
         "dropout": dropout_cases(),
         "sequentialStateDictKeys": list(seq.state_dict().keys()),
     }
-    for path, data in ((OPS_OUT, ops), (INIT_OUT, init)):
-        with open(path, "w") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        print(f"wrote {path}")
+    write_json(OPS_OUT, ops)
+    write_json(INIT_OUT, init)
 
 
 if __name__ == "__main__":

@@ -25,38 +25,19 @@ float64 reference and PyTorch's own float32 relative error against it.
 """
 
 import json
-import math
-import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "norm.json")
+from fixture_util import DT, enc, enc_float, fixture_path
 
-DT = {"float32": torch.float32, "float64": torch.float64}
-
-
-def enc(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    return repr(v)
+OUT = fixture_path("norm.json")
 
 
 def fx(t):
     """A tensor as {shape, dtype, data}, or None."""
-    if t is None:
-        return None
-    t = t.detach()
-    name = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int32"}[t.dtype]
-    data = t.reshape(-1).tolist()
-    return {
-        "shape": list(t.shape),
-        "dtype": name,
-        "data": [int(v) for v in data] if name == "int32" else [enc(v) for v in data],
-    }
+    return None if t is None else enc(t)
 
 
 def rel(a, ref):
@@ -110,7 +91,7 @@ def functional_case(name, seed, shape, param_shape, affine, eps, run, offset=0.0
         case = {
             "name": f"{name} {dtype}",
             "dtype": dtype,
-            "eps": enc(eps),
+            "eps": enc_float(eps),
             "x": fx(x),
             "weight": fx(w),
             "bias": fx(b),
@@ -230,7 +211,7 @@ def batch_norm_2d_case(name, seed, shape, affine, track, momentum, modes):
             "numFeatures": c,
             "affine": affine,
             "trackRunningStats": track,
-            "momentum": None if momentum is None else enc(momentum),
+            "momentum": None if momentum is None else enc_float(momentum),
             "weight": fx(torch.tensor(w0).to(DT[dtype])) if affine else None,
             "bias": fx(torch.tensor(b0).to(DT[dtype])) if affine else None,
             "torch": runs["torch"]["steps"],

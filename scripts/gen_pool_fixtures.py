@@ -24,8 +24,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "pool.json")
+from fixture_util import ROOT, enc, fixture_path
+
+OUT = fixture_path("pool.json")
 
 FORMAT = (
     "A tensor is {shape, dtype, data}: data is the flat row-major list of values; float values "
@@ -36,23 +37,6 @@ FORMAT = (
 )
 
 rng = np.random.RandomState(13)
-
-
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return repr(v)
-
-
-def enc(t):
-    t = t.detach()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"shape": list(t.shape), "dtype": "int32", "data": [int(v) for v in t.flatten()]}
-    dtype = {torch.float32: "float32", torch.float64: "float64"}[t.dtype]
-    return {"shape": list(t.shape), "dtype": dtype, "data": [enc_float(v) for v in t.flatten().tolist()]}
 
 
 def torch_opts(opts):

@@ -11,25 +11,18 @@ Run from the repository root with the system Python (it has torch 1.13 and numpy
 * errors: PyTorch's texts for bad arguments, as {type, message}.
 """
 
-import json
-import os
-
 import numpy as np
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "split.json")
+from fixture_util import enc, error, fixture_path, write_json
+
+OUT = fixture_path("split.json")
 
 FORMAT = (
     "A tensor is {shape, dtype, data}: data is the flat row-major list of float64 values as "
     "Python repr() strings. op is 'split' or 'chunk'; arg is the split size, the list of "
     "sections, or the number of chunks."
 )
-
-
-def enc(t):
-    t = t.detach()
-    return {"shape": list(t.shape), "dtype": "float64", "data": [repr(float(v)) for v in t.flatten().tolist()]}
 
 
 def case(op, shape, arg, dim, seed):
@@ -84,14 +77,6 @@ def cases():
     return [case(op, shape, arg, dim, i) for i, (op, shape, arg, dim) in enumerate(specs)]
 
 
-def error(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the text is what is recorded
-        return {"type": type(e).__name__, "message": str(e)}
-    raise AssertionError("expected an error")
-
-
 def errors():
     x = torch.zeros(5)
     return [
@@ -111,10 +96,7 @@ def errors():
 
 def main():
     data = {"format": FORMAT, "cases": cases(), "errors": errors()}
-    with open(OUT, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUT}")
+    write_json(OUT, data)
 
 
 if __name__ == "__main__":

@@ -3,30 +3,17 @@
  * isolated page, under a strict Content Security Policy, and in a module Worker with threads.
  * Run with `npm run test:browser` (vitest.browser.config.ts); needs Debian's chromium.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import type { StaticServer } from '../../examples/web/server.js';
 import { buildTestPages } from './build.js';
 import { mlpTraining, quickstart, type MlpResult, type QuickstartResult } from './cases.js';
-import { launchChromium, open, result } from './harness.js';
-import { startTestServer, STRICT_CSP } from './server.js';
+import { result, useChromium } from './harness.js';
+import { STRICT_CSP } from './server.js';
 
-const OUT = fileURLToPath(new URL('./dist/pages/', import.meta.url));
-
-let browser: Browser;
-let server: StaticServer;
-
-beforeAll(async () => {
-  await buildTestPages(OUT);
-  server = await startTestServer(OUT);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { open } = useChromium(
+  buildTestPages,
+  fileURLToPath(new URL('./dist/pages/', import.meta.url)),
+);
 
 interface Env {
   isolated: boolean;
@@ -36,7 +23,7 @@ interface Env {
 describe('the quick start', () => {
   it('gives the same bits on a cross-origin isolated page as in Node', async () => {
     const got = await result<{ env: Env; result: QuickstartResult }>(
-      await open(browser, `${server.url}/cases.html?case=quickstart`),
+      await open('cases.html?case=quickstart'),
     );
     expect(got.env.isolated).toBe(true);
     expect(got.result).toEqual(quickstart());
@@ -49,14 +36,14 @@ describe('the quick start', () => {
     log.mockRestore();
     expect(printed).toHaveLength(3);
 
-    const page = await open(browser, `${server.url}/example.html`);
+    const page = await open('example.html');
     await result(page);
     const logged = page.console.filter((m) => m.type() === 'log').map((m) => m.text());
     expect(logged).toEqual(printed);
   });
 
   it("runs under a strict CSP (script-src 'self' 'wasm-unsafe-eval': no eval, no inline script)", async () => {
-    const page = await open(browser, `${server.url}/csp/cases.html?case=quickstart`);
+    const page = await open('csp/cases.html?case=quickstart');
     expect(page.headers['content-security-policy']).toBe(STRICT_CSP);
     const got = await result<{ env: Env; result: QuickstartResult }>(page);
     // A violation would be reported on the console even where the library caught it.
@@ -72,7 +59,7 @@ describe('an MLP with BatchNorm1d trained with SGD', () => {
   for (const impl of ['fused', 'composite'] as const) {
     it(`reaches the same losses and weights, bit for bit, as in Node (${impl} BatchNorm)`, async () => {
       const got = await result<{ env: Env; result: MlpResult }>(
-        await open(browser, `${server.url}/cases.html?case=mlp&impl=${impl}`),
+        await open(`cases.html?case=mlp&impl=${impl}`),
       );
       const node = mlpTraining({ impl });
       expect(got.result.lossValues).toEqual(node.lossValues);
@@ -101,7 +88,7 @@ describe('threads', () => {
         workerChunks1: number;
         workerChunks2: number;
         sameBits: boolean;
-      }>(await open(browser, `${server.url}/matmul.html?size=512&reps=40`), 120_000);
+      }>(await open('matmul.html?size=512&reps=40'), 120_000);
       console.log(
         `512³ float32 matmul in a Chromium module Worker, best of 40: ` +
           `1 thread ${got.ms1.toFixed(2)} ms, 2 threads ${got.ms2.toFixed(2)} ms ` +
@@ -120,7 +107,7 @@ describe('threads', () => {
   );
 
   it("setNumThreads(2) on a page's main thread warns and getNumThreads() stays 1", async () => {
-    const page = await open(browser, `${server.url}/threads.html`);
+    const page = await open('threads.html');
     const got = await result<{ isolated: boolean; before: number; after: number }>(page);
     expect(got).toEqual({ isolated: true, before: 1, after: 1 });
     const warnings = page.console.filter((m) => m.type() === 'warning').map((m) => m.text());

@@ -1,27 +1,54 @@
 /**
- * Bundles the test pages (test/browser/pages/*.ts, each with its .html) for Chromium, into a
- * folder the test server serves.
+ * Bundles the test pages for Chromium, into a folder the test server serves: every script in
+ * test/browser/pages/ (each an entry point, for a page or a Worker) and the HTML of every page.
  */
 import { build } from 'esbuild';
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const PAGES = fileURLToPath(new URL('./pages/', import.meta.url));
+const SOURCES = fileURLToPath(new URL('./pages/', import.meta.url));
 
-/** examples/quickstart.ts, bundled as it is for pages/example.html. */
+/** examples/quickstart.ts, bundled as it is for example.html. */
 const QUICKSTART = fileURLToPath(new URL('../../examples/quickstart.ts', import.meta.url));
 
-/** Bundles every page script and copies every page into `outDir` (emptied first). */
+/**
+ * Each page (`<name>.html`) and the bundled scripts it loads. Module scripts run in document
+ * order: example.html runs the quick start, then the report that it has run.
+ */
+const PAGES: Record<string, string[]> = {
+  cases: ['cases.js'],
+  example: ['quickstart.js', 'example.js'],
+  matmul: ['matmul.js'],
+  threads: ['threads.js'],
+};
+
+function pageHtml(name: string, scripts: string[]): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '  <head>',
+    '    <meta charset="utf-8" />',
+    '    <link rel="icon" href="data:," />',
+    `    <title>tapegrad browser test: ${name}</title>`,
+    ...scripts.map((s) => `    <script type="module" src="./${s}"></script>`),
+    '  </head>',
+    '  <body></body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Bundles every page script and writes every page into `outDir` (emptied first). */
 export async function buildTestPages(outDir: string): Promise<void> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  const files = await readdir(PAGES);
+  const files = await readdir(SOURCES);
   await build({
     entryPoints: [
       ...files
         .filter((f) => f.endsWith('.ts'))
-        .map((f) => ({ in: join(PAGES, f), out: f.replace(/\.ts$/, '') })),
+        .map((f) => ({ in: join(SOURCES, f), out: f.replace(/\.ts$/, '') })),
       { in: QUICKSTART, out: 'quickstart' },
     ],
     outdir: outDir,
@@ -32,7 +59,7 @@ export async function buildTestPages(outDir: string): Promise<void> {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  for (const f of files.filter((f) => f.endsWith('.html'))) {
-    await copyFile(join(PAGES, f), join(outDir, f));
+  for (const [name, scripts] of Object.entries(PAGES)) {
+    await writeFile(join(outDir, `${name}.html`), pageHtml(name, scripts));
   }
 }

@@ -4,6 +4,7 @@
  * can be compared bit for bit. Results are plain data (numbers and hex strings), which
  * `page.evaluate` carries out of the page unchanged.
  */
+import { mnistModel } from '../../examples/lib/mnist-model.js';
 import { manualSeed, nn, optim, randn, tensor, tidy, type Tensor } from '../../src/index.js';
 
 /** A tensor's values and the hex of its bytes (little-endian, as stored). */
@@ -69,7 +70,7 @@ export interface MlpResult {
 }
 
 /**
- * The demo's network (784 → 256 → BatchNorm1d → ReLU → 128 → BatchNorm1d → ReLU → 10) trained
+ * The demo's network (examples/lib/mnist-model.ts: 784 → 256 → BatchNorm1d → ReLU → 128 → BatchNorm1d → ReLU → 10) trained
  * with SGD with momentum on a fixed random batch. Its first product, 64×784·784×256, is large
  * enough to be shared between threads where there are any, so the Node run (two threads on
  * two cores) and a browser main thread (one) also check that the split does not change a bit.
@@ -79,15 +80,7 @@ export function mlpTraining(
 ): MlpResult {
   const { steps = 8, impl = 'fused' } = options;
   manualSeed(0);
-  const model = new nn.Sequential(
-    new nn.Linear(784, 256),
-    new nn.BatchNorm1d(256, { impl }),
-    new nn.ReLU(),
-    new nn.Linear(256, 128),
-    new nn.BatchNorm1d(128, { impl }),
-    new nn.ReLU(),
-    new nn.Linear(128, 10),
-  );
+  const model = mnistModel(impl);
   const x = randn([64, 784]);
   const y = randn([64, 10]).argmax(1);
   const lossFn = new nn.CrossEntropyLoss();

@@ -1,9 +1,13 @@
 /**
- * What every browser test file needs: Debian's Chromium driven by playwright-core, and a way to
- * open a test page and wait for the result it publishes (see pages/report.ts).
+ * What every browser test file needs: Debian's Chromium driven by playwright-core and the test
+ * server around the file's tests, and a way to open a test page and wait for the result it
+ * publishes (see pages/report.ts).
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { StaticServer } from '../../examples/web/server.js';
+import { startTestServer } from './server.js';
 
 /** The Chromium of Debian's `chromium` package (`.ci/run` installs it). */
 export const CHROMIUM = process.env.TAPEGRAD_CHROMIUM ?? '/usr/bin/chromium';
@@ -29,6 +33,46 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** The browser and the server of a test file, there while its tests run. */
+export interface Session {
+  readonly browser: Browser;
+  readonly server: StaticServer;
+  /** Opens `path` (a page and its query, e.g. `cases.html?case=mlp`) on the server. */
+  open(path: string): Promise<Opened>;
+}
+
+/**
+ * Before the file's tests: `build(outDir)`, serve `outDir` (server.ts) and launch Chromium;
+ * after them, close both.
+ */
+export function useChromium(build: (outDir: string) => Promise<void>, outDir: string): Session {
+  let browser: Browser | undefined;
+  let server: StaticServer | undefined;
+  beforeAll(async () => {
+    await build(outDir);
+    server = await startTestServer(outDir);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the browser tests have not started (beforeAll)');
+    return value;
+  };
+  const session: Session = {
+    get browser() {
+      return started(browser);
+    },
+    get server() {
+      return started(server);
+    },
+    open: (path) => open(session.browser, `${session.server.url}/${path}`),
+  };
+  return session;
 }
 
 /** An opened page, what it printed to the console, and the errors it threw. */

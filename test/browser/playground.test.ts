@@ -4,16 +4,15 @@
  * the same for the CNN. Screenshots of the trained pages are written to
  * test/browser/dist/playground.png (MLP) and playground-cnn.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildPlayground } from '../../examples/web/build.js';
 import { readDigitFiles, type DigitsManifest } from '../../examples/web/digits.js';
 import type { ReportRow } from '../../examples/web/protocol.js';
-import type { StaticServer } from '../../examples/web/server.js';
-import { launchChromium } from './harness.js';
-import { startTestServer, STRICT_CSP } from './server.js';
+import { useChromium } from './harness.js';
+import { STRICT_CSP } from './server.js';
 
 const OUT = fileURLToPath(new URL('./dist/playground/', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('./dist/playground.png', import.meta.url));
@@ -30,19 +29,7 @@ interface PlaygroundState {
   error: string | null;
 }
 
-let browser: Browser;
-let server: StaticServer;
-
-beforeAll(async () => {
-  await buildPlayground(OUT);
-  server = await startTestServer(OUT);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = useChromium(buildPlayground, OUT);
 
 function state(page: Page): Promise<PlaygroundState> {
   return page.evaluate(() => Reflect.get(globalThis, 'playground') as PlaygroundState);
@@ -102,10 +89,10 @@ describe('the playground', () => {
   });
 
   it('loads, trains the MLP in a Worker with the loss falling, and draws both charts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}/?model=mlp&steps=60&evalEvery=30&autostart=1`);
+    await page.goto(`${session.server.url}/?model=mlp&steps=60&evalEvery=30&autostart=1`);
     const s = await until(page, 'done');
     expect(errors).toEqual([]);
     expect(s.isolated).toBe(true);
@@ -144,8 +131,8 @@ describe('the playground', () => {
   });
 
   it('offers both models and shows the layers of the one selected', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
+    const page = await session.browser.newPage();
+    await page.goto(`${session.server.url}/`);
     await until(page, 'ready');
     expect(await page.locator('#model option').allTextContents()).toEqual([
       'MLP (BatchNorm1d)',
@@ -164,10 +151,12 @@ describe('the playground', () => {
   });
 
   it('trains the CNN with the loss falling, and compares its first BatchNorm2d', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}/?model=cnn&steps=30&evalEvery=15&batchSize=32&autostart=1`);
+    await page.goto(
+      `${session.server.url}/?model=cnn&steps=30&evalEvery=15&batchSize=32&autostart=1`,
+    );
     const s = await until(page, 'done', 170_000);
     expect(errors).toEqual([]);
     expect(s.losses).toHaveLength(30);
@@ -198,11 +187,11 @@ describe('the playground', () => {
   });
 
   it("trains under the strict CSP (no eval, workers from 'self' and Blob URLs only)", async () => {
-    const page = await browser.newPage();
+    const page = await session.browser.newPage();
     const messages: string[] = [];
     page.on('console', (m) => messages.push(m.text()));
     const response = await page.goto(
-      `${server.url}/csp/?threads=2&steps=20&evalEvery=20&autostart=1`,
+      `${session.server.url}/csp/?threads=2&steps=20&evalEvery=20&autostart=1`,
     );
     expect(response?.headers()['content-security-policy']).toBe(STRICT_CSP);
     const s = await until(page, 'done');
@@ -215,8 +204,8 @@ describe('the playground', () => {
 
   // Needs the platform branch (Web Worker kernel threads); skipped until it is merged.
   it('trains on two threads in its Worker', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/?threads=2&steps=20&evalEvery=20&autostart=1`);
+    const page = await session.browser.newPage();
+    await page.goto(`${session.server.url}/?threads=2&steps=20&evalEvery=20&autostart=1`);
     const s = await until(page, 'done');
     expect(s.threads).toBe(2);
     expect(await page.locator('#stat-threads').textContent()).toBe('2');
