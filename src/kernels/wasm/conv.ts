@@ -18,7 +18,7 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import type { ConvGeometry } from '../conv.js';
 import { matmulKernel } from '../matmul.js';
 import { CONV_UNSHARED_WASM, CONV_WASM } from './generated.js';
-import { kernelModule, moduleFor, stage } from './instance.js';
+import { lazyKernelModule, stage } from './instance.js';
 
 const NAMES = [
   'im2col_f32',
@@ -31,18 +31,11 @@ const NAMES = [
   'transpose_f64',
 ] as const;
 
-type Exports = Record<(typeof NAMES)[number], (...args: number[]) => number>;
-
-let module: Exports | null = null;
-
-function exports(): Exports {
-  module ??= kernelModule(
-    moduleFor({ shared: CONV_WASM, unshared: CONV_UNSHARED_WASM }),
-    'conv.wasm',
-    NAMES,
-  );
-  return module;
-}
+const exports = lazyKernelModule(
+  { shared: CONV_WASM, unshared: CONV_UNSHARED_WASM },
+  'conv.wasm',
+  NAMES,
+);
 
 /**
  * Columns per product the chunks aim at (enough for the product's panels to be efficient and,
@@ -160,6 +153,24 @@ function permute(pl: Plan, src: number, dst: number, a: number, b: number, bias:
   exports()[`permute_${pl.f32 ? 'f32' : 'f64'}`](src, dst, a, b, pl.p, bias, bias >= 0 ? 1 : 0);
 }
 
+/**
+ * The upstream gradient of sample chunk [s0, s0 + sn) as [o, sn, p], the layout the products
+ * read: g itself for one sample, else permuted from [sn, o, p] into the scratch block at `gpAt`.
+ */
+function upstreamChunk(
+  pl: Plan,
+  o: number,
+  gAt: number,
+  gpAt: number,
+  s0: number,
+  sn: number,
+): number {
+  const at = gAt + s0 * o * pl.p * pl.e;
+  if (sn === 1) return at;
+  permute(pl, at, gpAt, sn, o, -1);
+  return gpAt;
+}
+
 /** y = conv(x, w) + bias; false (nothing written) when the memory cannot hold the operands. */
 export function convForwardWasm(
   y: FloatStorage,
@@ -228,11 +239,7 @@ export function convInputGradWasm(
     viewOn(heap(), pl.f32 ? 'float32' : 'float64', dxAt, n * c * h * w).fill(0);
     for (let s0 = 0; s0 < n; s0 += chunk) {
       const sn = Math.min(chunk, n - s0);
-      let gp = gAt + s0 * o * p * e;
-      if (sn > 1) {
-        permute(pl, gp, gpAt, sn, o, -1);
-        gp = gpAt;
-      }
+      const gp = upstreamChunk(pl, o, gAt, gpAt, s0, sn);
       for (let gi = 0; gi < geo.groups; gi++) {
         product(
           pl.f32,
@@ -275,11 +282,7 @@ export function convWeightGradWasm(
     if (n === 0) viewOn(heap(), pl.f32 ? 'float32' : 'float64', dwAt, dw.length).fill(0);
     for (let s0 = 0; s0 < n; s0 += chunk) {
       const sn = Math.min(chunk, n - s0);
-      let gp = gAt + s0 * o * p * e;
-      if (sn > 1) {
-        permute(pl, gp, gpAt, sn, o, -1);
-        gp = gpAt;
-      }
+      const gp = upstreamChunk(pl, o, gAt, gpAt, s0, sn);
       for (let gi = 0; gi < geo.groups; gi++) {
         columns('im2col', pl, geo, xAt, colAt, s0, sn, gi);
         product(pl.f32, sumAt, colAt, gp + gi * og * sn * p * e, rows, sn * p, og, false, true);
