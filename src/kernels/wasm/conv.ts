@@ -53,12 +53,6 @@ function chunkSamples(geo: ConvGeometry, rows: number): number {
   return Math.max(1, Math.min(geo.n, want, fit));
 }
 
-/** Whether the call can run here: one storage type, and sizes the kernels' index packing holds. */
-function supported(geo: ConvGeometry, ...xs: (FloatStorage | null)[]): boolean {
-  const t = xs[0]!.constructor;
-  return xs.every((x) => x === null || x.constructor === t) && geo.ow < 1 << 15;
-}
-
 interface Plan {
   f32: boolean;
   /** Bytes per element. */
@@ -71,20 +65,25 @@ interface Plan {
   p: number;
   /** Samples per chunk. */
   chunk: number;
+  /** Bytes of the scratch blocks every call takes: a chunk's im2col matrix, and its [o, S, p] layout. */
+  scratch: [number, number];
 }
 
-function plan(geo: ConvGeometry, f32: boolean): Plan {
+/**
+ * The sizes of a call on the operands `xs` (the output first), or null when it cannot run here:
+ * storages of more than one type, or sizes the kernels' index packing does not hold.
+ */
+function plan(geo: ConvGeometry, ...xs: (FloatStorage | null)[]): Plan | null {
+  const t = xs[0]!.constructor;
+  if (!xs.every((x) => x === null || x.constructor === t) || geo.ow >= 1 << 15) return null;
+  const f32 = t === Float32Array;
+  const e = f32 ? 4 : 8;
   const cg = geo.c / geo.groups;
   const rows = cg * geo.kh * geo.kw;
-  return {
-    f32,
-    e: f32 ? 4 : 8,
-    cg,
-    og: geo.o / geo.groups,
-    rows,
-    p: geo.oh * geo.ow,
-    chunk: chunkSamples(geo, rows),
-  };
+  const p = geo.oh * geo.ow;
+  const chunk = chunkSamples(geo, rows);
+  const scratch: [number, number] = [e * rows * chunk * p, chunk > 1 ? e * geo.o * chunk * p : 0];
+  return { f32, e, cg, og: geo.o / geo.groups, rows, p, chunk, scratch };
 }
 
 /** `out = op(a) · op(b)` for operands at byte offsets (views made now: after any growth). */
@@ -179,13 +178,13 @@ export function convForwardWasm(
   bias: FloatStorage | null,
   geo: ConvGeometry,
 ): boolean {
-  if (!supported(geo, y, x, weight, bias)) return false;
-  const pl = plan(geo, y instanceof Float32Array);
+  const pl = plan(geo, y, x, weight, bias);
+  if (pl === null) return false;
   const { n, o } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: x }, { data: weight }, { data: y, out: true }];
   if (bias !== null) operands.push({ data: bias });
-  const s = stage(operands, [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0]);
+  const s = stage(operands, pl.scratch);
   if (s === null) return false;
   const [xAt, wAt, yAt] = s.at;
   const biasAt = bias === null ? -1 : s.at[3];
@@ -225,12 +224,12 @@ export function convInputGradWasm(
   weight: FloatStorage,
   geo: ConvGeometry,
 ): boolean {
-  if (!supported(geo, dx, g, weight)) return false;
-  const pl = plan(geo, dx instanceof Float32Array);
+  const pl = plan(geo, dx, g, weight);
+  if (pl === null) return false;
   const { n, o, c, h, w } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: g }, { data: weight }, { data: dx, out: true }];
-  const s = stage(operands, [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0]);
+  const s = stage(operands, pl.scratch);
   if (s === null) return false;
   const [gAt, wAt, dxAt] = s.at;
   const [colAt, gpAt] = s.scratch;
@@ -268,13 +267,13 @@ export function convWeightGradWasm(
   g: FloatStorage,
   geo: ConvGeometry,
 ): boolean {
-  if (!supported(geo, dw, x, g)) return false;
-  const pl = plan(geo, dw instanceof Float32Array);
+  const pl = plan(geo, dw, x, g);
+  if (pl === null) return false;
   const { n, o } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: x }, { data: g }, { data: dw, out: true }];
-  const scratch = [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0, e * og * rows];
-  const s = stage(operands, scratch);
+  // And a block for one group's product dW_gᵀ of a chunk, transposed into dw.
+  const s = stage(operands, [...pl.scratch, e * og * rows]);
   if (s === null) return false;
   const [xAt, gAt, dwAt] = s.at;
   const [colAt, gpAt, sumAt] = s.scratch;
