@@ -16,66 +16,42 @@
 import type { FloatStorage } from '../tensor/dtype.js';
 import { kernelBackend } from './backend.js';
 import { convForwardWasm, convInputGradWasm, convWeightGradWasm } from './wasm/conv.js';
+import type { WindowGeometry } from './window.js';
 
-/** The sizes of a 2-D convolution: x [n, c, h, w], weight [o, c/groups, kh, kw], y [n, o, oh, ow]. */
-export interface ConvGeometry {
+/**
+ * The sizes of a 2-D convolution: x [n, c, h, w], weight [o, c/groups, kh, kw], y [n, o, oh, ow],
+ * the window zero-padded.
+ */
+export interface ConvGeometry extends WindowGeometry {
   readonly n: number;
   readonly c: number;
-  readonly h: number;
-  readonly w: number;
   readonly o: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly oh: number;
-  readonly ow: number;
-  /** Strides. */
-  readonly sh: number;
-  readonly sw: number;
-  /** Zero padding before the first row and column. */
-  readonly ph: number;
-  readonly pw: number;
-  /** Dilations. */
-  readonly dh: number;
-  readonly dw: number;
   readonly groups: number;
 }
 
-/** y = conv(x, w) + bias (bias per output channel, or none). */
-export function convForwardKernel(
-  y: FloatStorage,
-  x: FloatStorage,
-  weight: FloatStorage,
-  bias: FloatStorage | null,
-  geo: ConvGeometry,
-): void {
-  if (y.length === 0) return;
-  if (kernelBackend() === 'wasm' && convForwardWasm(y, x, weight, bias, geo)) return;
-  convForwardReference(y, x, weight, bias, geo);
+/**
+ * A kernel that runs `wasm` on the WebAssembly backend, and `reference` when that backend is off
+ * or `wasm` cannot place the operands (returns false). An empty output is left as it is.
+ */
+function fastOrReference<A extends unknown[]>(
+  wasm: (out: FloatStorage, ...args: A) => boolean,
+  reference: (out: FloatStorage, ...args: A) => void,
+): (out: FloatStorage, ...args: A) => void {
+  return (out, ...args) => {
+    if (out.length === 0) return;
+    if (kernelBackend() === 'wasm' && wasm(out, ...args)) return;
+    reference(out, ...args);
+  };
 }
+
+/** y = conv(x, w) + bias (bias per output channel, or none). */
+export const convForwardKernel = fastOrReference(convForwardWasm, convForwardReference);
 
 /** dx = the adjoint of conv(·, w) applied to g: the gradient of Σ g·conv(x, w) w.r.t. x. */
-export function convInputGradKernel(
-  dx: FloatStorage,
-  g: FloatStorage,
-  weight: FloatStorage,
-  geo: ConvGeometry,
-): void {
-  if (dx.length === 0) return;
-  if (kernelBackend() === 'wasm' && convInputGradWasm(dx, g, weight, geo)) return;
-  convInputGradReference(dx, g, weight, geo);
-}
+export const convInputGradKernel = fastOrReference(convInputGradWasm, convInputGradReference);
 
 /** dw = the adjoint of conv(x, ·) applied to g: the gradient of Σ g·conv(x, w) w.r.t. w. */
-export function convWeightGradKernel(
-  dw: FloatStorage,
-  x: FloatStorage,
-  g: FloatStorage,
-  geo: ConvGeometry,
-): void {
-  if (dw.length === 0) return;
-  if (kernelBackend() === 'wasm' && convWeightGradWasm(dw, x, g, geo)) return;
-  convWeightGradReference(dw, x, g, geo);
-}
+export const convWeightGradKernel = fastOrReference(convWeightGradWasm, convWeightGradReference);
 
 /**
  * y[b, oc, oy, ox] = bias[oc] + Σ_{ic, ky, kx} x[b, grp·cg + ic, oy·sh − ph + ky·dh,

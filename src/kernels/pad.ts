@@ -6,30 +6,18 @@
  */
 import type { Storage } from '../tensor/dtype.js';
 
-/** Row-major strides of a shape, in elements. */
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
 /**
  * Calls `row(outOffset, inBase)` for every row (all dims but the last) of the output whose
  * indices all map into the input, and `fillRow(outOffset)` for the others; inBase is the input
  * offset of the row's mapped leading indices.
  */
 function forEachRow(
-  inShape: readonly number[],
+  inStrides: readonly number[],
   maps: readonly Int32Array[],
   row: (outOffset: number, inBase: number) => void,
   fillRow: (outOffset: number) => void,
 ): void {
   const nd = maps.length;
-  const inStrides = stridesOf(inShape);
   const rowLen = maps[nd - 1].length;
   let out = 0;
   const walk = (d: number, base: number, inside: boolean): void => {
@@ -48,18 +36,21 @@ function forEachRow(
   walk(0, 0, true);
 }
 
-/** out[j…] = x[maps(j…)], or `value` where some map is −1. `maps` has one entry per dim (≥ 1). */
+/**
+ * out[j…] = x[maps(j…)], or `value` where some map is −1. `maps` has one entry per dim (≥ 1);
+ * `inStrides` are x's row-major strides.
+ */
 export function padKernel(
   out: Storage,
   x: Storage,
-  inShape: readonly number[],
+  inStrides: readonly number[],
   maps: readonly Int32Array[],
   value: number,
 ): void {
   if (out.length === 0) return;
   const last = maps[maps.length - 1];
   forEachRow(
-    inShape,
+    inStrides,
     maps,
     (o, base) => {
       for (let j = 0; j < last.length; j++) {
@@ -78,14 +69,14 @@ export function padKernel(
 export function padBackwardKernel(
   dx: Storage,
   g: Storage,
-  inShape: readonly number[],
+  inStrides: readonly number[],
   maps: readonly Int32Array[],
 ): void {
   dx.fill(0);
   if (g.length === 0) return;
   const last = maps[maps.length - 1];
   forEachRow(
-    inShape,
+    inStrides,
     maps,
     (o, base) => {
       for (let j = 0; j < last.length; j++) {

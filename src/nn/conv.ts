@@ -9,8 +9,8 @@ import { conv1d, conv2d, type ConvOptions } from '../ops/conv.js';
 import { pad } from '../ops/pad.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { pyTuple } from './repr.js';
+import { resetWeightAndBias } from './reset.js';
 import { filledParameter, Module, type Parameter } from './module.js';
 
 /** How a convolution layer pads: with zeros (in the convolution), or by `nn.functional.pad`. */
@@ -151,12 +151,7 @@ abstract class ConvNd extends Module {
    * @example manualSeed(1); conv.resetParameters();
    */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   /**
@@ -178,20 +173,22 @@ abstract class ConvNd extends Module {
     return s;
   }
 
-  /** The functional convolution's options (no padding there when `pad` pads first). */
-  protected options(): ConvOptions {
+  /**
+   * The convolution of `input` with the weight, plus the bias: `conv1d` or `conv2d` by the
+   * kernel's rank, after `pad` unless the padding is zeros (which the convolution does itself).
+   * @example new nn.Conv2d(1, 4, 3).forward(zeros([2, 1, 8, 8])).shape // [2, 4, 6, 6]
+   */
+  forward(input: Tensor): Tensor {
     const zeros = this.paddingMode === 'zeros';
-    return {
+    const x = zeros ? input : pad(input, this.padList, this.paddingMode);
+    const options: ConvOptions = {
       stride: this.stride,
       padding: zeros ? this.padding : 0,
       dilation: this.dilation,
       groups: this.groups,
     };
-  }
-
-  /** The input, padded first unless the padding is zeros (which the convolution does itself). */
-  protected padded(input: Tensor): Tensor {
-    return this.paddingMode === 'zeros' ? input : pad(input, this.padList, this.paddingMode);
+    const conv = this.kernelSize.length === 1 ? conv1d : conv2d;
+    return conv(x, this.weight, this.bias, options);
   }
 }
 
@@ -214,14 +211,6 @@ export class Conv1d extends ConvNd {
   ) {
     super(1, inChannels, outChannels, kernelSize, options);
   }
-
-  /**
-   * The convolution of `input` with the weight, plus the bias.
-   * @example new nn.Conv1d(2, 4, 3).forward(zeros([5, 2, 10])).shape // [5, 4, 8]
-   */
-  forward(input: Tensor): Tensor {
-    return conv1d(this.padded(input), this.weight, this.bias, this.options());
-  }
 }
 
 /**
@@ -242,13 +231,5 @@ export class Conv2d extends ConvNd {
     options: ConvLayerOptions = {},
   ) {
     super(2, inChannels, outChannels, kernelSize, options);
-  }
-
-  /**
-   * The convolution of `input` with the weight, plus the bias.
-   * @example new nn.Conv2d(1, 4, 3).forward(zeros([2, 1, 8, 8])).shape // [2, 4, 6, 6]
-   */
-  forward(input: Tensor): Tensor {
-    return conv2d(this.padded(input), this.weight, this.bias, this.options());
   }
 }

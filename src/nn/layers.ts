@@ -17,9 +17,9 @@ import {
   type GeluApproximate,
   type GeluOptions,
 } from './functional/activation.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { filledParameter, Module, type Parameter } from './module.js';
 import { pyBool, pyFloat, pyStr, pyTuple } from './repr.js';
+import { resetWeightAndBias } from './reset.js';
 
 /** Options of `new nn.Linear(inFeatures, outFeatures, options)`. */
 export interface LinearOptions {
@@ -74,13 +74,7 @@ export class Linear extends Module {
    * @example manualSeed(1); fc.resetParameters();
    */
   resetParameters(): void {
-    // a = √5 gives gain √(2/(1 + 5)) and bound √3·gain/√in = 1/√in.
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   /**

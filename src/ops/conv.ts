@@ -18,7 +18,7 @@
  *
  * so a `createGraph` backward records these same primitives, and derivatives of any order follow.
  */
-import { apply, definePrimitive } from '../autograd/function.js';
+import { apply, definePrimitive, type Primitive, type VjpArgs } from '../autograd/function.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import {
   convForwardKernel,
@@ -77,33 +77,47 @@ const convP = definePrimitive({
   },
 });
 
-const convInputP = definePrimitive({
-  name: 'convolution_backward',
-  backwardName: 'ConvolutionBackwardBackward0',
-  forward([g, w], p: ConvParams, needs) {
-    const dx = emptyTensor(p.xShape, g.dtype);
-    convInputGradKernel(data(dx), data(g), data(w), p.geo);
-    return { out: dx, saved: [needs[1] ? g : null, needs[0] ? w : null] as const };
-  },
-  vjp: ({ g: h, saved: [g, w], params: p, needs }) => [
+/** What the two adjoints save: each operand, only for the other's gradient. */
+type Operands = readonly [Tensor | null, Tensor | null];
+
+/**
+ * One of the two adjoints, a primitive of (a, b) linear in each: its output, of shape
+ * `outShape(p)`, written by `kernel`.
+ */
+function adjointP(
+  outShape: (p: ConvParams) => Shape,
+  kernel: (out: FloatStorage, a: FloatStorage, b: FloatStorage, geo: ConvGeometry) => void,
+  vjp: (args: VjpArgs<ConvParams, Operands>) => (Tensor | null)[],
+): Primitive<ConvParams, Operands> {
+  return definePrimitive({
+    name: 'convolution_backward',
+    backwardName: 'ConvolutionBackwardBackward0',
+    forward([a, b], p: ConvParams, needs) {
+      const out = emptyTensor(outShape(p), a.dtype);
+      kernel(data(out), data(a), data(b), p.geo);
+      return { out, saved: [needs[1] ? a : null, needs[0] ? b : null] as const };
+    },
+    vjp,
+  });
+}
+
+const convInputP = adjointP(
+  (p) => p.xShape,
+  convInputGradKernel,
+  ({ g: h, saved: [g, w], params: p, needs }) => [
     needs[0] ? conv(h, w!, null, p) : null,
     needs[1] ? convWeight(h, g!, p) : null,
   ],
-});
+);
 
-const convWeightP = definePrimitive({
-  name: 'convolution_backward',
-  backwardName: 'ConvolutionBackwardBackward0',
-  forward([x, g], p: ConvParams, needs) {
-    const dw = emptyTensor(p.wShape, x.dtype);
-    convWeightGradKernel(data(dw), data(x), data(g), p.geo);
-    return { out: dw, saved: [needs[1] ? x : null, needs[0] ? g : null] as const };
-  },
-  vjp: ({ g: h, saved: [x, g], params: p, needs }) => [
+const convWeightP = adjointP(
+  (p) => p.wShape,
+  convWeightGradKernel,
+  ({ g: h, saved: [x, g], params: p, needs }) => [
     needs[0] ? convInput(g!, h, p) : null,
     needs[1] ? conv(x!, h, null, p) : null,
   ],
-});
+);
 
 function conv(x: Tensor, w: Tensor, bias: Tensor | null, p: ConvParams): Tensor {
   return apply(convP, bias === null ? [x, w] : [x, w, bias], p);

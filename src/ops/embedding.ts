@@ -19,10 +19,14 @@ import { outOfRange } from '../kernels/layout.js';
 import { fmtShape } from '../tensor/shape.js';
 import { emptyTensor, type Tensor } from '../tensor/tensor.js';
 
-interface GatherParams {
+/** What both primitives take besides their tensor input. */
+interface RowParams {
   indices: Tensor;
   /** The padding row after normalisation, or -1 for none. */
   paddingIdx: number;
+}
+
+interface GatherParams extends RowParams {
   /** Write zeros where the index is the padding row (the double-backward form). */
   zeroPadding: boolean;
 }
@@ -48,10 +52,9 @@ const embeddingP = definePrimitive({
   ],
 });
 
-interface ScatterParams {
-  indices: Tensor;
+interface ScatterParams extends RowParams {
+  /** Rows of the weight the gradient is for. */
   numWeights: number;
-  paddingIdx: number;
 }
 
 const embeddingDenseBackwardP = definePrimitive({

@@ -10,7 +10,7 @@
 import { apply, definePrimitive } from '../autograd/function.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { padBackwardKernel, padKernel } from '../kernels/pad.js';
-import { fmtShape, type Shape } from '../tensor/shape.js';
+import { contiguousStrides, fmtShape, type Shape } from '../tensor/shape.js';
 import { emptyTensor, type Tensor } from '../tensor/tensor.js';
 import { clone } from './elementwise.js';
 
@@ -30,7 +30,7 @@ const padP = definePrimitive({
   backwardName: 'PadBackward0',
   forward([x], p: PadParams) {
     const y = emptyTensor(p.outShape, x.dtype);
-    padKernel(y.data, x.data, p.inShape, p.maps, p.value);
+    padKernel(y.data, x.data, contiguousStrides(p.inShape), p.maps, p.value);
     return { out: y, saved: [] };
   },
   vjp: ({ g, params }) => [padAdjoint(g, params)],
@@ -41,7 +41,7 @@ const padBackwardP = definePrimitive({
   backwardName: 'PadBackwardBackward0',
   forward([g], p: PadParams) {
     const dx = emptyTensor(p.inShape, g.dtype);
-    padBackwardKernel(dx.data, g.data, p.inShape, p.maps);
+    padBackwardKernel(dx.data, g.data, contiguousStrides(p.inShape), p.maps);
     return { out: dx, saved: [] };
   },
   // The constant fill is not part of the linear map A: padded with zeros.

@@ -18,7 +18,7 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import type { ConvGeometry } from '../conv.js';
 import { matmulKernel } from '../matmul.js';
 import { CONV_UNSHARED_WASM, CONV_WASM } from './generated.js';
-import { kernelModule, moduleFor, stage } from './instance.js';
+import { lazyKernelModule, stage } from './instance.js';
 
 const NAMES = [
   'im2col_f32',
@@ -31,18 +31,11 @@ const NAMES = [
   'transpose_f64',
 ] as const;
 
-type Exports = Record<(typeof NAMES)[number], (...args: number[]) => number>;
-
-let module: Exports | null = null;
-
-function exports(): Exports {
-  module ??= kernelModule(
-    moduleFor({ shared: CONV_WASM, unshared: CONV_UNSHARED_WASM }),
-    'conv.wasm',
-    NAMES,
-  );
-  return module;
-}
+const exports = lazyKernelModule(
+  { shared: CONV_WASM, unshared: CONV_UNSHARED_WASM },
+  'conv.wasm',
+  NAMES,
+);
 
 /**
  * Columns per product the chunks aim at (enough for the product's panels to be efficient and,
@@ -60,12 +53,6 @@ function chunkSamples(geo: ConvGeometry, rows: number): number {
   return Math.max(1, Math.min(geo.n, want, fit));
 }
 
-/** Whether the call can run here: one storage type, and sizes the kernels' index packing holds. */
-function supported(geo: ConvGeometry, ...xs: (FloatStorage | null)[]): boolean {
-  const t = xs[0]!.constructor;
-  return xs.every((x) => x === null || x.constructor === t) && geo.ow < 1 << 15;
-}
-
 interface Plan {
   f32: boolean;
   /** Bytes per element. */
@@ -78,20 +65,25 @@ interface Plan {
   p: number;
   /** Samples per chunk. */
   chunk: number;
+  /** Bytes of the scratch blocks every call takes: a chunk's im2col matrix, and its [o, S, p] layout. */
+  scratch: [number, number];
 }
 
-function plan(geo: ConvGeometry, f32: boolean): Plan {
+/**
+ * The sizes of a call on the operands `xs` (the output first), or null when it cannot run here:
+ * storages of more than one type, or sizes the kernels' index packing does not hold.
+ */
+function plan(geo: ConvGeometry, ...xs: (FloatStorage | null)[]): Plan | null {
+  const t = xs[0]!.constructor;
+  if (!xs.every((x) => x === null || x.constructor === t) || geo.ow >= 1 << 15) return null;
+  const f32 = t === Float32Array;
+  const e = f32 ? 4 : 8;
   const cg = geo.c / geo.groups;
   const rows = cg * geo.kh * geo.kw;
-  return {
-    f32,
-    e: f32 ? 4 : 8,
-    cg,
-    og: geo.o / geo.groups,
-    rows,
-    p: geo.oh * geo.ow,
-    chunk: chunkSamples(geo, rows),
-  };
+  const p = geo.oh * geo.ow;
+  const chunk = chunkSamples(geo, rows);
+  const scratch: [number, number] = [e * rows * chunk * p, chunk > 1 ? e * geo.o * chunk * p : 0];
+  return { f32, e, cg, og: geo.o / geo.groups, rows, p, chunk, scratch };
 }
 
 /** `out = op(a) · op(b)` for operands at byte offsets (views made now: after any growth). */
@@ -160,6 +152,24 @@ function permute(pl: Plan, src: number, dst: number, a: number, b: number, bias:
   exports()[`permute_${pl.f32 ? 'f32' : 'f64'}`](src, dst, a, b, pl.p, bias, bias >= 0 ? 1 : 0);
 }
 
+/**
+ * The upstream gradient of sample chunk [s0, s0 + sn) as [o, sn, p], the layout the products
+ * read: g itself for one sample, else permuted from [sn, o, p] into the scratch block at `gpAt`.
+ */
+function upstreamChunk(
+  pl: Plan,
+  o: number,
+  gAt: number,
+  gpAt: number,
+  s0: number,
+  sn: number,
+): number {
+  const at = gAt + s0 * o * pl.p * pl.e;
+  if (sn === 1) return at;
+  permute(pl, at, gpAt, sn, o, -1);
+  return gpAt;
+}
+
 /** y = conv(x, w) + bias; false (nothing written) when the memory cannot hold the operands. */
 export function convForwardWasm(
   y: FloatStorage,
@@ -168,13 +178,13 @@ export function convForwardWasm(
   bias: FloatStorage | null,
   geo: ConvGeometry,
 ): boolean {
-  if (!supported(geo, y, x, weight, bias)) return false;
-  const pl = plan(geo, y instanceof Float32Array);
+  const pl = plan(geo, y, x, weight, bias);
+  if (pl === null) return false;
   const { n, o } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: x }, { data: weight }, { data: y, out: true }];
   if (bias !== null) operands.push({ data: bias });
-  const s = stage(operands, [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0]);
+  const s = stage(operands, pl.scratch);
   if (s === null) return false;
   const [xAt, wAt, yAt] = s.at;
   const biasAt = bias === null ? -1 : s.at[3];
@@ -214,12 +224,12 @@ export function convInputGradWasm(
   weight: FloatStorage,
   geo: ConvGeometry,
 ): boolean {
-  if (!supported(geo, dx, g, weight)) return false;
-  const pl = plan(geo, dx instanceof Float32Array);
+  const pl = plan(geo, dx, g, weight);
+  if (pl === null) return false;
   const { n, o, c, h, w } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: g }, { data: weight }, { data: dx, out: true }];
-  const s = stage(operands, [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0]);
+  const s = stage(operands, pl.scratch);
   if (s === null) return false;
   const [gAt, wAt, dxAt] = s.at;
   const [colAt, gpAt] = s.scratch;
@@ -228,11 +238,7 @@ export function convInputGradWasm(
     viewOn(heap(), pl.f32 ? 'float32' : 'float64', dxAt, n * c * h * w).fill(0);
     for (let s0 = 0; s0 < n; s0 += chunk) {
       const sn = Math.min(chunk, n - s0);
-      let gp = gAt + s0 * o * p * e;
-      if (sn > 1) {
-        permute(pl, gp, gpAt, sn, o, -1);
-        gp = gpAt;
-      }
+      const gp = upstreamChunk(pl, o, gAt, gpAt, s0, sn);
       for (let gi = 0; gi < geo.groups; gi++) {
         product(
           pl.f32,
@@ -261,13 +267,13 @@ export function convWeightGradWasm(
   g: FloatStorage,
   geo: ConvGeometry,
 ): boolean {
-  if (!supported(geo, dw, x, g)) return false;
-  const pl = plan(geo, dw instanceof Float32Array);
+  const pl = plan(geo, dw, x, g);
+  if (pl === null) return false;
   const { n, o } = geo;
   const { e, og, rows, p, chunk } = pl;
   const operands = [{ data: x }, { data: g }, { data: dw, out: true }];
-  const scratch = [e * rows * chunk * p, chunk > 1 ? e * o * chunk * p : 0, e * og * rows];
-  const s = stage(operands, scratch);
+  // And a block for one group's product dW_gᵀ of a chunk, transposed into dw.
+  const s = stage(operands, [...pl.scratch, e * og * rows]);
   if (s === null) return false;
   const [xAt, gAt, dwAt] = s.at;
   const [colAt, gpAt, sumAt] = s.scratch;
@@ -275,11 +281,7 @@ export function convWeightGradWasm(
     if (n === 0) viewOn(heap(), pl.f32 ? 'float32' : 'float64', dwAt, dw.length).fill(0);
     for (let s0 = 0; s0 < n; s0 += chunk) {
       const sn = Math.min(chunk, n - s0);
-      let gp = gAt + s0 * o * p * e;
-      if (sn > 1) {
-        permute(pl, gp, gpAt, sn, o, -1);
-        gp = gpAt;
-      }
+      const gp = upstreamChunk(pl, o, gAt, gpAt, s0, sn);
       for (let gi = 0; gi < geo.groups; gi++) {
         columns('im2col', pl, geo, xAt, colAt, s0, sn, gi);
         product(pl.f32, sumAt, colAt, gp + gi * og * sn * p * e, rows, sn * p, og, false, true);

@@ -81,6 +81,21 @@ export function kernelModule<K extends string>(
   return out;
 }
 
+/**
+ * The exports of a kernel assembled with and without `shared` (see `moduleFor`), through a
+ * function that instantiates it on the tensor memory at its first call and returns the same
+ * exports after.
+ * @example const exports = lazyKernelModule({ shared: CONV_WASM, unshared: CONV_UNSHARED_WASM }, 'conv.wasm', NAMES);
+ */
+export function lazyKernelModule<K extends string>(
+  variants: { shared: string; unshared: string },
+  name: string,
+  functions: readonly K[],
+): () => Record<K, Fn> {
+  let exports: Record<K, Fn> | null = null;
+  return () => (exports ??= kernelModule(moduleFor(variants), name, functions));
+}
+
 let matmul: { module: object; relaxed: boolean } | null = null;
 
 /**
