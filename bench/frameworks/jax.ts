@@ -9,11 +9,13 @@ import {
   isEpoch,
   probeIndices,
   type DType,
+  type EpochWorkload,
   type InputSpec,
   type Workload,
 } from '../lib/workloads.js';
 import { pick, type Adapter, type Context, type Offer } from './types.js';
-import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
+import { epochRunner } from '../lib/epoch.js';
+import type { Case, Probe } from '../lib/measure.js';
 
 let jax: Jax | null = null;
 
@@ -95,72 +97,6 @@ function batchNorm(j: Jax, x: JaxArray, w: JaxArray, b: JaxArray, eps: number): 
     .add(b.reshape(bshape));
 }
 
-function epochCase(j: Jax, w: Workload, ctx: Context): Case {
-  if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
-  const np = j.numpy;
-  const mnist = mnistData();
-  const targets = oneHot(mnist.labels, 10);
-  let params = mnist.params.map((p) => np.array(Float32Array.from(p.values), { shape: p.shape }));
-  let moms = mnist.params.map((p) =>
-    np.array(new Float32Array(p.values.length), { shape: p.shape }),
-  );
-  const linear = (h: JaxArray, p: JaxArray[], i: number): JaxArray =>
-    np.matmul(h, p[i].transpose()).add(p[i + 1]);
-  const loss = (p: JaxArray[], x: JaxArray, y: JaxArray): JaxArray => {
-    let h = j.nn.relu(batchNorm(j, linear(x, p, 0), p[2], p[3], 1e-5));
-    h = j.nn.relu(batchNorm(j, linear(h, p, 4), p[6], p[7], 1e-5));
-    const logp = j.nn.logSoftmax(linear(h, p, 8), -1);
-    return np.mean(np.sum(y.mul(logp), 1)).mul(-1);
-  };
-  // SGD with momentum as PyTorch: buf = momentum·buf + g; p −= lr·buf.
-  const step = j.jit(
-    (
-      p: JaxArray[],
-      m: JaxArray[],
-      x: JaxArray,
-      y: JaxArray,
-    ): [JaxArray[], JaxArray[], JaxArray] => {
-      const [value, grads] = j.valueAndGrad(loss)(
-        p.map((a) => a.ref),
-        x,
-        y,
-      );
-      const m2 = m.map((mi, i) => mi.mul(w.momentum).add(grads[i]));
-      const p2 = p.map((pi, i) => pi.sub(m2[i].ref.mul(w.lr)));
-      return [p2, m2, value];
-    },
-  );
-  const batches = mnist.count / w.batchSize;
-  let first: Probe | null = null;
-  let stopped: string | null = null;
-  return {
-    run() {
-      const deadline = performance.now() + ctx.epochDeadline * 1000;
-      const losses: number[] = [];
-      stopped = null;
-      for (let s = 0; s < batches; s++) {
-        const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
-        const x = np.array(mnist.images.subarray(from * 784, to * 784), {
-          shape: [w.batchSize, 784],
-        });
-        const y = np.array(targets.subarray(from * 10, to * 10), { shape: [w.batchSize, 10] });
-        let value: JaxArray;
-        [params, moms, value] = step(params, moms, x, y);
-        losses.push(value.dataSync()[0]);
-        stopped = pastDeadline(deadline, s + 1, batches);
-        if (stopped !== null) return;
-      }
-      first ??= epochProbe(losses);
-    },
-    probe: () => first ?? {},
-    unfinished: () => stopped,
-    dispose() {
-      [...params, ...moms].forEach((a) => a.dispose());
-      step.dispose();
-    },
-  };
-}
-
 /** Conv2d in PyTorch's layouts (NCHW, [out, in, kh, kw]) with a bias per output channel. */
 function conv2d(
   j: Jax,
@@ -189,26 +125,36 @@ function maxPool2(j: Jax, x: JaxArray): JaxArray {
 }
 
 /**
- * One epoch of the CNN, one jitted step per batch as for the MLP, in PyTorch's layouts; the
- * BatchNorm formula of `batchNorm` above over (N, H, W).
+ * One epoch of the MLP, or of the CNN in PyTorch's layouts, one jitted step per batch; the
+ * BatchNorm formula of `batchNorm` above (over (N, H, W) in the CNN).
  */
-function cnnEpochCase(j: Jax, w: Workload, ctx: Context): Case {
-  if (w.kind !== 'cnn-epoch') throw new Error('not a CNN epoch');
+function epochCase(j: Jax, w: EpochWorkload, ctx: Context): Case {
   const np = j.numpy;
-  const cnn = cnnData();
-  const targets = oneHot(cnn.labels, 10);
-  let params = cnn.params.map((p) => np.array(Float32Array.from(p.values), { shape: p.shape }));
-  let moms = cnn.params.map((p) => np.array(new Float32Array(p.values.length), { shape: p.shape }));
+  const mnist = w.kind === 'mnist-epoch' ? mnistData() : cnnData();
+  const targets = oneHot(mnist.labels, 10);
+  let params = mnist.params.map((p) => np.array(Float32Array.from(p.values), { shape: p.shape }));
+  let moms = mnist.params.map((p) =>
+    np.array(new Float32Array(p.values.length), { shape: p.shape }),
+  );
+  const linear = (h: JaxArray, p: JaxArray[], i: number): JaxArray =>
+    np.matmul(h, p[i].transpose()).add(p[i + 1]);
+  const mlp = (p: JaxArray[], x: JaxArray): JaxArray => {
+    const h = j.nn.relu(batchNorm(j, linear(x, p, 0), p[2], p[3], 1e-5));
+    return linear(j.nn.relu(batchNorm(j, linear(h, p, 4), p[6], p[7], 1e-5)), p, 8);
+  };
   const block = (h: JaxArray, p: JaxArray[], i: number): JaxArray => {
     const z = conv2d(j, h, p[i], p[i + 1], 1, 1);
     return maxPool2(j, j.nn.relu(batchNorm(j, z, p[i + 2], p[i + 3], 1e-5)));
   };
-  const loss = (p: JaxArray[], x: JaxArray, y: JaxArray): JaxArray => {
+  const cnn = (p: JaxArray[], x: JaxArray): JaxArray => {
     const n = x.shape[0];
     const h = block(block(x.reshape([n, 1, 28, 28]), p, 0), p, 4).reshape([n, 32 * 7 * 7]);
-    const logits = np.matmul(h, p[8].transpose()).add(p[9]);
-    return np.mean(np.sum(y.mul(j.nn.logSoftmax(logits, -1)), 1)).mul(-1);
+    return linear(h, p, 8);
   };
+  const logits = w.kind === 'mnist-epoch' ? mlp : cnn;
+  const loss = (p: JaxArray[], x: JaxArray, y: JaxArray): JaxArray =>
+    np.mean(np.sum(y.mul(j.nn.logSoftmax(logits(p, x), -1)), 1)).mul(-1);
+  // SGD with momentum as PyTorch: buf = momentum·buf + g; p −= lr·buf.
   const step = j.jit(
     (
       p: JaxArray[],
@@ -226,55 +172,50 @@ function cnnEpochCase(j: Jax, w: Workload, ctx: Context): Case {
       return [p2, m2, value];
     },
   );
-  const batches = cnn.count / w.batchSize;
-  let first: Probe | null = null;
-  let stopped: string | null = null;
-  return {
-    run() {
-      const deadline = performance.now() + ctx.epochDeadline * 1000;
-      const losses: number[] = [];
-      stopped = null;
+  const batches = mnist.count / w.batchSize;
+  return epochRunner({
+    batches,
+    deadline: ctx.epochDeadline,
+    *losses() {
       for (let s = 0; s < batches; s++) {
         const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
-        const x = np.array(cnn.images.subarray(from * 784, to * 784), {
+        const x = np.array(mnist.images.subarray(from * 784, to * 784), {
           shape: [w.batchSize, 784],
         });
         const y = np.array(targets.subarray(from * 10, to * 10), { shape: [w.batchSize, 10] });
         let value: JaxArray;
         [params, moms, value] = step(params, moms, x, y);
-        losses.push(value.dataSync()[0]);
-        stopped = pastDeadline(deadline, s + 1, batches);
-        if (stopped !== null) return;
+        yield value.dataSync()[0];
       }
-      first ??= epochProbe(losses);
     },
-    probe: () => first ?? {},
-    unfinished: () => stopped,
     dispose() {
       [...params, ...moms].forEach((a) => a.dispose());
       step.dispose();
     },
-  };
+  });
 }
 
 function makeCase(j: Jax, w: Workload, ctx: Context): Case {
   const np = j.numpy;
   const input = (spec: InputSpec, dtype: DType = w.dtype): JaxArray =>
     np.array(floats(spec, dtype), { shape: spec.shape });
+  // A layer of input x, weight and bias, with its vjp at dy.
+  const layerCase = (
+    specs: Record<'x' | 'weight' | 'bias' | 'dy', InputSpec>,
+    layer: (x: JaxArray, weight: JaxArray, bias: JaxArray) => JaxArray,
+  ): Case => {
+    const f = j.jit((x: JaxArray, wt: JaxArray, b: JaxArray, dy: JaxArray): JaxArray[] => {
+      const [y, back] = j.vjp(layer, [x, wt, b]);
+      const grads = back(dy);
+      back.dispose();
+      return [y, ...grads];
+    });
+    const inputs = [specs.x, specs.weight, specs.bias, specs.dy].map((s) => input(s));
+    return simple(inputs, ['y', 'dx', 'dweight', 'dbias'], f);
+  };
   switch (w.kind) {
-    case 'batchnorm': {
-      const f = j.jit((x: JaxArray, wt: JaxArray, b: JaxArray, dy: JaxArray): JaxArray[] => {
-        const [y, back] = j.vjp(
-          (xs: JaxArray, ws: JaxArray, bs: JaxArray) => batchNorm(j, xs, ws, bs, w.eps),
-          [x, wt, b],
-        );
-        const grads = back(dy);
-        back.dispose();
-        return [y, ...grads];
-      });
-      const inputs = [w.x, w.weight, w.bias, w.dy].map((s) => input(s));
-      return simple(inputs, ['y', 'dx', 'dweight', 'dbias'], f);
-    }
+    case 'batchnorm':
+      return layerCase(w, (x, wt, b) => batchNorm(j, x, wt, b, w.eps));
     case 'binary': {
       const f = j.jit((a: JaxArray, b: JaxArray) => [w.op === 'add' ? a.add(b) : a.mul(b)]);
       return simple([input(w.a), input(w.b)], ['out'], f);
@@ -300,23 +241,11 @@ function makeCase(j: Jax, w: Workload, ctx: Context): Case {
       ]);
       return simple([input(w.a), input(w.b)], ['out'], f);
     }
-    case 'conv2d': {
-      const f = j.jit((x: JaxArray, wt: JaxArray, b: JaxArray, dy: JaxArray): JaxArray[] => {
-        const [y, back] = j.vjp(
-          (xs: JaxArray, ws: JaxArray, bs: JaxArray) => conv2d(j, xs, ws, bs, w.padding, w.stride),
-          [x, wt, b],
-        );
-        const grads = back(dy);
-        back.dispose();
-        return [y, ...grads];
-      });
-      const inputs = [w.x, w.weight, w.bias, w.dy].map((s) => input(s));
-      return simple(inputs, ['y', 'dx', 'dweight', 'dbias'], f);
-    }
+    case 'conv2d':
+      return layerCase(w, (x, wt, b) => conv2d(j, x, wt, b, w.padding, w.stride));
     case 'mnist-epoch':
-      return epochCase(j, w, ctx);
     case 'cnn-epoch':
-      return cnnEpochCase(j, w, ctx);
+      return epochCase(j, w, ctx);
   }
 }
 

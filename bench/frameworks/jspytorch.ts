@@ -14,7 +14,8 @@ import {
 } from '../lib/peers.js';
 import { numel, probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
 import type { Adapter, Context, Offer } from './types.js';
-import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
+import { epochRunner } from '../lib/epoch.js';
+import type { Case, Probe } from '../lib/measure.js';
 
 let jspt: JsPytorch | null = null;
 
@@ -64,13 +65,10 @@ function epochCase(j: JsPytorch, w: Workload, ctx: Context): Case {
   const relu = new torch.nn.ReLU();
   const lossFn = new torch.nn.CrossEntropyLoss();
   const batches = mnist.count / w.batchSize;
-  let first: Probe | null = null;
-  let stopped: string | null = null;
-  return {
-    run() {
-      const deadline = performance.now() + ctx.epochDeadline * 1000;
-      const losses: number[] = [];
-      stopped = null;
+  return epochRunner({
+    batches,
+    deadline: ctx.epochDeadline,
+    *losses() {
       for (let s = 0; s < batches; s++) {
         const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
         const x = torch.tensor(
@@ -91,15 +89,10 @@ function epochCase(j: JsPytorch, w: Workload, ctx: Context): Case {
           param.zero_grad();
         });
         const value = loss.data;
-        losses.push(typeof value === 'number' ? value : nestedAt(value, [1], 0));
-        stopped = pastDeadline(deadline, s + 1, batches);
-        if (stopped !== null) return;
+        yield typeof value === 'number' ? value : nestedAt(value, [1], 0);
       }
-      first ??= epochProbe(losses);
     },
-    probe: () => first ?? {},
-    unfinished: () => stopped,
-  };
+  });
 }
 
 function makeCase(j: JsPytorch, w: Workload, ctx: Context): Case {

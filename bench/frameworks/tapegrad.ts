@@ -28,7 +28,8 @@ import {
   type Workload,
 } from '../lib/workloads.js';
 import { pick, variantOf, type Adapter, type Context, type Impl, type Offer } from './types.js';
-import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
+import { epochRunner } from '../lib/epoch.js';
+import type { Case, Probe } from '../lib/measure.js';
 
 function input(spec: InputSpec, dtype: 'float32' | 'float64', requiresGrad = false): Tensor {
   const t = tensor(floats(spec, dtype), { shape: spec.shape, dtype });
@@ -135,33 +136,25 @@ function epochCase(impl: Impl, w: EpochWorkload, ctx: Context): Case {
   const loader = new data.DataLoader(new data.TensorDataset(images, targets), {
     batchSize: w.batchSize,
   });
-  let first: Probe | null = null;
-  let stopped: string | null = null;
-  return {
-    run() {
+  return epochRunner({
+    batches: loader.length,
+    deadline: ctx.epochDeadline,
+    *losses() {
       model.train();
-      const deadline = performance.now() + ctx.epochDeadline * 1000;
-      const losses: number[] = [];
-      stopped = null;
       for (const [x, y] of loader) {
-        tidy(() => {
+        yield tidy(() => {
           optimizer.zeroGrad();
           const loss = lossFn.forward(model.forward(x), y);
           loss.backward();
           optimizer.step();
-          losses.push(loss.item());
+          return loss.item();
         });
-        stopped = pastDeadline(deadline, losses.length, loader.length);
-        if (stopped !== null) return;
       }
-      first ??= epochProbe(losses);
     },
-    probe: () => first ?? {},
-    unfinished: () => stopped,
     dispose() {
       release([images, targets, ...model.parameters(), ...model.namedBuffers().map(([, t]) => t)]);
     },
-  };
+  });
 }
 
 /**

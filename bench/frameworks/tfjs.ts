@@ -3,11 +3,17 @@
  * plain-JS `cpu` backend. Ops run eagerly and synchronously on both, so a call is complete when it
  * returns; each call's outputs are kept for the probe and disposed by the next call.
  */
-import { cnnData, floats, labels, mnistData } from '../lib/inputs.js';
+import { cnnData, floats, labels, mnistData, type MnistParam } from '../lib/inputs.js';
 import { importPeer, type Tf, type TfTensor } from '../lib/peers.js';
-import { probeIndices, type InputSpec, type Workload } from '../lib/workloads.js';
+import {
+  probeIndices,
+  type EpochWorkload,
+  type InputSpec,
+  type Workload,
+} from '../lib/workloads.js';
 import { pick, type Adapter, type Context, type FrameworkId, type Offer } from './types.js';
-import { epochProbe, pastDeadline, type Case, type Probe } from '../lib/measure.js';
+import { epochRunner } from '../lib/epoch.js';
+import type { Case, Probe } from '../lib/measure.js';
 
 let tf: Tf | null = null;
 
@@ -126,126 +132,85 @@ function simple(
   };
 }
 
-function epochCase(t: Tf, w: Workload, ctx: Context): Case {
-  if (w.kind !== 'mnist-epoch') throw new Error('not an epoch');
-  const mnist = mnistData();
-  const targets = oneHot(mnist.labels, 10);
-  const vars = mnist.params.map((p) => t.variable(t.tensor(p.values, p.shape)));
-  const optimizer = t.train.momentum(w.lr, w.momentum);
-  const linear = (h: TfTensor, i: number): TfTensor =>
-    t.add(t.matMul(h, vars[i], false, true), vars[i + 1]);
-  const batchNorm = (h: TfTensor, i: number): TfTensor => {
-    const { mean, variance } = t.moments(h, [0]);
-    return t.batchNorm(h, mean, variance, vars[i + 1], vars[i], 1e-5);
-  };
-  const batches = mnist.count / w.batchSize;
-  let first: Probe | null = null;
-  let stopped: string | null = null;
-  return {
-    run() {
-      const deadline = performance.now() + ctx.epochDeadline * 1000;
-      const losses: number[] = [];
-      stopped = null;
-      for (let s = 0; s < batches; s++) {
-        const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
-        const loss = t.tidy(() => {
-          const x = t.tensor(mnist.images.subarray(from * 784, to * 784), [w.batchSize, 784]);
-          const y = t.tensor(targets.subarray(from * 10, to * 10), [w.batchSize, 10]);
-          const cost = optimizer.minimize(() => {
-            let h = t.relu(batchNorm(linear(x, 0), 2));
-            h = t.relu(batchNorm(linear(h, 4), 6));
-            return t.losses.softmaxCrossEntropy(y, linear(h, 8));
-          }, true);
-          if (cost === null) throw new Error('tfjs: minimize returned no cost');
-          return cost;
-        });
-        losses.push(loss.dataSync()[0]);
-        loss.dispose();
-        stopped = pastDeadline(deadline, s + 1, batches);
-        if (stopped !== null) return;
-      }
-      first ??= epochProbe(losses);
-    },
-    probe: () => first ?? {},
-    unfinished: () => stopped,
-    dispose() {
-      vars.forEach((v) => v.dispose());
-      optimizer.dispose();
-    },
-  };
+/**
+ * A parameter of the CNN in tfjs's NHWC layouts: filters [kh, kw, in, out]; the Linear's 1568
+ * inputs reordered from PyTorch's (c, h, w) flattening to (h, w, c).
+ */
+function cnnParam(t: Tf, p: MnistParam): TfTensor {
+  if (p.shape.length === 4) {
+    return t.tensor(
+      permute(p.values, p.shape, TO_HWIO),
+      TO_HWIO.map((d) => p.shape[d]),
+    );
+  }
+  if (p.shape.length === 2) {
+    const [o, i] = p.shape;
+    const c = 32;
+    const hw = Math.sqrt(i / c);
+    return t.tensor(permute(p.values, [o, c, hw, hw], [0, 2, 3, 1]), p.shape);
+  }
+  return t.tensor(p.values, p.shape);
 }
 
 /**
- * One epoch of the CNN in NHWC: the shared initial weights transposed to tfjs's layouts (filters
- * [kh, kw, in, out]; the Linear's 1568 inputs reordered from PyTorch's (c, h, w) flattening to
- * (h, w, c)); BatchNorm2d as `tf.moments` over (N, H, W) + `tf.batchNorm` with the batch
- * statistics, which broadcasts over the last dim, the channels here.
+ * One epoch of the MLP, or of the CNN in NHWC from the shared initial weights in tfjs's layouts;
+ * BatchNorm as `tf.moments` + `tf.batchNorm` with the batch statistics, which broadcasts over the
+ * last dim, the channels in both.
  */
-function cnnEpochCase(t: Tf, w: Workload, ctx: Context): Case {
-  if (w.kind !== 'cnn-epoch') throw new Error('not a CNN epoch');
-  const cnn = cnnData();
-  const targets = oneHot(cnn.labels, 10);
-  const vars = cnn.params.map((p) => {
-    if (p.shape.length === 4) {
-      return t.variable(
-        t.tensor(
-          permute(p.values, p.shape, TO_HWIO),
-          TO_HWIO.map((d) => p.shape[d]),
-        ),
-      );
-    }
-    if (p.shape.length === 2) {
-      const [o, i] = p.shape;
-      const c = 32;
-      const hw = Math.sqrt(i / c);
-      const v = permute(p.values, [o, c, hw, hw], [0, 2, 3, 1]);
-      return t.variable(t.tensor(v, p.shape));
-    }
-    return t.variable(t.tensor(p.values, p.shape));
-  });
+function epochCase(t: Tf, w: EpochWorkload, ctx: Context): Case {
+  const mnist = w.kind === 'mnist-epoch' ? mnistData() : cnnData();
+  const targets = oneHot(mnist.labels, 10);
+  const vars = mnist.params.map((p) =>
+    t.variable(w.kind === 'cnn-epoch' ? cnnParam(t, p) : t.tensor(p.values, p.shape)),
+  );
   const optimizer = t.train.momentum(w.lr, w.momentum);
+  const linear = (h: TfTensor, i: number): TfTensor =>
+    t.add(t.matMul(h, vars[i], false, true), vars[i + 1]);
+  // Weight vars[i], bias vars[i + 1]; the statistics over every dim but the last, the channels.
+  const batchNorm = (h: TfTensor, i: number): TfTensor => {
+    const { mean, variance } = t.moments(
+      h,
+      h.shape.slice(0, -1).map((_, d) => d),
+    );
+    return t.batchNorm(h, mean, variance, vars[i + 1], vars[i], 1e-5);
+  };
+  const mlp = (x: TfTensor): TfTensor => {
+    const h = t.relu(batchNorm(linear(x, 0), 2));
+    return linear(t.relu(batchNorm(linear(h, 4), 6)), 8);
+  };
   const conv = conv2dOp(t, 1);
   const block = (h: TfTensor, i: number): TfTensor => {
-    const z = t.add(conv(h, vars[i]), vars[i + 1]);
-    const { mean, variance } = t.moments(z, [0, 1, 2]);
-    const y = t.relu(t.batchNorm(z, mean, variance, vars[i + 3], vars[i + 2], 1e-5));
+    const y = t.relu(batchNorm(t.add(conv(h, vars[i]), vars[i + 1]), i + 2));
     return t.maxPool(y, 2, 2, 'valid');
   };
-  const batches = cnn.count / w.batchSize;
-  let first: Probe | null = null;
-  let stopped: string | null = null;
-  return {
-    run() {
-      const deadline = performance.now() + ctx.epochDeadline * 1000;
-      const losses: number[] = [];
-      stopped = null;
+  const cnn = (x: TfTensor): TfTensor =>
+    linear(t.reshape(block(block(x, 0), 4), [w.batchSize, 32 * 7 * 7]), 8);
+  const [logits, inputShape] =
+    w.kind === 'mnist-epoch' ? [mlp, [w.batchSize, 784]] : [cnn, [w.batchSize, 28, 28, 1]];
+  const batches = mnist.count / w.batchSize;
+  return epochRunner({
+    batches,
+    deadline: ctx.epochDeadline,
+    *losses() {
       for (let s = 0; s < batches; s++) {
         const [from, to] = [s * w.batchSize, (s + 1) * w.batchSize];
         const loss = t.tidy(() => {
-          const x = t.tensor(cnn.images.subarray(from * 784, to * 784), [w.batchSize, 28, 28, 1]);
+          const x = t.tensor(mnist.images.subarray(from * 784, to * 784), inputShape);
           const y = t.tensor(targets.subarray(from * 10, to * 10), [w.batchSize, 10]);
-          const cost = optimizer.minimize(() => {
-            const h = t.reshape(block(block(x, 0), 4), [w.batchSize, 32 * 7 * 7]);
-            const logits = t.add(t.matMul(h, vars[8], false, true), vars[9]);
-            return t.losses.softmaxCrossEntropy(y, logits);
-          }, true);
+          const cost = optimizer.minimize(() => t.losses.softmaxCrossEntropy(y, logits(x)), true);
           if (cost === null) throw new Error('tfjs: minimize returned no cost');
           return cost;
         });
-        losses.push(loss.dataSync()[0]);
+        const value = loss.dataSync()[0];
         loss.dispose();
-        stopped = pastDeadline(deadline, s + 1, batches);
-        if (stopped !== null) return;
+        yield value;
       }
-      first ??= epochProbe(losses);
     },
-    probe: () => first ?? {},
-    unfinished: () => stopped,
     dispose() {
       vars.forEach((v) => v.dispose());
       optimizer.dispose();
     },
-  };
+  });
 }
 
 function makeCase(t: Tf, w: Workload, ctx: Context): Case {
@@ -323,9 +288,8 @@ function makeCase(t: Tf, w: Workload, ctx: Context): Case {
       );
     }
     case 'mnist-epoch':
-      return epochCase(t, w, ctx);
     case 'cnn-epoch':
-      return cnnEpochCase(t, w, ctx);
+      return epochCase(t, w, ctx);
   }
 }
 

@@ -130,16 +130,3 @@ export async function measure(c: Case, budget: Budget, isAsync: boolean): Promis
     c.dispose?.();
   }
 }
-
-/** What every MNIST-epoch case reports for the agreement check: first-batch and mean loss. */
-export function epochProbe(losses: readonly number[]): Probe {
-  return {
-    firstLoss: [losses[0]],
-    meanLoss: [losses.reduce((a, b) => a + b, 0) / losses.length],
-  };
-}
-
-/** "done/total batches" when an epoch has passed its deadline before its last batch, else null. */
-export function pastDeadline(deadline: number, done: number, total: number): string | null {
-  return performance.now() > deadline && done < total ? `${done}/${total} batches` : null;
-}

@@ -103,7 +103,7 @@ const GROUPS: { group: Workload['group']; title: string; blurb: string }[] = [
       'the shared Float32Array and reads the loss back as a number. A timed sample is one whole ' +
       'epoch. tapegrad runs the loop a user writes (`nn.Sequential`, `DataLoader`, `optim.SGD`, ' +
       'each step in `tidy(() => { optimizer.zeroGrad(); …; loss.backward(); optimizer.step(); ' +
-      'losses.push(loss.item()); })`); PyTorch ' +
+      'return loss.item(); })`); PyTorch ' +
       'the same modules; the JS peers write the network with their own ops (BatchNorm as above, ' +
       'tfjs `train.momentum`, jax-js one jitted step with `valueAndGrad`, js-pytorch a hand-written ' +
       'momentum update like its own Adam). Only tapegrad and PyTorch track running statistics.',
