@@ -62,41 +62,43 @@ const maxPoolP = definePrimitive({
   vjp: ({ g, saved: [idx], params: geom }) => [apply(maxPoolBackwardP, [g], { geom, idx })],
 });
 
-const maxPoolBackwardP = definePrimitive({
-  name: 'maxPool2dBackward',
-  backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
-  forward([g], { geom, idx }: MaxBackwardParams) {
-    const dx = emptyTensor(planesShape(g.shape, geom.h, geom.w), g.dtype);
-    maxPoolBackwardKernel(
-      dx.data as FloatStorage,
-      g.data as FloatStorage,
-      idx.data as Int32Array,
-      geom.planes,
-      geom.h * geom.w,
-      geom.oh * geom.ow,
-    );
-    return { out: dx, saved: [idx] as const };
-  },
-  vjp: ({ g, saved: [idx], params: { geom } }) => [apply(maxPoolGatherP, [g], { geom, idx })],
-});
+type IndexPrimitive = Primitive<MaxBackwardParams, readonly [Tensor]>;
 
-const maxPoolGatherP: Primitive<MaxBackwardParams, readonly [Tensor]> = definePrimitive({
-  name: 'maxPool2dGather',
-  backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
-  forward([g], { geom, idx }: MaxBackwardParams) {
-    const out = emptyTensor(planesShape(g.shape, geom.oh, geom.ow), g.dtype);
-    maxPoolGatherKernel(
-      out.data as FloatStorage,
-      g.data as FloatStorage,
-      idx.data as Int32Array,
-      geom.planes,
-      geom.h * geom.w,
-      geom.oh * geom.ow,
-    );
-    return { out, saved: [idx] as const };
-  },
-  vjp: ({ g, saved: [idx], params: { geom } }) => [apply(maxPoolBackwardP, [g], { geom, idx })],
-});
+/**
+ * The scatter over max pooling's indices into the input's planes (dx = Σ g at idx) and its
+ * adjoint, the gather into the output's planes (gg[idx]), as two primitives, each the other's VJP.
+ */
+function indexing(): IndexPrimitive {
+  const make = (
+    name: string,
+    kernel: typeof maxPoolGatherKernel,
+    toInput: boolean,
+    adjoint: () => IndexPrimitive,
+  ): IndexPrimitive =>
+    definePrimitive({
+      name,
+      backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
+      forward([g], { geom, idx }: MaxBackwardParams) {
+        const [h, w] = toInput ? [geom.h, geom.w] : [geom.oh, geom.ow];
+        const out = emptyTensor(planesShape(g.shape, h, w), g.dtype);
+        kernel(
+          out.data as FloatStorage,
+          g.data as FloatStorage,
+          idx.data as Int32Array,
+          geom.planes,
+          geom.h * geom.w,
+          geom.oh * geom.ow,
+        );
+        return { out, saved: [idx] as const };
+      },
+      vjp: ({ g, saved: [idx], params: { geom } }) => [apply(adjoint(), [g], { geom, idx })],
+    });
+  const scatterP = make('maxPool2dBackward', maxPoolBackwardKernel, true, () => gatherP);
+  const gatherP = make('maxPool2dGather', maxPoolGatherKernel, false, () => scatterP);
+  return scatterP;
+}
+
+const maxPoolBackwardP = indexing();
 
 interface AvgParams {
   readonly planes: number;
@@ -351,61 +353,71 @@ function maxPool(op: string, x: Tensor, win: Window2, ceilMode: boolean): [Tenso
   return [out, idx];
 }
 
+/** `maxPool1d` and `maxPool2d`: the pair [values, indices] when `returnIndices` is true. */
+export interface MaxPoolFunction {
+  (
+    input: Tensor,
+    kernelSize: Size2,
+    options: MaxPoolOptions & { returnIndices: true },
+  ): [Tensor, Tensor];
+  (input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
+}
+
+/**
+ * The max pooling of `op`, after its rank check: 2-D, or 1-D as the 2-D one over a height of 1.
+ */
+function maxPoolFunction(
+  op: string,
+  oneD: boolean,
+  checkRank: (x: Tensor) => void,
+): MaxPoolFunction {
+  function pool(
+    input: Tensor,
+    kernelSize: Size2,
+    options: MaxPoolOptions & { returnIndices: true },
+  ): [Tensor, Tensor];
+  function pool(input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
+  function pool(
+    input: Tensor,
+    kernelSize: Size2,
+    options: MaxPoolOptions = {},
+  ): Tensor | [Tensor, Tensor] {
+    checkRank(input);
+    const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
+    const win = (oneD ? window1 : window2)(op, kernelSize, stride, padding, dilation);
+    const r = oneD
+      ? scoped(op, (): [Tensor, Tensor] => {
+          const [o, i] = maxPool(op, as2d(input), win, ceilMode);
+          return [as1d(o), as1d(i)];
+        })
+      : maxPool(op, input, win, ceilMode);
+    return options.returnIndices === true ? r : r[0];
+  }
+  return pool;
+}
+
 /**
  * 2-D max pooling over [N, C, H, W] or [C, H, W], `torch.nn.functional.max_pool2d`.
  * @example maxPool2d(x, 2) // [64, 16, 28, 28] → [64, 16, 14, 14]
  */
-export function maxPool2d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions & { returnIndices: true },
-): [Tensor, Tensor];
-export function maxPool2d(input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
-export function maxPool2d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions = {},
-): Tensor | [Tensor, Tensor] {
-  const op = 'maxPool2d';
-  if (input.ndim !== 3 && input.ndim !== 4) {
-    throw new ShapeError(`${op}: non-empty 3D or 4D (batch mode) tensor expected for input`);
+export const maxPool2d: MaxPoolFunction = maxPoolFunction('maxPool2d', false, (x) => {
+  if (x.ndim !== 3 && x.ndim !== 4) {
+    throw new ShapeError('maxPool2d: non-empty 3D or 4D (batch mode) tensor expected for input');
   }
-  const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
-  const win = window2(op, kernelSize, stride, padding, dilation);
-  const r = maxPool(op, input, win, ceilMode);
-  return options.returnIndices === true ? r : r[0];
-}
+});
 
 /**
  * 1-D max pooling over [N, C, L] or [C, L], `torch.nn.functional.max_pool1d`.
  * @example maxPool1d(x, 3, { stride: 2, padding: 1 })
  */
-export function maxPool1d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions & { returnIndices: true },
-): [Tensor, Tensor];
-export function maxPool1d(input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
-export function maxPool1d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions = {},
-): Tensor | [Tensor, Tensor] {
-  const op = 'maxPool1d';
-  if (input.ndim !== 2 && input.ndim !== 3) {
+export const maxPool1d: MaxPoolFunction = maxPoolFunction('maxPool1d', true, (x) => {
+  if (x.ndim !== 2 && x.ndim !== 3) {
     throw new ShapeError(
-      `${op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, ` +
-        `but got:${sizesText(input.shape)}`,
+      'maxPool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for ' +
+        `input, but got:${sizesText(x.shape)}`,
     );
   }
-  const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
-  const win = window1(op, kernelSize, stride, padding, dilation);
-  const [out, idx] = scoped(op, () => {
-    const [o, i] = maxPool(op, as2d(input), win, ceilMode);
-    return [as1d(o), as1d(i)];
-  });
-  return options.returnIndices === true ? [out, idx] : out;
-}
+});
 
 // ---- average pooling ----------------------------------------------------------------------------
 
