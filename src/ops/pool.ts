@@ -202,34 +202,22 @@ function strideOr(stride: Size2 | null | undefined, kernelSize: Size2): Size2 {
     : stride;
 }
 
-function window2(
+/** A pooling's window as [h, w] pairs; a 1-D one is the 2-D one over a height of 1, unpadded. */
+function poolWindow(
   op: string,
+  oneD: boolean,
   kernelSize: Size2,
   stride: Size2 | null | undefined,
   padding: Size2,
   dilation: Size2,
 ): Window2 {
+  const hw = (v: Size2, arg: string, h: number): [number, number] =>
+    oneD ? [h, single(v, arg, op)] : pair(v, arg, op);
   return {
-    k: pair(kernelSize, 'kernel_size', op),
-    s: pair(strideOr(stride, kernelSize), 'stride', op),
-    p: pair(padding, 'padding', op),
-    d: pair(dilation, 'dilation', op),
-  };
-}
-
-/** A 1-D pooling's window as the 2-D one over a height of 1. */
-function window1(
-  op: string,
-  kernelSize: Size2,
-  stride: Size2 | null | undefined,
-  padding: Size2,
-  dilation: Size2,
-): Window2 {
-  return {
-    k: [1, single(kernelSize, 'kernel_size', op)],
-    s: [1, single(strideOr(stride, kernelSize), 'stride', op)],
-    p: [0, single(padding, 'padding', op)],
-    d: [1, single(dilation, 'dilation', op)],
+    k: hw(kernelSize, 'kernel_size', 1),
+    s: hw(strideOr(stride, kernelSize), 'stride', 1),
+    p: hw(padding, 'padding', 0),
+    d: hw(dilation, 'dilation', 1),
   };
 }
 
@@ -384,7 +372,7 @@ function maxPoolFunction(
   ): Tensor | [Tensor, Tensor] {
     checkRank(input);
     const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
-    const win = (oneD ? window1 : window2)(op, kernelSize, stride, padding, dilation);
+    const win = poolWindow(op, oneD, kernelSize, stride, padding, dilation);
     const r = oneD
       ? scoped(op, (): [Tensor, Tensor] => {
           const [o, i] = maxPool(op, as2d(input), win, ceilMode);
@@ -469,7 +457,7 @@ export function avgPool2d(
   const op = 'avgPool2d';
   const { stride, padding = 0, ceilMode = false, countIncludePad = true } = options;
   const divisorOverride = options.divisorOverride ?? null;
-  const win = window2(op, kernelSize, stride, padding, 1);
+  const win = poolWindow(op, false, kernelSize, stride, padding, 1);
   if (divisorOverride !== null && (divisorOverride === 0 || !Number.isInteger(divisorOverride))) {
     throw new ValueError(
       divisorOverride === 0
@@ -494,7 +482,7 @@ export function avgPool1d(input: Tensor, kernelSize: Size2, options: AvgPoolOpti
   const op = 'avgPool1d';
   check1dRank(op, 'avg_pool1d', input);
   const { stride, padding = 0, ceilMode = false, countIncludePad = true } = options;
-  const win = window1(op, kernelSize, stride, padding, 1);
+  const win = poolWindow(op, true, kernelSize, stride, padding, 1);
   return scoped(op, () => as1d(avgPool(op, as2d(input), win, ceilMode, countIncludePad, 0)));
 }
 
