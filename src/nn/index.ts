@@ -34,6 +34,7 @@ export {
   MaxPoolNd,
   MaxPool1d,
   MaxPool2d,
+  AvgPoolNd,
   AvgPool1d,
   AvgPool2d,
   AdaptiveAvgPool1d,
