@@ -468,7 +468,7 @@ describe.each(kernelCases.map((c) => [`${c.name}, ${c.dtype}`, c] as const))(
         const idx = new Int32Array(m);
         maxPoolForwardKernel(out, idx, x, g);
         const dx = make(n).fill(7);
-        maxPoolBackwardKernel(dx, dy, idx, g.planes, g.h * g.w, g.oh * g.ow);
+        maxPoolBackwardKernel(dx, dy, idx, g);
         return { out, idx, dx };
       });
       expect(bits(fast.out)).toEqual(bits(ref.out));

@@ -15,12 +15,7 @@
  */
 import type { FloatStorage } from '../tensor/dtype.js';
 import { kernelBackend } from './backend.js';
-import {
-  avgPoolBackwardWasm,
-  avgPoolForwardWasm,
-  maxPoolBackwardWasm,
-  maxPoolForwardWasm,
-} from './wasm/pool.js';
+import { avgPoolWasm, maxPoolBackwardWasm, maxPoolForwardWasm } from './wasm/pool.js';
 
 /** The shape of a pooling: planes of h×w in, oh×ow out, and the window's size, step and so on. */
 export interface PoolGeometry {
@@ -162,13 +157,12 @@ export function maxPoolBackwardKernel(
   dx: FloatStorage,
   dy: FloatStorage,
   idx: Int32Array,
-  planes: number,
-  inSize: number,
-  outSize: number,
+  geom: PoolGeometry,
 ): void {
-  if (kernelBackend() === 'wasm' && maxPoolBackwardWasm(dx, dy, idx, planes, inSize, outSize)) {
-    return;
-  }
+  if (kernelBackend() === 'wasm' && maxPoolBackwardWasm(dx, dy, idx, geom)) return;
+  const { planes } = geom;
+  const inSize = geom.h * geom.w;
+  const outSize = geom.oh * geom.ow;
   dx.fill(0);
   for (let p = 0; p < planes; p++) {
     const xb = p * inSize;
@@ -190,10 +184,11 @@ export function maxPoolGatherKernel(
   out: FloatStorage,
   g: FloatStorage,
   idx: Int32Array,
-  planes: number,
-  inSize: number,
-  outSize: number,
+  geom: PoolGeometry,
 ): void {
+  const { planes } = geom;
+  const inSize = geom.h * geom.w;
+  const outSize = geom.oh * geom.ow;
   for (let p = 0; p < planes; p++) {
     const xb = p * inSize;
     const ob = p * outSize;
@@ -213,7 +208,7 @@ export function avgPoolForwardKernel(
   w: number,
   win: AvgWindows,
 ): void {
-  if (kernelBackend() === 'wasm' && avgPoolForwardWasm(out, x, planes, h, w, win)) return;
+  if (kernelBackend() === 'wasm' && avgPoolWasm(false, x, out, planes, h, w, win)) return;
   const { rows, cols, divisor } = win;
   const oh = rows.start.length;
   const ow = cols.start.length;
@@ -251,7 +246,7 @@ export function avgPoolBackwardKernel(
   w: number,
   win: AvgWindows,
 ): void {
-  if (kernelBackend() === 'wasm' && avgPoolBackwardWasm(dx, dy, planes, h, w, win)) return;
+  if (kernelBackend() === 'wasm' && avgPoolWasm(true, dx, dy, planes, h, w, win)) return;
   const { rows, cols, divisor } = win;
   const oh = rows.start.length;
   const ow = cols.start.length;

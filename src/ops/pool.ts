@@ -81,14 +81,7 @@ function indexing(): IndexPrimitive {
       forward([g], { geom, idx }: MaxBackwardParams) {
         const [h, w] = toInput ? [geom.h, geom.w] : [geom.oh, geom.ow];
         const out = emptyTensor(planesShape(g.shape, h, w), g.dtype);
-        kernel(
-          out.data as FloatStorage,
-          g.data as FloatStorage,
-          idx.data as Int32Array,
-          geom.planes,
-          geom.h * geom.w,
-          geom.oh * geom.ow,
-        );
+        kernel(out.data as FloatStorage, g.data as FloatStorage, idx.data as Int32Array, geom);
         return { out, saved: [idx] as const };
       },
       vjp: ({ g, saved: [idx], params: { geom } }) => [apply(adjoint(), [g], { geom, idx })],
