@@ -23,8 +23,7 @@ import {
 import {
   avgPoolAxis,
   adaptiveAxis,
-  avgPoolBackwardKernel,
-  avgPoolForwardKernel,
+  avgPoolKernel,
   maxPoolBackwardKernel,
   maxPoolForwardKernel,
   poolOutputSize,
@@ -492,9 +491,9 @@ describe.each(kernelCases.map((c) => [`${c.name}, ${c.dtype}`, c] as const))(
         const dy = values(c.dtype, m, rand, false);
         const [ref, fast] = onBoth(() => {
           const out = make(m);
-          avgPoolForwardKernel(out, x, g.planes, g.h, g.w, win);
+          avgPoolKernel(false, x, out, g.planes, g.h, g.w, win);
           const dx = make(n).fill(7);
-          avgPoolBackwardKernel(dx, dy, g.planes, g.h, g.w, win);
+          avgPoolKernel(true, dx, dy, g.planes, g.h, g.w, win);
           return { out, dx };
         });
         expect(bits(fast.out)).toEqual(bits(ref.out));
@@ -515,9 +514,9 @@ describe.each(kernelCases.map((c) => [`${c.name}, ${c.dtype}`, c] as const))(
       const dy = values(c.dtype, g.planes * oh * ow, rand, false);
       const [ref, fast] = onBoth(() => {
         const out = make(g.planes * oh * ow);
-        avgPoolForwardKernel(out, x, g.planes, g.h, g.w, win);
+        avgPoolKernel(false, x, out, g.planes, g.h, g.w, win);
         const dx = make(n);
-        avgPoolBackwardKernel(dx, dy, g.planes, g.h, g.w, win);
+        avgPoolKernel(true, dx, dy, g.planes, g.h, g.w, win);
         return { out, dx };
       });
       expect(bits(fast.out)).toEqual(bits(ref.out));

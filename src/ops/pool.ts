@@ -19,8 +19,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import {
   adaptiveAxis,
   avgPoolAxis,
-  avgPoolBackwardKernel,
-  avgPoolForwardKernel,
+  avgPoolKernel,
   maxPoolBackwardKernel,
   maxPoolForwardKernel,
   maxPoolGatherKernel,
@@ -104,43 +103,30 @@ interface AvgParams {
 type AvgPrimitive = Primitive<AvgParams, readonly []>;
 
 function averaging(name: string, backwardName: string): AvgPrimitive {
-  const forwardP: AvgPrimitive = definePrimitive({
-    name,
-    backwardName,
-    forward([x], p: AvgParams) {
-      const out = emptyTensor(
-        planesShape(x.shape, p.win.rows.start.length, p.win.cols.start.length),
-        x.dtype,
-      );
-      avgPoolForwardKernel(
-        out.data as FloatStorage,
-        x.data as FloatStorage,
-        p.planes,
-        p.h,
-        p.w,
-        p.win,
-      );
-      return { out, saved: [] as const };
-    },
-    vjp: ({ g, params }) => [apply(backwardP, [g], params)],
-  });
-  const backwardP: AvgPrimitive = definePrimitive({
-    name: `${name}Backward`,
-    backwardName: backwardName.replace(/0$/, 'Backward0'),
-    forward([g], p: AvgParams) {
-      const dx = emptyTensor(planesShape(g.shape, p.h, p.w), g.dtype);
-      avgPoolBackwardKernel(
-        dx.data as FloatStorage,
-        g.data as FloatStorage,
-        p.planes,
-        p.h,
-        p.w,
-        p.win,
-      );
-      return { out: dx, saved: [] as const };
-    },
-    vjp: ({ g, params }) => [apply(forwardP, [g], params)],
-  });
+  const make = (backward: boolean, adjoint: () => AvgPrimitive): AvgPrimitive =>
+    definePrimitive({
+      name: backward ? `${name}Backward` : name,
+      backwardName: backward ? backwardName.replace(/0$/, 'Backward0') : backwardName,
+      forward([a], p: AvgParams) {
+        const [h, w] = backward ? [p.h, p.w] : [p.win.rows.start.length, p.win.cols.start.length];
+        const out = emptyTensor(planesShape(a.shape, h, w), a.dtype);
+        // The kernel's a is always the h×w side: x forward, dx backward.
+        const [big, small] = backward ? [out, a] : [a, out];
+        avgPoolKernel(
+          backward,
+          big.data as FloatStorage,
+          small.data as FloatStorage,
+          p.planes,
+          p.h,
+          p.w,
+          p.win,
+        );
+        return { out, saved: [] as const };
+      },
+      vjp: ({ g, params }) => [apply(adjoint(), [g], params)],
+    });
+  const forwardP = make(false, () => backwardP);
+  const backwardP = make(true, () => forwardP);
   return forwardP;
 }
 
