@@ -86,9 +86,8 @@ export function maxPoolBackwardWasm(
 }
 
 /**
- * Average pooling of x into out (`avgPoolForwardKernel`: a = x, b = out), or its backward into dx
- * (`avgPoolBackwardKernel`: a = dx, b = dy): avg_fwd or avg_bwd with the window tables staged in
- * scratch blocks.
+ * `avgPoolKernel`: average pooling of x into out (a = x, b = out), or its backward into dx
+ * (a = dx, b = dy), as avg_fwd or avg_bwd with the window tables staged in scratch blocks.
  */
 export function avgPoolWasm(
   backward: boolean,
