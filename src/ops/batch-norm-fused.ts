@@ -30,21 +30,23 @@ import type { FloatStorage } from '../tensor/dtype.js';
 import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 import { correctedMean } from './batch-norm-composite.js';
+import {
+  affineGrads,
+  affineInputs,
+  affineOf,
+  f64,
+  kernelGrads,
+  saveStats,
+  savedStats,
+  type AffineFlags,
+  type NormGrads,
+} from './norm-affine.js';
 
-interface FusedParams {
+interface FusedParams extends AffineFlags {
   layout: BatchNormLayout;
   eps: number;
   /** Precomputed (mean, invstd) from running statistics, or null to use batch statistics. */
   constStats: { mean: Float64Array; invstd: Float64Array } | null;
-  hasWeight: boolean;
-  hasBias: boolean;
-}
-
-/** A float64 vector holding `values` (per-channel results the kernels return). */
-function f64(values: Float64Array): Tensor {
-  const t = emptyTensor([values.length], 'float64');
-  t.data.set(values);
-  return t;
 }
 
 const batchNormP = definePrimitive({
@@ -52,8 +54,7 @@ const batchNormP = definePrimitive({
   backwardName: 'NativeBatchNormBackward0',
   forward(inputs, p: FusedParams) {
     const [x] = inputs;
-    const weight = p.hasWeight ? inputs[1] : null;
-    const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
+    const { weight, bias } = affineOf(inputs, p);
     const { n, c, l } = p.layout;
     const y = emptyTensor(x.shape, x.dtype);
     const { mean, invstd, sumSq } = batchNormForwardKernel(
@@ -67,32 +68,20 @@ const batchNormP = definePrimitive({
       p.eps,
       p.constStats,
     );
-    const meanT = f64(mean);
-    const invstdT = f64(invstd);
+    const { saved, mean: meanT } = saveStats(x, mean, invstd, weight);
     // The unbiased batch variance, for the running statistics; none under constant statistics.
     const varT =
       sumSq === null ? emptyTensor([0], 'float64') : f64(unbiasedVarianceKernel(sumSq, n * l));
-    const saved: Tensor[] = weight === null ? [x, meanT, invstdT] : [x, meanT, invstdT, weight];
     return { out: y, saved, aux: [meanT, varT] };
   },
   vjp({ g, saved, params: p, needs }) {
-    const [x, mean, invstd] = saved;
-    const weight = p.hasWeight ? saved[3] : null;
-    const { dx, dweight, dbias } = isGradEnabled()
+    const { x, mean, invstd, weight } = savedStats(saved, p);
+    const grads = isGradEnabled()
       ? backwardWithOps(g, x, mean, invstd, weight, p)
       : backwardWithKernel(g, x, mean, invstd, weight, p, needs[0]);
-    const grads: (Tensor | null)[] = [dx];
-    if (p.hasWeight) grads.push(dweight);
-    if (p.hasBias) grads.push(dbias);
-    return grads;
+    return affineGrads(grads, p);
   },
 });
-
-interface Grads {
-  dx: Tensor | null;
-  dweight: Tensor;
-  dbias: Tensor;
-}
 
 function backwardWithKernel(
   g: Tensor,
@@ -102,27 +91,22 @@ function backwardWithKernel(
   weight: Tensor | null,
   p: FusedParams,
   needDx: boolean,
-): Grads {
+): NormGrads {
   const { n, c, l } = p.layout;
-  const dx = needDx ? emptyTensor(x.shape, x.dtype) : null;
-  const dweight = emptyTensor([c], x.dtype);
-  const dbias = emptyTensor([c], x.dtype);
-  // Views are taken after the allocations (growing an unshared memory detaches older views).
-  const r = batchNormBackwardKernel(
-    dx === null ? null : (dx.data as FloatStorage),
-    g.data as FloatStorage,
-    x.data as FloatStorage,
-    mean.data as Float64Array,
-    invstd.data as Float64Array,
-    weight === null ? null : (weight.data as FloatStorage),
-    n,
-    c,
-    l,
-    p.constStats === null,
+  return kernelGrads(x, needDx, c, (dx) =>
+    batchNormBackwardKernel(
+      dx,
+      g.data as FloatStorage,
+      x.data as FloatStorage,
+      mean.data as Float64Array,
+      invstd.data as Float64Array,
+      weight === null ? null : (weight.data as FloatStorage),
+      n,
+      c,
+      l,
+      p.constStats === null,
+    ),
   );
-  dweight.data.set(r.dweight);
-  dbias.data.set(r.dbias);
-  return { dx, dweight, dbias };
 }
 
 /** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
@@ -133,7 +117,7 @@ function backwardWithOps(
   invstd: Tensor,
   weight: Tensor | null,
   p: FusedParams,
-): Grads {
+): NormGrads {
   const { dims, channelShape } = p.layout;
   const xd = x.double();
   const gd = g.double();
@@ -170,15 +154,12 @@ export function batchNormFused(
     const constStats = useBatch
       ? null
       : evalStatsKernel(runningMean.data as FloatStorage, runningVar.data as FloatStorage, eps);
-    const inputs = [input];
-    if (weight !== null) inputs.push(weight);
-    if (bias !== null) inputs.push(bias);
+    const { inputs, flags } = affineInputs(input, weight, bias);
     const [y, batchMean, batchVar] = applyWithAux(batchNormP, inputs, {
       layout,
       eps,
       constStats,
-      hasWeight: weight !== null,
-      hasBias: bias !== null,
+      ...flags,
     });
     if (training && runningMean !== null && runningVar !== null) {
       updateRunningStats(runningMean, runningVar, batchMean, batchVar, momentum);
