@@ -33,18 +33,16 @@ import { correctedMean } from './batch-norm-composite.js';
 import {
   affineGrads,
   affineInputs,
-  affineOf,
   f64,
+  forwardOperands,
   kernelGrads,
   saveStats,
   savedStats,
-  type AffineFlags,
   type NormGrads,
+  type NormParams,
 } from './norm-affine.js';
 
-interface FusedParams extends AffineFlags {
-  layout: BatchNormLayout;
-  eps: number;
+interface FusedParams extends NormParams<BatchNormLayout> {
   /** Precomputed (mean, invstd) from running statistics, or null to use batch statistics. */
   constStats: { mean: Float64Array; invstd: Float64Array } | null;
 }
@@ -53,15 +51,13 @@ const batchNormP = definePrimitive({
   name: 'batchNorm',
   backwardName: 'NativeBatchNormBackward0',
   forward(inputs, p: FusedParams) {
-    const [x] = inputs;
-    const { weight, bias } = affineOf(inputs, p);
+    const { x, weight, y, data } = forwardOperands(inputs, p);
     const { n, c, l } = p.layout;
-    const y = emptyTensor(x.shape, x.dtype);
     const { mean, invstd, sumSq } = batchNormForwardKernel(
-      y.data as FloatStorage,
-      x.data as FloatStorage,
-      weight === null ? null : (weight.data as FloatStorage),
-      bias === null ? null : (bias.data as FloatStorage),
+      data.y,
+      data.x,
+      data.weight,
+      data.bias,
       n,
       c,
       l,

@@ -27,23 +27,20 @@ import {
   type GroupLayout,
 } from '../kernels/groupnorm.js';
 import type { FloatStorage } from '../tensor/dtype.js';
-import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
+import { scoped, type Tensor } from '../tensor/tensor.js';
 import { correctedMean } from './batch-norm-composite.js';
 import {
   affineGrads,
   affineInputs,
-  affineOf,
+  forwardOperands,
   kernelGrads,
   saveStats,
   savedStats,
-  type AffineFlags,
   type NormGrads,
+  type NormParams,
 } from './norm-affine.js';
 
-interface GroupNormParams extends AffineFlags {
-  layout: GroupLayout;
-  eps: number;
-}
+type GroupNormParams = NormParams<GroupLayout>;
 
 /** The primitive under `name`. */
 const groupedNormPrimitive = (name: string, backwardName: string) =>
@@ -51,14 +48,12 @@ const groupedNormPrimitive = (name: string, backwardName: string) =>
     name,
     backwardName,
     forward(inputs, p: GroupNormParams) {
-      const [x] = inputs;
-      const { weight, bias } = affineOf(inputs, p);
-      const y = emptyTensor(x.shape, x.dtype);
+      const { x, weight, y, data } = forwardOperands(inputs, p);
       const { mean, invstd } = groupNormForwardKernel(
-        y.data as FloatStorage,
-        x.data as FloatStorage,
-        weight === null ? null : (weight.data as FloatStorage),
-        bias === null ? null : (bias.data as FloatStorage),
+        data.y,
+        data.x,
+        data.weight,
+        data.bias,
         p.layout,
         p.eps,
       );

@@ -13,6 +13,12 @@ export interface AffineFlags {
   readonly hasBias: boolean;
 }
 
+/** A fused norm primitive's parameters: the input's layout, eps, and the affine flags. */
+export interface NormParams<L> extends AffineFlags {
+  readonly layout: L;
+  readonly eps: number;
+}
+
 /** The primitive's inputs for x and the parameters given, and the flags that say which. */
 export function affineInputs(
   x: Tensor,
@@ -25,15 +31,36 @@ export function affineInputs(
   return { inputs, flags: { hasWeight: weight !== null, hasBias: bias !== null } };
 }
 
-/** The weight and bias back out of the primitive's inputs. */
-export function affineOf(
+/**
+ * The forward's operands out of the primitive's inputs: x, the weight, and y allocated like x;
+ * with the storages of all four for the kernel, taken after that allocation (growing an unshared
+ * memory detaches views taken before).
+ */
+export function forwardOperands(
   inputs: readonly Tensor[],
   p: AffineFlags,
-): { weight: Tensor | null; bias: Tensor | null } {
-  return {
-    weight: p.hasWeight ? inputs[1] : null,
-    bias: p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null,
+): {
+  x: Tensor;
+  weight: Tensor | null;
+  y: Tensor;
+  data: {
+    y: FloatStorage;
+    x: FloatStorage;
+    weight: FloatStorage | null;
+    bias: FloatStorage | null;
   };
+} {
+  const [x] = inputs;
+  const weight = p.hasWeight ? inputs[1] : null;
+  const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
+  const y = emptyTensor(x.shape, x.dtype);
+  const data = {
+    y: y.data as FloatStorage,
+    x: x.data as FloatStorage,
+    weight: weight === null ? null : (weight.data as FloatStorage),
+    bias: bias === null ? null : (bias.data as FloatStorage),
+  };
+  return { x, weight, y, data };
 }
 
 /** A float64 vector holding `values` (the per-group results the kernels return). */
