@@ -491,9 +491,9 @@ describe.each(kernelCases.map((c) => [`${c.name}, ${c.dtype}`, c] as const))(
         const dy = values(c.dtype, m, rand, false);
         const [ref, fast] = onBoth(() => {
           const out = make(m);
-          avgPoolKernel(false, x, out, g.planes, g.h, g.w, win);
+          avgPoolKernel(false, x, out, { planes: g.planes, h: g.h, w: g.w, win });
           const dx = make(n).fill(7);
-          avgPoolKernel(true, dx, dy, g.planes, g.h, g.w, win);
+          avgPoolKernel(true, dx, dy, { planes: g.planes, h: g.h, w: g.w, win });
           return { out, dx };
         });
         expect(bits(fast.out)).toEqual(bits(ref.out));
@@ -514,9 +514,9 @@ describe.each(kernelCases.map((c) => [`${c.name}, ${c.dtype}`, c] as const))(
       const dy = values(c.dtype, g.planes * oh * ow, rand, false);
       const [ref, fast] = onBoth(() => {
         const out = make(g.planes * oh * ow);
-        avgPoolKernel(false, x, out, g.planes, g.h, g.w, win);
+        avgPoolKernel(false, x, out, { planes: g.planes, h: g.h, w: g.w, win });
         const dx = make(n);
-        avgPoolKernel(true, dx, dy, g.planes, g.h, g.w, win);
+        avgPoolKernel(true, dx, dy, { planes: g.planes, h: g.h, w: g.w, win });
         return { out, dx };
       });
       expect(bits(fast.out)).toEqual(bits(ref.out));

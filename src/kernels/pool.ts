@@ -71,6 +71,14 @@ export interface AvgWindows {
   readonly divisor: number;
 }
 
+/** An average pooling: `planes` planes of h×w averaged over the given windows. */
+export interface AvgPooling {
+  readonly planes: number;
+  readonly h: number;
+  readonly w: number;
+  readonly win: AvgWindows;
+}
+
 /**
  * `avg_pool` windows along a dim: [i·stride − pad, + k) cut at in + pad counts in the divisor
  * with `countIncludePad`; cut to the input it is what is read (and counted without).
@@ -200,7 +208,7 @@ export function maxPoolGatherKernel(
 }
 
 /**
- * Average pooling over the given windows, of planes of h×w. Forward (a = x, b = out): each
+ * Average pooling (see {@link AvgPooling}). Forward (a = x, b = out): each
  * output is its window's sum over the divisor. Backward (a = dx, b = dy): each g/divisor is added
  * over its window, in output order. One loop serves both, as avg_fwd and avg_bwd share theirs.
  */
@@ -208,13 +216,11 @@ export function avgPoolKernel(
   backward: boolean,
   a: FloatStorage,
   b: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
+  pool: AvgPooling,
 ): void {
-  if (kernelBackend() === 'wasm' && avgPoolWasm(backward, a, b, planes, h, w, win)) return;
-  const { rows, cols, divisor } = win;
+  if (kernelBackend() === 'wasm' && avgPoolWasm(backward, a, b, pool)) return;
+  const { planes, h, w } = pool;
+  const { rows, cols, divisor } = pool.win;
   const oh = rows.start.length;
   const ow = cols.start.length;
   if (backward) a.fill(0);

@@ -24,6 +24,7 @@ import {
   maxPoolForwardKernel,
   maxPoolGatherKernel,
   poolOutputSize,
+  type AvgPooling,
   type AvgWindows,
   type PoolGeometry,
 } from '../kernels/pool.js';
@@ -92,35 +93,20 @@ function indexing(): IndexPrimitive {
 
 const maxPoolBackwardP = indexing();
 
-interface AvgParams {
-  readonly planes: number;
-  readonly h: number;
-  readonly w: number;
-  readonly win: AvgWindows;
-}
-
 /** The averaging A and its adjoint Aᵀ as two primitives, each the other's VJP. */
-type AvgPrimitive = Primitive<AvgParams, readonly []>;
+type AvgPrimitive = Primitive<AvgPooling, readonly []>;
 
 function averaging(name: string, backwardName: string): AvgPrimitive {
   const make = (backward: boolean, adjoint: () => AvgPrimitive): AvgPrimitive =>
     definePrimitive({
       name: backward ? `${name}Backward` : name,
       backwardName: backward ? backwardName.replace(/0$/, 'Backward0') : backwardName,
-      forward([a], p: AvgParams) {
+      forward([a], p: AvgPooling) {
         const [h, w] = backward ? [p.h, p.w] : [p.win.rows.start.length, p.win.cols.start.length];
         const out = emptyTensor(planesShape(a.shape, h, w), a.dtype);
         // The kernel's a is always the h×w side: x forward, dx backward.
         const [big, small] = backward ? [out, a] : [a, out];
-        avgPoolKernel(
-          backward,
-          big.data as FloatStorage,
-          small.data as FloatStorage,
-          p.planes,
-          p.h,
-          p.w,
-          p.win,
-        );
+        avgPoolKernel(backward, big.data as FloatStorage, small.data as FloatStorage, p);
         return { out, saved: [] as const };
       },
       vjp: ({ g, params }) => [apply(adjoint(), [g], params)],

@@ -11,7 +11,7 @@
  */
 import { heap } from '../../storage/memory.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
-import type { AvgWindows, PoolGeometry } from '../pool.js';
+import type { AvgPooling, PoolGeometry } from '../pool.js';
 import { POOL_UNSHARED_WASM, POOL_WASM } from './generated.js';
 import { kernelModule, moduleFor, stage } from './instance.js';
 
@@ -93,12 +93,10 @@ export function avgPoolWasm(
   backward: boolean,
   a: FloatStorage,
   b: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
+  pool: AvgPooling,
 ): boolean {
   if (a.constructor !== b.constructor) return false;
+  const { planes, h, w, win } = pool;
   const { rows, cols } = win;
   const oh = rows.start.length;
   const ow = cols.start.length;
