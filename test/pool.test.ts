@@ -33,6 +33,7 @@ import {
 import { kernelBackend, setKernelBackend, type KernelBackend } from '../src/kernels/wasm/index.js';
 import type { FloatStorage } from '../src/tensor/dtype.js';
 import { decode, parseRepr, type FixtureTensor } from './helpers/fixtures.js';
+import { uniform } from './helpers/random.js';
 
 const F = nn.functional;
 const initial = kernelBackend();
@@ -346,18 +347,6 @@ describe('errors name the op and say what PyTorch says', () => {
 });
 
 // ---- the WebAssembly kernels against the TypeScript ones ----------------------------------------
-
-/** mulberry32: a small seeded generator, so a failing case reproduces from its seed. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Dtype = 'float32' | 'float64';
 
