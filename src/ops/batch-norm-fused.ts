@@ -19,7 +19,6 @@
  * invstd from x on the tape, so that its own derivatives come out of the engine.
  */
 import { applyWithAux, definePrimitive } from '../autograd/function.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import {
   batchNormBackwardKernel,
   batchNormForwardKernel,
@@ -31,14 +30,14 @@ import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 import { correctedMean } from './batch-norm-composite.js';
 import {
-  affineGrads,
   affineInputs,
   f64,
   forwardOperands,
   kernelGrads,
   saveStats,
-  savedStats,
+  normVjp,
   type NormGrads,
+  type SavedStats,
   type NormParams,
 } from './norm-affine.js';
 
@@ -70,21 +69,13 @@ const batchNormP = definePrimitive({
       sumSq === null ? emptyTensor([0], 'float64') : f64(unbiasedVarianceKernel(sumSq, n * l));
     return { out: y, saved, aux: [meanT, varT] };
   },
-  vjp({ g, saved, params: p, needs }) {
-    const { x, mean, invstd, weight } = savedStats(saved, p);
-    const grads = isGradEnabled()
-      ? backwardWithOps(g, x, mean, invstd, weight, p)
-      : backwardWithKernel(g, x, mean, invstd, weight, p, needs[0]);
-    return affineGrads(grads, p);
-  },
+  vjp: ({ g, saved, params: p, needs }) =>
+    normVjp(g, saved, p, needs[0], { withKernel: backwardWithKernel, withOps: backwardWithOps }),
 });
 
 function backwardWithKernel(
   g: Tensor,
-  x: Tensor,
-  mean: Tensor,
-  invstd: Tensor,
-  weight: Tensor | null,
+  { x, mean, invstd, weight }: SavedStats,
   p: FusedParams,
   needDx: boolean,
 ): NormGrads {
@@ -108,10 +99,7 @@ function backwardWithKernel(
 /** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
 function backwardWithOps(
   g: Tensor,
-  x: Tensor,
-  mean: Tensor,
-  invstd: Tensor,
-  weight: Tensor | null,
+  { x, mean, invstd, weight }: SavedStats,
   p: FusedParams,
 ): NormGrads {
   const { dims, channelShape } = p.layout;

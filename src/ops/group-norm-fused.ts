@@ -20,7 +20,6 @@
  * x on the tape, so that its own derivatives come out of the engine.
  */
 import { apply, definePrimitive } from '../autograd/function.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import {
   groupNormBackwardKernel,
   groupNormForwardKernel,
@@ -30,13 +29,13 @@ import type { FloatStorage } from '../tensor/dtype.js';
 import { scoped, type Tensor } from '../tensor/tensor.js';
 import { correctedMean } from './batch-norm-composite.js';
 import {
-  affineGrads,
   affineInputs,
   forwardOperands,
   kernelGrads,
   saveStats,
-  savedStats,
+  normVjp,
   type NormGrads,
+  type SavedStats,
   type NormParams,
 } from './norm-affine.js';
 
@@ -59,22 +58,21 @@ const groupedNormPrimitive = (name: string, backwardName: string) =>
       );
       return { out: y, saved: saveStats(x, mean, invstd, weight).saved };
     },
-    vjp({ g, saved, params: p, needs, inputs }) {
-      const { x, mean, invstd, weight } = savedStats(saved, p);
-      const grads = isGradEnabled()
-        ? backwardWithOps(g, x, weight, p)
-        : backwardWithKernel(g, x, mean, invstd, weight, p, needs[0]);
-      // The parameters' own shape (LayerNorm's are the normalized shape, not a vector).
-      return affineGrads(grads, p, inputs.length > 1 ? inputs[1].shape : []);
-    },
+    // The parameter gradients in the parameters' own shape (LayerNorm's: the normalized shape).
+    vjp: ({ g, saved, params: p, needs, inputs }) =>
+      normVjp(
+        g,
+        saved,
+        p,
+        needs[0],
+        { withKernel: backwardWithKernel, withOps: backwardWithOps },
+        inputs.length > 1 ? inputs[1].shape : [],
+      ),
   });
 
 function backwardWithKernel(
   g: Tensor,
-  x: Tensor,
-  mean: Tensor,
-  invstd: Tensor,
-  weight: Tensor | null,
+  { x, mean, invstd, weight }: SavedStats,
   p: GroupNormParams,
   needDx: boolean,
 ): NormGrads {
@@ -92,12 +90,7 @@ function backwardWithKernel(
 }
 
 /** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
-function backwardWithOps(
-  g: Tensor,
-  x: Tensor,
-  weight: Tensor | null,
-  p: GroupNormParams,
-): NormGrads {
+function backwardWithOps(g: Tensor, { x, weight }: SavedStats, p: GroupNormParams): NormGrads {
   const { outer, groups, k, l } = p.layout;
   const view = [outer, groups, k, l];
   const dims = [2, 3];

@@ -4,6 +4,7 @@
  * Each fused primitive takes [x, weight?, bias?] and saves [x, mean, invstd, weight?], mean and
  * invstd being float64 vectors of per-group statistics; its VJP returns [dx, dweight?, dbias?].
  */
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 import { emptyTensor, type Tensor } from '../tensor/tensor.js';
 
@@ -86,12 +87,33 @@ export function saveStats(
 }
 
 /** The saved tensors of {@link saveStats}, by name. */
-export function savedStats(
+export interface SavedStats {
+  x: Tensor;
+  mean: Tensor;
+  invstd: Tensor;
+  weight: Tensor | null;
+}
+
+/** One way of computing a fused norm's backward from the upstream gradient and what was saved. */
+export type NormBackward<P> = (g: Tensor, s: SavedStats, p: P, needDx: boolean) => NormGrads;
+
+/**
+ * A fused norm's VJP. Under `createGraph` (the backward itself recorded) the closed form runs as
+ * tensor ops, `withOps`, so that it has derivatives of its own; otherwise as the raw kernel,
+ * `withKernel`. The parameter gradients come back in `paramShape` if given.
+ */
+export function normVjp<P extends AffineFlags>(
+  g: Tensor,
   saved: readonly Tensor[],
-  p: AffineFlags,
-): { x: Tensor; mean: Tensor; invstd: Tensor; weight: Tensor | null } {
+  p: P,
+  needDx: boolean,
+  backward: { withKernel: NormBackward<P>; withOps: NormBackward<P> },
+  paramShape?: readonly number[],
+): (Tensor | null)[] {
   const [x, mean, invstd] = saved;
-  return { x, mean, invstd, weight: p.hasWeight ? saved[3] : null };
+  const s = { x, mean, invstd, weight: p.hasWeight ? saved[3] : null };
+  const run = isGradEnabled() ? backward.withOps : backward.withKernel;
+  return affineGrads(run(g, s, p, needDx), p, paramShape);
 }
 
 /** A fused norm's gradients: dx (null when not needed) and those of the G affine entries. */
@@ -102,7 +124,7 @@ export interface NormGrads {
 }
 
 /** The VJP's list: dx, then dweight and dbias for the parameters given, in `paramShape` if given. */
-export function affineGrads(
+function affineGrads(
   { dx, dweight, dbias }: NormGrads,
   p: AffineFlags,
   paramShape?: readonly number[],
