@@ -173,6 +173,18 @@ describe('modules', () => {
     expect(new nn.AvgPool1d(4, { stride: 2 }).forward(x1).shape).toEqual([6, 17]);
     expect(new nn.AdaptiveAvgPool1d(5).forward(x1).shape).toEqual([6, 5]);
   });
+
+  it('the 1-D and 2-D layers of a kind share PyTorch’s base class', () => {
+    const bases: [Ctor, abstract new (...args: never[]) => nn.Module][] = [
+      [nn.MaxPool1d, nn.MaxPoolNd],
+      [nn.MaxPool2d, nn.MaxPoolNd],
+      [nn.AvgPool1d, nn.AvgPoolNd],
+      [nn.AvgPool2d, nn.AvgPoolNd],
+      [nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPoolNd],
+      [nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPoolNd],
+    ];
+    for (const [M, Base] of bases) expect(new M(2 as never)).toBeInstanceOf(Base);
+  });
 });
 
 // ---- errors -------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ export {
   AvgPoolNd,
   AvgPool1d,
   AvgPool2d,
+  AdaptiveAvgPoolNd,
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
 } from './pooling.js';

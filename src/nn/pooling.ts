@@ -229,29 +229,21 @@ export class AvgPool1d extends AvgPoolNd {
 }
 
 /**
- * Adaptive 2-D average pooling to a fixed output size, `torch.nn.AdaptiveAvgPool2d`: a number
- * for both dims, or [h, w] where null keeps the input's size.
- * @example new nn.AdaptiveAvgPool2d([7, 7]).forward(x) // [N, C, H, W] → [N, C, 7, 7]
+ * What `AdaptiveAvgPool1d` and `AdaptiveAvgPool2d` share (PyTorch's `_AdaptiveAvgPoolNd`): the
+ * output size as given, and its repr.
+ * @example new nn.AdaptiveAvgPool2d(1) instanceof nn.AdaptiveAvgPoolNd // true
  */
-export class AdaptiveAvgPool2d extends Module {
+export abstract class AdaptiveAvgPoolNd<S extends AdaptiveSize2> extends Module {
   /** The output size, as given (null: the input's). */
-  readonly outputSize: AdaptiveSize2;
+  readonly outputSize: S;
 
   /**
-   * @param outputSize One size for both dims, or [h, w] with null keeping the input's size.
+   * @param outputSize The output size: one for all dims, or one per dim (null keeps the input's).
    * @example new nn.AdaptiveAvgPool2d([7, null])
    */
-  constructor(outputSize: AdaptiveSize2) {
+  constructor(outputSize: S) {
     super();
     this.outputSize = outputSize;
-  }
-
-  /**
-   * The mean over each bin.
-   * @example new nn.AdaptiveAvgPool2d(1).forward(x) // global average pooling
-   */
-  forward(input: Tensor): Tensor {
-    return adaptiveAvgPool2d(input, this.outputSize);
   }
 
   /**
@@ -264,35 +256,30 @@ export class AdaptiveAvgPool2d extends Module {
 }
 
 /**
+ * Adaptive 2-D average pooling to a fixed output size, `torch.nn.AdaptiveAvgPool2d`: a number
+ * for both dims, or [h, w] where null keeps the input's size.
+ * @example new nn.AdaptiveAvgPool2d([7, 7]).forward(x) // [N, C, H, W] → [N, C, 7, 7]
+ */
+export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd<AdaptiveSize2> {
+  /**
+   * The mean over each bin.
+   * @example new nn.AdaptiveAvgPool2d(1).forward(x) // global average pooling
+   */
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+}
+
+/**
  * Adaptive 1-D average pooling to a fixed length, `torch.nn.AdaptiveAvgPool1d`.
  * @example new nn.AdaptiveAvgPool1d(4).forward(x) // [N, C, L] → [N, C, 4]
  */
-export class AdaptiveAvgPool1d extends Module {
-  /** The output length, as given. */
-  readonly outputSize: number | readonly number[];
-
-  /**
-   * @param outputSize The output length.
-   * @example new nn.AdaptiveAvgPool1d(4)
-   */
-  constructor(outputSize: number | readonly number[]) {
-    super();
-    this.outputSize = outputSize;
-  }
-
+export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd<number | readonly number[]> {
   /**
    * The mean over each bin.
    * @example new nn.AdaptiveAvgPool1d(1).forward(x) // [N, C, L] → [N, C, 1]
    */
   forward(input: Tensor): Tensor {
     return adaptiveAvgPool1d(input, this.outputSize);
-  }
-
-  /**
-   * PyTorch's `extra_repr`.
-   * @example new nn.AdaptiveAvgPool1d(3).extraRepr() // 'output_size=3'
-   */
-  override extraRepr(): string {
-    return `output_size=${pySize(this.outputSize)}`;
   }
 }
