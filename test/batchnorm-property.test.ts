@@ -7,6 +7,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { autograd, nn, noGrad, tensor, type Tensor } from '../src/index.js';
+import { scaledValues } from '../src/ops/norm-table.js';
 
 type Impl = nn.functional.BatchNormImpl;
 
@@ -41,17 +42,7 @@ const shapeOf = (cfg: Config, n = cfg.n): number[] =>
   cfg.l === null ? [n, cfg.c] : cfg.w === null ? [n, cfg.c, cfg.l] : [n, cfg.c, cfg.l, cfg.w];
 
 /** Values with a per-case scale and offset, so channels are far from standardised already. */
-const valuesFor = (count: number): fc.Arbitrary<number[]> =>
-  fc
-    .tuple(
-      fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
-        minLength: count,
-        maxLength: count,
-      }),
-      fc.double({ min: 0.01, max: 100, noNaN: true }),
-      fc.double({ min: -50, max: 50, noNaN: true }),
-    )
-    .map(([v, scale, offset]) => v.map((x) => x * scale + offset));
+const valuesFor = (count: number): fc.Arbitrary<number[]> => scaledValues(fc, count);
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 

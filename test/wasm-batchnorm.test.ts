@@ -21,20 +21,9 @@ import {
 } from '../src/kernels/wasm/index.js';
 import { BN_THREAD_MIN, batchNormThreads } from '../src/kernels/wasm/batchnorm.js';
 import type { FloatStorage } from '../src/tensor/dtype.js';
+import { uniform } from './helpers/random.js';
 
 type Dtype = 'float32' | 'float64';
-
-/** mulberry32: a small seeded generator, so a failing case reproduces from its seed. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function storage(dtype: Dtype, values: number[]): FloatStorage {
   return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);

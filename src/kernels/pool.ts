@@ -15,12 +15,7 @@
  */
 import type { FloatStorage } from '../tensor/dtype.js';
 import { kernelBackend } from './backend.js';
-import {
-  avgPoolBackwardWasm,
-  avgPoolForwardWasm,
-  maxPoolBackwardWasm,
-  maxPoolForwardWasm,
-} from './wasm/pool.js';
+import { avgPoolWasm, maxPoolBackwardWasm, maxPoolForwardWasm } from './wasm/pool.js';
 
 /** The shape of a pooling: planes of h×w in, oh×ow out, and the window's size, step and so on. */
 export interface PoolGeometry {
@@ -74,6 +69,14 @@ export interface AvgWindows {
   readonly rows: AxisWindows;
   readonly cols: AxisWindows;
   readonly divisor: number;
+}
+
+/** An average pooling: `planes` planes of h×w averaged over the given windows. */
+export interface AvgPooling {
+  readonly planes: number;
+  readonly h: number;
+  readonly w: number;
+  readonly win: AvgWindows;
 }
 
 /**
@@ -162,13 +165,12 @@ export function maxPoolBackwardKernel(
   dx: FloatStorage,
   dy: FloatStorage,
   idx: Int32Array,
-  planes: number,
-  inSize: number,
-  outSize: number,
+  geom: PoolGeometry,
 ): void {
-  if (kernelBackend() === 'wasm' && maxPoolBackwardWasm(dx, dy, idx, planes, inSize, outSize)) {
-    return;
-  }
+  if (kernelBackend() === 'wasm' && maxPoolBackwardWasm(dx, dy, idx, geom)) return;
+  const { planes } = geom;
+  const inSize = geom.h * geom.w;
+  const outSize = geom.oh * geom.ow;
   dx.fill(0);
   for (let p = 0; p < planes; p++) {
     const xb = p * inSize;
@@ -190,10 +192,11 @@ export function maxPoolGatherKernel(
   out: FloatStorage,
   g: FloatStorage,
   idx: Int32Array,
-  planes: number,
-  inSize: number,
-  outSize: number,
+  geom: PoolGeometry,
 ): void {
+  const { planes } = geom;
+  const inSize = geom.h * geom.w;
+  const outSize = geom.oh * geom.ow;
   for (let p = 0; p < planes; p++) {
     const xb = p * inSize;
     const ob = p * outSize;
@@ -204,21 +207,25 @@ export function maxPoolGatherKernel(
   }
 }
 
-/** Average pooling of x (planes of h×w) into out over the given windows. */
-export function avgPoolForwardKernel(
-  out: FloatStorage,
-  x: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
+/**
+ * Average pooling (see {@link AvgPooling}). Forward (a = x, b = out): each
+ * output is its window's sum over the divisor. Backward (a = dx, b = dy): each g/divisor is added
+ * over its window, in output order. One loop serves both, as avg_fwd and avg_bwd share theirs.
+ */
+export function avgPoolKernel(
+  backward: boolean,
+  a: FloatStorage,
+  b: FloatStorage,
+  pool: AvgPooling,
 ): void {
-  if (kernelBackend() === 'wasm' && avgPoolForwardWasm(out, x, planes, h, w, win)) return;
-  const { rows, cols, divisor } = win;
+  if (kernelBackend() === 'wasm' && avgPoolWasm(backward, a, b, pool)) return;
+  const { planes, h, w } = pool;
+  const { rows, cols, divisor } = pool.win;
   const oh = rows.start.length;
   const ow = cols.start.length;
+  if (backward) a.fill(0);
   for (let p = 0; p < planes; p++) {
-    const xb = p * h * w;
+    const ab = p * h * w;
     let o = p * oh * ow;
     for (let oy = 0; oy < oh; oy++) {
       const y0 = rows.start[oy];
@@ -228,48 +235,23 @@ export function avgPoolForwardKernel(
         const x1 = cols.end[ox];
         // A window wholly in the padding (possible in ceil mode) averages nothing: 0, as PyTorch.
         if (y0 >= y1 || x0 >= x1) {
-          out[o] = 0;
+          if (!backward) b[o] = 0;
           continue;
         }
-        let s = 0;
-        for (let y = y0; y < y1; y++) {
-          const r = xb + y * w;
-          for (let xx = x0; xx < x1; xx++) s += x[r + xx];
-        }
-        out[o] = s / (divisor !== 0 ? divisor : rows.extent[oy] * cols.extent[ox]);
-      }
-    }
-  }
-}
-
-/** The average pooling's backward: each g/divisor added over its window, in output order. */
-export function avgPoolBackwardKernel(
-  dx: FloatStorage,
-  dy: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
-): void {
-  if (kernelBackend() === 'wasm' && avgPoolBackwardWasm(dx, dy, planes, h, w, win)) return;
-  const { rows, cols, divisor } = win;
-  const oh = rows.start.length;
-  const ow = cols.start.length;
-  dx.fill(0);
-  for (let p = 0; p < planes; p++) {
-    const xb = p * h * w;
-    let o = p * oh * ow;
-    for (let oy = 0; oy < oh; oy++) {
-      const y0 = rows.start[oy];
-      const y1 = rows.end[oy];
-      for (let ox = 0; ox < ow; ox++, o++) {
-        const x0 = cols.start[ox];
-        const x1 = cols.end[ox];
-        if (y0 >= y1 || x0 >= x1) continue;
-        const d = dy[o] / (divisor !== 0 ? divisor : rows.extent[oy] * cols.extent[ox]);
-        for (let y = y0; y < y1; y++) {
-          const r = xb + y * w;
-          for (let xx = x0; xx < x1; xx++) dx[r + xx] += d;
+        const d = divisor !== 0 ? divisor : rows.extent[oy] * cols.extent[ox];
+        if (backward) {
+          const v = b[o] / d;
+          for (let y = y0; y < y1; y++) {
+            const r = ab + y * w;
+            for (let xx = x0; xx < x1; xx++) a[r + xx] += v;
+          }
+        } else {
+          let s = 0;
+          for (let y = y0; y < y1; y++) {
+            const r = ab + y * w;
+            for (let xx = x0; xx < x1; xx++) s += a[r + xx];
+          }
+          b[o] = s / d;
         }
       }
     }

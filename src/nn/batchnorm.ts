@@ -9,8 +9,14 @@ import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { full, zeros } from '../ops/creation.js';
 import { batchNorm } from './functional/batch-norm.js';
-import { checkBatchNorm, checkImpl, type BatchNormImpl } from '../ops/batch-norm-checks.js';
-import { filledParameter, Module, type Parameter } from './module.js';
+import {
+  checkBatchNorm,
+  checkEps,
+  checkImpl,
+  type BatchNormImpl,
+} from '../ops/batch-norm-checks.js';
+import { Module, type Parameter } from './module.js';
+import { affineParameters } from './normalization.js';
 import { pyBool, pyFloat } from './repr.js';
 
 /** Options of `new nn.BatchNorm1d(C, options)` / `nn.BatchNorm2d`, with PyTorch's defaults. */
@@ -75,7 +81,7 @@ abstract class BatchNormBase extends Module {
         `${opName}: numFeatures must be a positive integer (got ${numFeatures})`,
       );
     }
-    if (!(eps > 0)) throw new ValueError(`${opName}: eps must be positive (got ${eps})`);
+    checkEps(eps, opName);
     checkImpl(impl, opName);
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) {
       throw new ValueError(`${opName}: momentum must be in [0, 1] or null (got ${momentum})`);
@@ -86,8 +92,7 @@ abstract class BatchNormBase extends Module {
     this.affine = affine;
     this.trackRunningStats = trackRunningStats;
     this.impl = impl;
-    this.weight = affine ? filledParameter([numFeatures], 1, dtype) : null;
-    this.bias = affine ? filledParameter([numFeatures], 0, dtype) : null;
+    [this.weight, this.bias] = affineParameters(affine, [numFeatures], dtype);
     this.registerBuffer('running_mean', trackRunningStats ? zeros([numFeatures], { dtype }) : null);
     this.registerBuffer(
       'running_var',

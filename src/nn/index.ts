@@ -34,8 +34,10 @@ export {
   MaxPoolNd,
   MaxPool1d,
   MaxPool2d,
+  AvgPoolNd,
   AvgPool1d,
   AvgPool2d,
+  AdaptiveAvgPoolNd,
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
 } from './pooling.js';

@@ -2,10 +2,9 @@
  * `nn.LayerNorm` and `nn.GroupNorm`, with PyTorch's options, parameters, state-dict keys, errors
  * and extra_repr, on either implementation (`impl: 'fused' | 'composite'`).
  */
-import { ValueError } from '../errors.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkImpl } from '../ops/batch-norm-checks.js';
+import { checkEps, checkImpl } from '../ops/batch-norm-checks.js';
 import { checkGroups } from '../ops/group-norm-checks.js';
 import {
   checkNormalizedShape,
@@ -18,6 +17,16 @@ import { layerNorm } from './functional/layer-norm.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 import { filledParameter, Module, type Parameter } from './module.js';
 
+/** A norm's γ (ones) and β (zeros) of `shape`, or nulls without affine parameters. */
+export function affineParameters(
+  affine: boolean,
+  shape: readonly number[],
+  dtype: FloatDType,
+): [Parameter | null, Parameter | null] {
+  return affine
+    ? [filledParameter(shape, 1, dtype), filledParameter(shape, 0, dtype)]
+    : [null, null];
+}
 /** Options of `new nn.LayerNorm(normalizedShape, options)`, with PyTorch's defaults. */
 export interface LayerNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
@@ -59,14 +68,13 @@ export class LayerNorm extends Module {
     const { eps = 1e-5, elementwiseAffine = true, impl = 'fused', dtype = 'float32' } = options;
     const shape = normalizedShapeOf(normalizedShape);
     checkNormalizedShape(shape, 'LayerNorm');
-    if (!(eps > 0)) throw new ValueError(`LayerNorm: eps must be positive (got ${eps})`);
+    checkEps(eps, 'LayerNorm');
     checkImpl(impl, 'LayerNorm');
     this.normalizedShape = shape;
     this.eps = eps;
     this.elementwiseAffine = elementwiseAffine;
     this.impl = impl;
-    this.weight = elementwiseAffine ? filledParameter(shape, 1, dtype) : null;
-    this.bias = elementwiseAffine ? filledParameter(shape, 0, dtype) : null;
+    [this.weight, this.bias] = affineParameters(elementwiseAffine, shape, dtype);
   }
 
   /**
@@ -131,15 +139,14 @@ export class GroupNorm extends Module {
     super();
     const { eps = 1e-5, affine = true, impl = 'fused', dtype = 'float32' } = options;
     checkGroups(numGroups, numChannels, 'GroupNorm');
-    if (!(eps > 0)) throw new ValueError(`GroupNorm: eps must be positive (got ${eps})`);
+    checkEps(eps, 'GroupNorm');
     checkImpl(impl, 'GroupNorm');
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = eps;
     this.affine = affine;
     this.impl = impl;
-    this.weight = affine ? filledParameter([numChannels], 1, dtype) : null;
-    this.bias = affine ? filledParameter([numChannels], 0, dtype) : null;
+    [this.weight, this.bias] = affineParameters(affine, [numChannels], dtype);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   type AdaptiveSize2,
   type AvgPool2dOptions,
   type AvgPoolOptions,
+  type MaxPoolFunction,
   type MaxPoolOptions,
   type Size2,
 } from '../ops/pool.js';
@@ -43,6 +44,8 @@ export abstract class MaxPoolNd extends Module {
   readonly ceilMode: boolean;
   /** Whether `forwardWithIndices` is the intended call (PyTorch's forward then returns both). */
   readonly returnIndices: boolean;
+  /** The functional call, `maxPool1d` or `maxPool2d`. */
+  protected abstract readonly pool: MaxPoolFunction;
 
   /**
    * @param kernelSize The window's size: one for all dims, or one per dim.
@@ -68,6 +71,24 @@ export abstract class MaxPoolNd extends Module {
   }
 
   /**
+   * The max of each window.
+   * @example new nn.MaxPool2d(3, { stride: 2, padding: 1 }).forward(x)
+   */
+  forward(input: Tensor): Tensor {
+    return this.pool(input, this.kernelSize, this.options());
+  }
+
+  /**
+   * The max of each window and where it is.
+   * @example const [y, idx] = new nn.MaxPool2d(2).forwardWithIndices(x);
+   */
+  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
+    return scoped(`${this.constructor.name}.forward`, () =>
+      this.pool(input, this.kernelSize, { ...this.options(), returnIndices: true }),
+    );
+  }
+
+  /**
    * PyTorch's `extra_repr`.
    * @example new nn.MaxPool2d(2).extraRepr() // 'kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False'
    */
@@ -86,23 +107,7 @@ export abstract class MaxPoolNd extends Module {
  * @example new nn.MaxPool2d(2).forward(x) // [64, 16, 28, 28] → [64, 16, 14, 14]
  */
 export class MaxPool2d extends MaxPoolNd {
-  /**
-   * The max of each window.
-   * @example new nn.MaxPool2d(3, { stride: 2, padding: 1 }).forward(x)
-   */
-  forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, this.options());
-  }
-
-  /**
-   * The max of each window and where it is.
-   * @example const [y, idx] = new nn.MaxPool2d(2).forwardWithIndices(x);
-   */
-  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
-    return scoped('MaxPool2d.forward', () =>
-      maxPool2d(input, this.kernelSize, { ...this.options(), returnIndices: true }),
-    );
-  }
+  protected readonly pool = maxPool2d;
 }
 
 /**
@@ -111,22 +116,27 @@ export class MaxPool2d extends MaxPoolNd {
  * @example new nn.MaxPool1d(2).forward(x) // [8, 4, 10] → [8, 4, 5]
  */
 export class MaxPool1d extends MaxPoolNd {
-  /**
-   * The max of each window.
-   * @example new nn.MaxPool1d(3, { stride: 1 }).forward(x)
-   */
-  forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, this.options());
-  }
+  protected readonly pool = maxPool1d;
+}
+
+/**
+ * What `AvgPool1d` and `AvgPool2d` share (PyTorch's `_AvgPoolNd`): their repr.
+ * @example new nn.AvgPool2d(2) instanceof nn.AvgPoolNd // true
+ */
+export abstract class AvgPoolNd extends Module {
+  /** The window's size, as given (a one-element tuple in 1-D). */
+  abstract readonly kernelSize: Size2;
+  /** The window's step, as given (the kernel size by default). */
+  abstract readonly stride: Size2;
+  /** Implicit zero padding on both sides, as given. */
+  abstract readonly padding: Size2;
 
   /**
-   * The max of each window and where it is.
-   * @example const [y, idx] = new nn.MaxPool1d(2).forwardWithIndices(x);
+   * PyTorch's `extra_repr`.
+   * @example new nn.AvgPool2d(2).extraRepr() // 'kernel_size=2, stride=2, padding=0'
    */
-  forwardWithIndices(input: Tensor): [Tensor, Tensor] {
-    return scoped('MaxPool1d.forward', () =>
-      maxPool1d(input, this.kernelSize, { ...this.options(), returnIndices: true }),
-    );
+  override extraRepr(): string {
+    return `kernel_size=${pySize(this.kernelSize)}, stride=${pySize(this.stride)}, padding=${pySize(this.padding)}`;
   }
 }
 
@@ -134,7 +144,7 @@ export class MaxPool1d extends MaxPoolNd {
  * 2-D average pooling over [N, C, H, W] or [C, H, W], `torch.nn.AvgPool2d`.
  * @example new nn.AvgPool2d(2).forward(x)
  */
-export class AvgPool2d extends Module {
+export class AvgPool2d extends AvgPoolNd {
   /** The window's size, as given. */
   readonly kernelSize: Size2;
   /** The window's step, as given (the kernel size by default). */
@@ -176,14 +186,6 @@ export class AvgPool2d extends Module {
       divisorOverride,
     });
   }
-
-  /**
-   * PyTorch's `extra_repr`.
-   * @example new nn.AvgPool2d(2).extraRepr() // 'kernel_size=2, stride=2, padding=0'
-   */
-  override extraRepr(): string {
-    return `kernel_size=${pySize(this.kernelSize)}, stride=${pySize(this.stride)}, padding=${pySize(this.padding)}`;
-  }
 }
 
 /**
@@ -191,7 +193,7 @@ export class AvgPool2d extends Module {
  * one-element tuples, as PyTorch's `_single` keeps them (and prints them: `kernel_size=(3,)`).
  * @example new nn.AvgPool1d(3, { stride: 2 }).forward(x)
  */
-export class AvgPool1d extends Module {
+export class AvgPool1d extends AvgPoolNd {
   /** The window's size, as a one-element tuple. */
   readonly kernelSize: readonly number[];
   /** The window's step, as a one-element tuple (the kernel size by default). */
@@ -224,40 +226,24 @@ export class AvgPool1d extends Module {
     const { stride, padding, ceilMode, countIncludePad } = this;
     return avgPool1d(input, this.kernelSize, { stride, padding, ceilMode, countIncludePad });
   }
-
-  /**
-   * PyTorch's `extra_repr`.
-   * @example new nn.AvgPool1d(3).extraRepr() // 'kernel_size=(3,), stride=(3,), padding=(0,)'
-   */
-  override extraRepr(): string {
-    return `kernel_size=${pySize(this.kernelSize)}, stride=${pySize(this.stride)}, padding=${pySize(this.padding)}`;
-  }
 }
 
 /**
- * Adaptive 2-D average pooling to a fixed output size, `torch.nn.AdaptiveAvgPool2d`: a number
- * for both dims, or [h, w] where null keeps the input's size.
- * @example new nn.AdaptiveAvgPool2d([7, 7]).forward(x) // [N, C, H, W] → [N, C, 7, 7]
+ * What `AdaptiveAvgPool1d` and `AdaptiveAvgPool2d` share (PyTorch's `_AdaptiveAvgPoolNd`): the
+ * output size as given, and its repr.
+ * @example new nn.AdaptiveAvgPool2d(1) instanceof nn.AdaptiveAvgPoolNd // true
  */
-export class AdaptiveAvgPool2d extends Module {
+export abstract class AdaptiveAvgPoolNd<S extends AdaptiveSize2> extends Module {
   /** The output size, as given (null: the input's). */
-  readonly outputSize: AdaptiveSize2;
+  readonly outputSize: S;
 
   /**
-   * @param outputSize One size for both dims, or [h, w] with null keeping the input's size.
+   * @param outputSize The output size: one for all dims, or one per dim (null keeps the input's).
    * @example new nn.AdaptiveAvgPool2d([7, null])
    */
-  constructor(outputSize: AdaptiveSize2) {
+  constructor(outputSize: S) {
     super();
     this.outputSize = outputSize;
-  }
-
-  /**
-   * The mean over each bin.
-   * @example new nn.AdaptiveAvgPool2d(1).forward(x) // global average pooling
-   */
-  forward(input: Tensor): Tensor {
-    return adaptiveAvgPool2d(input, this.outputSize);
   }
 
   /**
@@ -270,35 +256,30 @@ export class AdaptiveAvgPool2d extends Module {
 }
 
 /**
+ * Adaptive 2-D average pooling to a fixed output size, `torch.nn.AdaptiveAvgPool2d`: a number
+ * for both dims, or [h, w] where null keeps the input's size.
+ * @example new nn.AdaptiveAvgPool2d([7, 7]).forward(x) // [N, C, H, W] → [N, C, 7, 7]
+ */
+export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd<AdaptiveSize2> {
+  /**
+   * The mean over each bin.
+   * @example new nn.AdaptiveAvgPool2d(1).forward(x) // global average pooling
+   */
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+}
+
+/**
  * Adaptive 1-D average pooling to a fixed length, `torch.nn.AdaptiveAvgPool1d`.
  * @example new nn.AdaptiveAvgPool1d(4).forward(x) // [N, C, L] → [N, C, 4]
  */
-export class AdaptiveAvgPool1d extends Module {
-  /** The output length, as given. */
-  readonly outputSize: number | readonly number[];
-
-  /**
-   * @param outputSize The output length.
-   * @example new nn.AdaptiveAvgPool1d(4)
-   */
-  constructor(outputSize: number | readonly number[]) {
-    super();
-    this.outputSize = outputSize;
-  }
-
+export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd<number | readonly number[]> {
   /**
    * The mean over each bin.
    * @example new nn.AdaptiveAvgPool1d(1).forward(x) // [N, C, L] → [N, C, 1]
    */
   forward(input: Tensor): Tensor {
     return adaptiveAvgPool1d(input, this.outputSize);
-  }
-
-  /**
-   * PyTorch's `extra_repr`.
-   * @example new nn.AdaptiveAvgPool1d(3).extraRepr() // 'output_size=3'
-   */
-  override extraRepr(): string {
-    return `output_size=${pySize(this.outputSize)}`;
   }
 }

@@ -46,6 +46,37 @@ export function checkImpl(impl: string, op: string): void {
   }
 }
 
+/**
+ * What every norm checks of its operands: a float input, and each given per-channel tensor
+ * (running statistics, weight, bias) of the right shape (`shapeError` says why not, or returns
+ * null) and of the input's dtype.
+ */
+export function checkNormOperands(
+  op: string,
+  input: Tensor,
+  named: readonly (readonly [string, Tensor | null])[],
+  shapeError: (name: string, t: Tensor) => string | null,
+): void {
+  if (input.dtype === 'int32') {
+    throw new DTypeError(`${op}: expected a float32 or float64 input, got int32`);
+  }
+  for (const [name, t] of named) {
+    if (t === null) continue;
+    const wrongShape = shapeError(name, t);
+    if (wrongShape !== null) throw new ShapeError(`${op}: ${wrongShape}`);
+    if (t.dtype !== input.dtype) {
+      throw new DTypeError(
+        `${op}: ${name} has dtype ${t.dtype} but input has dtype ${input.dtype}`,
+      );
+    }
+  }
+}
+
+/** `eps` must be positive. */
+export function checkEps(eps: number, op: string): void {
+  if (!(eps > 0)) throw new ValueError(`${op}: eps must be positive (got ${eps})`);
+}
+
 export function checkBatchNorm(
   input: Tensor,
   runningMean: Tensor | null,
@@ -61,8 +92,6 @@ export function checkBatchNorm(
   if (input.ndim < 2) {
     throw new ShapeError(`batchNorm: expected 2D or higher input (got ${input.ndim}D input)`);
   }
-  if (input.dtype === 'int32')
-    throw new DTypeError('batchNorm: expected a float32 or float64 input, got int32');
   const [n, c] = input.shape;
   const l = input.shape.slice(2).reduce((a, b) => a * b, 1);
   const named: [string, Tensor | null][] = [
@@ -71,20 +100,12 @@ export function checkBatchNorm(
     ['weight', weight],
     ['bias', bias],
   ];
-  for (const [name, t] of named) {
-    if (t === null) continue;
-    if (t.ndim !== 1 || t.shape[0] !== c) {
-      throw new ShapeError(
-        `batchNorm: ${name} should contain ${c} elements not ${t.size} (shape ${fmtShape(t.shape)} ` +
-          `for input of shape ${fmtShape(input.shape)})`,
-      );
-    }
-    if (t.dtype !== input.dtype) {
-      throw new DTypeError(
-        `batchNorm: ${name} has dtype ${t.dtype} but input has dtype ${input.dtype}`,
-      );
-    }
-  }
+  checkNormOperands('batchNorm', input, named, (name, t) =>
+    t.ndim === 1 && t.shape[0] === c
+      ? null
+      : `${name} should contain ${c} elements not ${t.size} (shape ${fmtShape(t.shape)} ` +
+        `for input of shape ${fmtShape(input.shape)})`,
+  );
   if (!training && runningMean === null) {
     throw new ValueError('batchNorm: running_mean must be defined in evaluation mode');
   }
@@ -101,7 +122,7 @@ export function checkBatchNorm(
       `Expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`,
     );
   }
-  if (!(eps > 0)) throw new ValueError(`batchNorm: eps must be positive (got ${eps})`);
+  checkEps(eps, 'batchNorm');
   if (!(momentum >= 0 && momentum <= 1)) {
     throw new ValueError(`batchNorm: momentum must be in [0, 1] (got ${momentum})`);
   }

@@ -19,7 +19,6 @@
  * invstd from x on the tape, so that its own derivatives come out of the engine.
  */
 import { applyWithAux, definePrimitive } from '../autograd/function.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import {
   batchNormBackwardKernel,
   batchNormForwardKernel,
@@ -30,110 +29,79 @@ import type { FloatStorage } from '../tensor/dtype.js';
 import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
 import { updateRunningStats, type BatchNormLayout } from './batch-norm-checks.js';
 import { correctedMean } from './batch-norm-composite.js';
+import {
+  affineInputs,
+  f64,
+  forwardOperands,
+  kernelGrads,
+  saveStats,
+  normVjp,
+  type NormGrads,
+  type SavedStats,
+  type NormParams,
+} from './norm-affine.js';
 
-interface FusedParams {
-  layout: BatchNormLayout;
-  eps: number;
+interface FusedParams extends NormParams<BatchNormLayout> {
   /** Precomputed (mean, invstd) from running statistics, or null to use batch statistics. */
   constStats: { mean: Float64Array; invstd: Float64Array } | null;
-  hasWeight: boolean;
-  hasBias: boolean;
-}
-
-/** A float64 vector holding `values` (per-channel results the kernels return). */
-function f64(values: Float64Array): Tensor {
-  const t = emptyTensor([values.length], 'float64');
-  t.data.set(values);
-  return t;
 }
 
 const batchNormP = definePrimitive({
   name: 'batchNorm',
   backwardName: 'NativeBatchNormBackward0',
   forward(inputs, p: FusedParams) {
-    const [x] = inputs;
-    const weight = p.hasWeight ? inputs[1] : null;
-    const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
+    const { x, weight, y, data } = forwardOperands(inputs, p);
     const { n, c, l } = p.layout;
-    const y = emptyTensor(x.shape, x.dtype);
     const { mean, invstd, sumSq } = batchNormForwardKernel(
-      y.data as FloatStorage,
-      x.data as FloatStorage,
-      weight === null ? null : (weight.data as FloatStorage),
-      bias === null ? null : (bias.data as FloatStorage),
+      data.y,
+      data.x,
+      data.weight,
+      data.bias,
       n,
       c,
       l,
       p.eps,
       p.constStats,
     );
-    const meanT = f64(mean);
-    const invstdT = f64(invstd);
+    const { saved, mean: meanT } = saveStats(x, mean, invstd, weight);
     // The unbiased batch variance, for the running statistics; none under constant statistics.
     const varT =
       sumSq === null ? emptyTensor([0], 'float64') : f64(unbiasedVarianceKernel(sumSq, n * l));
-    const saved: Tensor[] = weight === null ? [x, meanT, invstdT] : [x, meanT, invstdT, weight];
     return { out: y, saved, aux: [meanT, varT] };
   },
-  vjp({ g, saved, params: p, needs }) {
-    const [x, mean, invstd] = saved;
-    const weight = p.hasWeight ? saved[3] : null;
-    const { dx, dweight, dbias } = isGradEnabled()
-      ? backwardWithOps(g, x, mean, invstd, weight, p)
-      : backwardWithKernel(g, x, mean, invstd, weight, p, needs[0]);
-    const grads: (Tensor | null)[] = [dx];
-    if (p.hasWeight) grads.push(dweight);
-    if (p.hasBias) grads.push(dbias);
-    return grads;
-  },
+  vjp: ({ g, saved, params: p, needs }) =>
+    normVjp(g, saved, p, needs[0], { withKernel: backwardWithKernel, withOps: backwardWithOps }),
 });
-
-interface Grads {
-  dx: Tensor | null;
-  dweight: Tensor;
-  dbias: Tensor;
-}
 
 function backwardWithKernel(
   g: Tensor,
-  x: Tensor,
-  mean: Tensor,
-  invstd: Tensor,
-  weight: Tensor | null,
+  { x, mean, invstd, weight }: SavedStats,
   p: FusedParams,
   needDx: boolean,
-): Grads {
+): NormGrads {
   const { n, c, l } = p.layout;
-  const dx = needDx ? emptyTensor(x.shape, x.dtype) : null;
-  const dweight = emptyTensor([c], x.dtype);
-  const dbias = emptyTensor([c], x.dtype);
-  // Views are taken after the allocations (growing an unshared memory detaches older views).
-  const r = batchNormBackwardKernel(
-    dx === null ? null : (dx.data as FloatStorage),
-    g.data as FloatStorage,
-    x.data as FloatStorage,
-    mean.data as Float64Array,
-    invstd.data as Float64Array,
-    weight === null ? null : (weight.data as FloatStorage),
-    n,
-    c,
-    l,
-    p.constStats === null,
+  return kernelGrads(x, needDx, c, (dx) =>
+    batchNormBackwardKernel(
+      dx,
+      g.data as FloatStorage,
+      x.data as FloatStorage,
+      mean.data as Float64Array,
+      invstd.data as Float64Array,
+      weight === null ? null : (weight.data as FloatStorage),
+      n,
+      c,
+      l,
+      p.constStats === null,
+    ),
   );
-  dweight.data.set(r.dweight);
-  dbias.data.set(r.dbias);
-  return { dx, dweight, dbias };
 }
 
 /** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
 function backwardWithOps(
   g: Tensor,
-  x: Tensor,
-  mean: Tensor,
-  invstd: Tensor,
-  weight: Tensor | null,
+  { x, mean, invstd, weight }: SavedStats,
   p: FusedParams,
-): Grads {
+): NormGrads {
   const { dims, channelShape } = p.layout;
   const xd = x.double();
   const gd = g.double();
@@ -170,15 +138,12 @@ export function batchNormFused(
     const constStats = useBatch
       ? null
       : evalStatsKernel(runningMean.data as FloatStorage, runningVar.data as FloatStorage, eps);
-    const inputs = [input];
-    if (weight !== null) inputs.push(weight);
-    if (bias !== null) inputs.push(bias);
+    const { inputs, flags } = affineInputs(input, weight, bias);
     const [y, batchMean, batchVar] = applyWithAux(batchNormP, inputs, {
       layout,
       eps,
       constStats,
-      hasWeight: weight !== null,
-      hasBias: bias !== null,
+      ...flags,
     });
     if (training && runningMean !== null && runningVar !== null) {
       updateRunningStats(runningMean, runningVar, batchMean, batchVar, momentum);

@@ -2,10 +2,11 @@
  * Argument checks of GroupNorm, shared by both implementations, so that they differ only in how
  * they compute, never in what they accept.
  */
-import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import type { GroupLayout } from '../kernels/groupnorm.js';
+import { fmtShape as list } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkImpl } from './batch-norm-checks.js';
+import { checkEps, checkImpl, checkNormOperands } from './batch-norm-checks.js';
 import type { NormImpl } from './layer-norm-checks.js';
 
 /** Options of `nn.functional.groupNorm`, with `torch.nn.functional.group_norm`'s defaults. */
@@ -15,8 +16,6 @@ export interface GroupNormOptions {
   /** `'fused'` (one op, closed-form backward; default) or `'composite'` (primitive ops). */
   impl?: NormImpl;
 }
-
-const list = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** `numGroups` must be a positive integer dividing `numChannels` (module construction). */
 export function checkGroups(numGroups: number, numChannels: number, op: string): void {
@@ -56,28 +55,17 @@ export function checkGroupNorm(
         `input of shape ${list(input.shape)} and num_groups=${numGroups}`,
     );
   }
-  if (input.dtype === 'int32') {
-    throw new DTypeError('groupNorm: expected a float32 or float64 input, got int32');
-  }
   const named: [string, Tensor | null][] = [
     ['weight', weight],
     ['bias', bias],
   ];
-  for (const [name, t] of named) {
-    if (t === null) continue;
-    if (t.ndim !== 1 || t.shape[0] !== c) {
-      throw new ShapeError(
-        `groupNorm: Expected ${name} to be a vector of size equal to the number of channels in ` +
-          `input, but got ${name} of shape ${list(t.shape)} and input of shape ${list(input.shape)}`,
-      );
-    }
-    if (t.dtype !== input.dtype) {
-      throw new DTypeError(
-        `groupNorm: ${name} has dtype ${t.dtype} but input has dtype ${input.dtype}`,
-      );
-    }
-  }
-  if (!(eps > 0)) throw new ValueError(`groupNorm: eps must be positive (got ${eps})`);
+  checkNormOperands('groupNorm', input, named, (name, t) =>
+    t.ndim === 1 && t.shape[0] === c
+      ? null
+      : `Expected ${name} to be a vector of size equal to the number of channels in input, but ` +
+        `got ${name} of shape ${list(t.shape)} and input of shape ${list(input.shape)}`,
+  );
+  checkEps(eps, 'groupNorm');
   const l = input.shape.slice(2).reduce((a, b) => a * b, 1);
   return { outer: n, groups: numGroups, k: c / numGroups, l };
 }

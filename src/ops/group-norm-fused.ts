@@ -20,105 +20,77 @@
  * x on the tape, so that its own derivatives come out of the engine.
  */
 import { apply, definePrimitive } from '../autograd/function.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import {
   groupNormBackwardKernel,
   groupNormForwardKernel,
   type GroupLayout,
 } from '../kernels/groupnorm.js';
 import type { FloatStorage } from '../tensor/dtype.js';
-import { emptyTensor, scoped, type Tensor } from '../tensor/tensor.js';
+import { scoped, type Tensor } from '../tensor/tensor.js';
 import { correctedMean } from './batch-norm-composite.js';
+import {
+  affineInputs,
+  forwardOperands,
+  kernelGrads,
+  saveStats,
+  normVjp,
+  type NormGrads,
+  type SavedStats,
+  type NormParams,
+} from './norm-affine.js';
 
-interface GroupNormParams {
-  layout: GroupLayout;
-  eps: number;
-  hasWeight: boolean;
-  hasBias: boolean;
-}
+type GroupNormParams = NormParams<GroupLayout>;
 
-/** A float64 vector holding `values`. */
-function f64(values: Float64Array): Tensor {
-  const t = emptyTensor([values.length], 'float64');
-  t.data.set(values);
-  return t;
-}
-
-/** The primitive, under GroupNorm's or LayerNorm's name (PyTorch's grad_fn names differ). */
+/** The primitive under `name`. */
 const groupedNormPrimitive = (name: string, backwardName: string) =>
   definePrimitive({
     name,
     backwardName,
     forward(inputs, p: GroupNormParams) {
-      const [x] = inputs;
-      const weight = p.hasWeight ? inputs[1] : null;
-      const bias = p.hasBias ? inputs[p.hasWeight ? 2 : 1] : null;
-      const y = emptyTensor(x.shape, x.dtype);
+      const { x, weight, y, data } = forwardOperands(inputs, p);
       const { mean, invstd } = groupNormForwardKernel(
-        y.data as FloatStorage,
-        x.data as FloatStorage,
-        weight === null ? null : (weight.data as FloatStorage),
-        bias === null ? null : (bias.data as FloatStorage),
+        data.y,
+        data.x,
+        data.weight,
+        data.bias,
         p.layout,
         p.eps,
       );
-      const meanT = f64(mean);
-      const invstdT = f64(invstd);
-      const saved: Tensor[] = weight === null ? [x, meanT, invstdT] : [x, meanT, invstdT, weight];
-      return { out: y, saved };
+      return { out: y, saved: saveStats(x, mean, invstd, weight).saved };
     },
-    vjp({ g, saved, params: p, needs, inputs }) {
-      const [x, mean, invstd] = saved;
-      const weight = p.hasWeight ? saved[3] : null;
-      const paramShape = p.hasWeight ? inputs[1].shape : p.hasBias ? inputs[1].shape : [];
-      const { dx, dweight, dbias } = isGradEnabled()
-        ? backwardWithOps(g, x, weight, p)
-        : backwardWithKernel(g, x, mean, invstd, weight, p, needs[0]);
-      const grads: (Tensor | null)[] = [dx];
-      if (p.hasWeight) grads.push(dweight.reshape(paramShape));
-      if (p.hasBias) grads.push(dbias.reshape(paramShape));
-      return grads;
-    },
+    // The parameter gradients in the parameters' own shape (LayerNorm's: the normalized shape).
+    vjp: ({ g, saved, params: p, needs, inputs }) =>
+      normVjp(
+        g,
+        saved,
+        p,
+        needs[0],
+        { withKernel: backwardWithKernel, withOps: backwardWithOps },
+        inputs.length > 1 ? inputs[1].shape : [],
+      ),
   });
-
-const groupNormP = groupedNormPrimitive('groupNorm', 'NativeGroupNormBackward0');
-const layerNormP = groupedNormPrimitive('layerNorm', 'NativeLayerNormBackward0');
-
-interface Grads {
-  dx: Tensor | null;
-  dweight: Tensor;
-  dbias: Tensor;
-}
 
 function backwardWithKernel(
   g: Tensor,
-  x: Tensor,
-  mean: Tensor,
-  invstd: Tensor,
-  weight: Tensor | null,
+  { x, mean, invstd, weight }: SavedStats,
   p: GroupNormParams,
   needDx: boolean,
-): Grads {
+): NormGrads {
   const { groups, k } = p.layout;
-  const dx = needDx ? emptyTensor(x.shape, x.dtype) : null;
-  const dweight = emptyTensor([groups * k], x.dtype);
-  const dbias = emptyTensor([groups * k], x.dtype);
-  // Views are taken after the allocations (growing an unshared memory detaches older views).
-  const r = groupNormBackwardKernel(
-    dx === null ? null : (dx.data as FloatStorage),
-    g.data as FloatStorage,
-    x.data as FloatStorage,
-    { mean: mean.data as Float64Array, invstd: invstd.data as Float64Array },
-    weight === null ? null : (weight.data as FloatStorage),
-    p.layout,
+  return kernelGrads(x, needDx, groups * k, (dx) =>
+    groupNormBackwardKernel(
+      dx,
+      g.data as FloatStorage,
+      x.data as FloatStorage,
+      { mean: mean.data as Float64Array, invstd: invstd.data as Float64Array },
+      weight === null ? null : (weight.data as FloatStorage),
+      p.layout,
+    ),
   );
-  dweight.data.set(r.dweight);
-  dbias.data.set(r.dbias);
-  return { dx, dweight, dbias };
 }
 
 /** The same closed form in tensor ops, recorded under createGraph (statistics recomputed from x). */
-function backwardWithOps(g: Tensor, x: Tensor, weight: Tensor | null, p: GroupNormParams): Grads {
+function backwardWithOps(g: Tensor, { x, weight }: SavedStats, p: GroupNormParams): NormGrads {
   const { outer, groups, k, l } = p.layout;
   const view = [outer, groups, k, l];
   const dims = [2, 3];
@@ -137,38 +109,26 @@ function backwardWithOps(g: Tensor, x: Tensor, weight: Tensor | null, p: GroupNo
 }
 
 /**
- * The fused per-group normalisation of `input` viewed as `layout`, with optional affine
- * parameters of G·K entries (any shape holding them in that order). Arguments are checked by the
- * caller.
+ * A fused per-group normalisation of `input` viewed as `layout`, with optional affine parameters
+ * of G·K entries (any shape holding them in that order). Arguments are checked by the caller.
  */
-export function groupedNormFused(
+export type GroupedNormFused = (
   input: Tensor,
   weight: Tensor | null,
   bias: Tensor | null,
-  layout: GroupLayout,
   eps: number,
-  op: 'groupNorm' | 'layerNorm',
-): Tensor {
-  return scoped(op, () => {
-    const inputs = [input];
-    if (weight !== null) inputs.push(weight);
-    if (bias !== null) inputs.push(bias);
-    return apply(op === 'groupNorm' ? groupNormP : layerNormP, inputs, {
-      layout,
-      eps,
-      hasWeight: weight !== null,
-      hasBias: bias !== null,
+  layout: GroupLayout,
+) => Tensor;
+
+/** The fused op under GroupNorm's or LayerNorm's name (PyTorch's grad_fn names differ). */
+export function groupedNormFused(name: string, backwardName: string): GroupedNormFused {
+  const prim = groupedNormPrimitive(name, backwardName);
+  return (input, weight, bias, eps, layout) =>
+    scoped(name, () => {
+      const { inputs, flags } = affineInputs(input, weight, bias);
+      return apply(prim, inputs, { layout, eps, ...flags });
     });
-  });
 }
 
 /** GroupNorm over (N, C, *) input viewed as `[N, G, C/G, ∏ trailing]`; must equal {@link groupNormComposite}. */
-export function groupNormFused(
-  input: Tensor,
-  weight: Tensor | null,
-  bias: Tensor | null,
-  eps: number,
-  layout: GroupLayout,
-): Tensor {
-  return groupedNormFused(input, weight, bias, layout, eps, 'groupNorm');
-}
+export const groupNormFused = groupedNormFused('groupNorm', 'NativeGroupNormBackward0');

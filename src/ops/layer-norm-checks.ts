@@ -2,10 +2,11 @@
  * Argument checks of LayerNorm, shared by both implementations, so that they differ only in how
  * they compute, never in what they accept.
  */
-import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import type { GroupLayout } from '../kernels/groupnorm.js';
+import { fmtShape as list } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkImpl, type BatchNormImpl } from './batch-norm-checks.js';
+import { checkEps, checkImpl, checkNormOperands, type BatchNormImpl } from './batch-norm-checks.js';
 
 /** The two implementations of every normalisation: `'fused'` and `'composite'`. */
 export type NormImpl = BatchNormImpl;
@@ -24,9 +25,6 @@ export type NormalizedShape = number | readonly number[];
 export function normalizedShapeOf(normalizedShape: NormalizedShape): number[] {
   return typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
 }
-
-/** PyTorch's `[10]` / `[2, 3]` spelling of a shape in LayerNorm messages. */
-const list = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** Checks the normalized shape alone (also done when a LayerNorm module is built). */
 export function checkNormalizedShape(shape: readonly number[], op: string): void {
@@ -70,28 +68,17 @@ export function checkLayerNorm(
         `[*, ${normalizedShape.join(', ')}], but got input of size${list(input.shape)}`,
     );
   }
-  if (input.dtype === 'int32') {
-    throw new DTypeError('layerNorm: expected a float32 or float64 input, got int32');
-  }
   const named: [string, Tensor | null][] = [
     ['weight', weight],
     ['bias', bias],
   ];
-  for (const [name, t] of named) {
-    if (t === null) continue;
-    if (t.ndim !== k || t.shape.some((d, i) => d !== normalizedShape[i])) {
-      throw new ShapeError(
-        `layerNorm: Expected ${name} to be of same shape as normalized_shape, but got ${name} of ` +
-          `shape ${list(t.shape)} and normalized_shape = ${list(normalizedShape)}`,
-      );
-    }
-    if (t.dtype !== input.dtype) {
-      throw new DTypeError(
-        `layerNorm: ${name} has dtype ${t.dtype} but input has dtype ${input.dtype}`,
-      );
-    }
-  }
-  if (!(eps > 0)) throw new ValueError(`layerNorm: eps must be positive (got ${eps})`);
+  checkNormOperands('layerNorm', input, named, (name, t) =>
+    t.ndim === k && t.shape.every((d, i) => d === normalizedShape[i])
+      ? null
+      : `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape ` +
+        `${list(t.shape)} and normalized_shape = ${list(normalizedShape)}`,
+  );
+  checkEps(eps, 'layerNorm');
   const m = normalizedShape.reduce((a, b) => a * b, 1);
   const outer = m === 0 ? 0 : input.size / m;
   return {

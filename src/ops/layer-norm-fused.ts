@@ -8,16 +8,6 @@
  *   dx = invstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),  dweight = Σ dy·x̂,  dbias = Σ dy  (sums over samples)
  * Second order: under `createGraph` the same closed form runs as recorded tensor ops.
  */
-import type { GroupLayout } from '../kernels/groupnorm.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { groupedNormFused } from './group-norm-fused.js';
 
-export function layerNormFused(
-  input: Tensor,
-  weight: Tensor | null,
-  bias: Tensor | null,
-  eps: number,
-  layout: GroupLayout,
-): Tensor {
-  return groupedNormFused(input, weight, bias, layout, eps, 'layerNorm');
-}
+export const layerNormFused = groupedNormFused('layerNorm', 'NativeLayerNormBackward0');

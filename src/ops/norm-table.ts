@@ -50,15 +50,10 @@ function f64(values: readonly number[], shape: readonly number[], requiresGrad =
 }
 
 /**
- * Values with a per-case scale and offset, so groups are far from standardised already. A fixed
- * ripple keeps every group's spread away from 0 however the values shrink: in a near-constant
- * group (variance ≪ eps) the second derivatives vanish in exact arithmetic, and what both
- * implementations compute is rounding noise of terms of size invstd², which no relative
- * tolerance can compare. Constant groups are tested on their own (test/batchnorm-property.test.ts
- * and test/norm-errors.test.ts).
+ * `count` values with a per-case scale and offset, so groups are far from standardised already,
+ * each shifted by `ripple`·sin(1.7·i + 0.3) before scaling (none by default).
  */
-function spread(fc: Fc, shape: readonly number[]): FastCheck.Arbitrary<Tensor> {
-  const count = numel(shape);
+export function scaledValues(fc: Fc, count: number, ripple = 0): FastCheck.Arbitrary<number[]> {
   return fc
     .tuple(
       fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
@@ -69,12 +64,19 @@ function spread(fc: Fc, shape: readonly number[]): FastCheck.Arbitrary<Tensor> {
       fc.double({ min: -50, max: 50, noNaN: true }),
     )
     .map(([v, scale, offset]) =>
-      f64(
-        v.map((x, i) => (x + 0.5 * Math.sin(1.7 * i + 0.3)) * scale + offset),
-        shape,
-        true,
-      ),
+      v.map((x, i) => (ripple === 0 ? x : x + ripple * Math.sin(1.7 * i + 0.3)) * scale + offset),
     );
+}
+
+/**
+ * Scaled values with a fixed ripple, which keeps every group's spread away from 0 however the
+ * values shrink: in a near-constant group (variance ≪ eps) the second derivatives vanish in exact
+ * arithmetic, and what both implementations compute is rounding noise of terms of size invstd²,
+ * which no relative tolerance can compare. Constant groups are tested on their own
+ * (test/batchnorm-property.test.ts and test/norm-errors.test.ts).
+ */
+function spread(fc: Fc, shape: readonly number[]): FastCheck.Arbitrary<Tensor> {
+  return scaledValues(fc, numel(shape), 0.5).map((v) => f64(v, shape, true));
 }
 
 /** Unit-scale values, which keep finite differences well conditioned. */

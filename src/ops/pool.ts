@@ -19,12 +19,12 @@ import { ShapeError, ValueError } from '../errors.js';
 import {
   adaptiveAxis,
   avgPoolAxis,
-  avgPoolBackwardKernel,
-  avgPoolForwardKernel,
+  avgPoolKernel,
   maxPoolBackwardKernel,
   maxPoolForwardKernel,
   maxPoolGatherKernel,
   poolOutputSize,
+  type AvgPooling,
   type AvgWindows,
   type PoolGeometry,
 } from '../kernels/pool.js';
@@ -62,90 +62,57 @@ const maxPoolP = definePrimitive({
   vjp: ({ g, saved: [idx], params: geom }) => [apply(maxPoolBackwardP, [g], { geom, idx })],
 });
 
-const maxPoolBackwardP = definePrimitive({
-  name: 'maxPool2dBackward',
-  backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
-  forward([g], { geom, idx }: MaxBackwardParams) {
-    const dx = emptyTensor(planesShape(g.shape, geom.h, geom.w), g.dtype);
-    maxPoolBackwardKernel(
-      dx.data as FloatStorage,
-      g.data as FloatStorage,
-      idx.data as Int32Array,
-      geom.planes,
-      geom.h * geom.w,
-      geom.oh * geom.ow,
-    );
-    return { out: dx, saved: [idx] as const };
-  },
-  vjp: ({ g, saved: [idx], params: { geom } }) => [apply(maxPoolGatherP, [g], { geom, idx })],
-});
+type IndexPrimitive = Primitive<MaxBackwardParams, readonly [Tensor]>;
 
-const maxPoolGatherP: Primitive<MaxBackwardParams, readonly [Tensor]> = definePrimitive({
-  name: 'maxPool2dGather',
-  backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
-  forward([g], { geom, idx }: MaxBackwardParams) {
-    const out = emptyTensor(planesShape(g.shape, geom.oh, geom.ow), g.dtype);
-    maxPoolGatherKernel(
-      out.data as FloatStorage,
-      g.data as FloatStorage,
-      idx.data as Int32Array,
-      geom.planes,
-      geom.h * geom.w,
-      geom.oh * geom.ow,
-    );
-    return { out, saved: [idx] as const };
-  },
-  vjp: ({ g, saved: [idx], params: { geom } }) => [apply(maxPoolBackwardP, [g], { geom, idx })],
-});
-
-interface AvgParams {
-  readonly planes: number;
-  readonly h: number;
-  readonly w: number;
-  readonly win: AvgWindows;
+/**
+ * The scatter over max pooling's indices into the input's planes (dx = Σ g at idx) and its
+ * adjoint, the gather into the output's planes (gg[idx]), as two primitives, each the other's VJP.
+ */
+function indexing(): IndexPrimitive {
+  const make = (
+    name: string,
+    kernel: typeof maxPoolGatherKernel,
+    toInput: boolean,
+    adjoint: () => IndexPrimitive,
+  ): IndexPrimitive =>
+    definePrimitive({
+      name,
+      backwardName: 'MaxPool2DWithIndicesBackwardBackward0',
+      forward([g], { geom, idx }: MaxBackwardParams) {
+        const [h, w] = toInput ? [geom.h, geom.w] : [geom.oh, geom.ow];
+        const out = emptyTensor(planesShape(g.shape, h, w), g.dtype);
+        kernel(out.data as FloatStorage, g.data as FloatStorage, idx.data as Int32Array, geom);
+        return { out, saved: [idx] as const };
+      },
+      vjp: ({ g, saved: [idx], params: { geom } }) => [apply(adjoint(), [g], { geom, idx })],
+    });
+  const scatterP = make('maxPool2dBackward', maxPoolBackwardKernel, true, () => gatherP);
+  const gatherP = make('maxPool2dGather', maxPoolGatherKernel, false, () => scatterP);
+  return scatterP;
 }
 
+const maxPoolBackwardP = indexing();
+
 /** The averaging A and its adjoint Aᵀ as two primitives, each the other's VJP. */
-type AvgPrimitive = Primitive<AvgParams, readonly []>;
+type AvgPrimitive = Primitive<AvgPooling, readonly []>;
 
 function averaging(name: string, backwardName: string): AvgPrimitive {
-  const forwardP: AvgPrimitive = definePrimitive({
-    name,
-    backwardName,
-    forward([x], p: AvgParams) {
-      const out = emptyTensor(
-        planesShape(x.shape, p.win.rows.start.length, p.win.cols.start.length),
-        x.dtype,
-      );
-      avgPoolForwardKernel(
-        out.data as FloatStorage,
-        x.data as FloatStorage,
-        p.planes,
-        p.h,
-        p.w,
-        p.win,
-      );
-      return { out, saved: [] as const };
-    },
-    vjp: ({ g, params }) => [apply(backwardP, [g], params)],
-  });
-  const backwardP: AvgPrimitive = definePrimitive({
-    name: `${name}Backward`,
-    backwardName: backwardName.replace(/0$/, 'Backward0'),
-    forward([g], p: AvgParams) {
-      const dx = emptyTensor(planesShape(g.shape, p.h, p.w), g.dtype);
-      avgPoolBackwardKernel(
-        dx.data as FloatStorage,
-        g.data as FloatStorage,
-        p.planes,
-        p.h,
-        p.w,
-        p.win,
-      );
-      return { out: dx, saved: [] as const };
-    },
-    vjp: ({ g, params }) => [apply(forwardP, [g], params)],
-  });
+  const make = (backward: boolean, adjoint: () => AvgPrimitive): AvgPrimitive =>
+    definePrimitive({
+      name: backward ? `${name}Backward` : name,
+      backwardName: backward ? backwardName.replace(/0$/, 'Backward0') : backwardName,
+      forward([a], p: AvgPooling) {
+        const [h, w] = backward ? [p.h, p.w] : [p.win.rows.start.length, p.win.cols.start.length];
+        const out = emptyTensor(planesShape(a.shape, h, w), a.dtype);
+        // The kernel's a is always the h×w side: x forward, dx backward.
+        const [big, small] = backward ? [out, a] : [a, out];
+        avgPoolKernel(backward, big.data as FloatStorage, small.data as FloatStorage, p);
+        return { out, saved: [] as const };
+      },
+      vjp: ({ g, params }) => [apply(adjoint(), [g], params)],
+    });
+  const forwardP = make(false, () => backwardP);
+  const backwardP = make(true, () => forwardP);
   return forwardP;
 }
 
@@ -200,34 +167,22 @@ function strideOr(stride: Size2 | null | undefined, kernelSize: Size2): Size2 {
     : stride;
 }
 
-function window2(
+/** A pooling's window as [h, w] pairs; a 1-D one is the 2-D one over a height of 1, unpadded. */
+function poolWindow(
   op: string,
+  oneD: boolean,
   kernelSize: Size2,
   stride: Size2 | null | undefined,
   padding: Size2,
   dilation: Size2,
 ): Window2 {
+  const hw = (v: Size2, arg: string, h: number): [number, number] =>
+    oneD ? [h, single(v, arg, op)] : pair(v, arg, op);
   return {
-    k: pair(kernelSize, 'kernel_size', op),
-    s: pair(strideOr(stride, kernelSize), 'stride', op),
-    p: pair(padding, 'padding', op),
-    d: pair(dilation, 'dilation', op),
-  };
-}
-
-/** A 1-D pooling's window as the 2-D one over a height of 1. */
-function window1(
-  op: string,
-  kernelSize: Size2,
-  stride: Size2 | null | undefined,
-  padding: Size2,
-  dilation: Size2,
-): Window2 {
-  return {
-    k: [1, single(kernelSize, 'kernel_size', op)],
-    s: [1, single(strideOr(stride, kernelSize), 'stride', op)],
-    p: [0, single(padding, 'padding', op)],
-    d: [1, single(dilation, 'dilation', op)],
+    k: hw(kernelSize, 'kernel_size', 1),
+    s: hw(strideOr(stride, kernelSize), 'stride', 1),
+    p: hw(padding, 'padding', 0),
+    d: hw(dilation, 'dilation', 1),
   };
 }
 
@@ -351,61 +306,71 @@ function maxPool(op: string, x: Tensor, win: Window2, ceilMode: boolean): [Tenso
   return [out, idx];
 }
 
+/** `maxPool1d` and `maxPool2d`: the pair [values, indices] when `returnIndices` is true. */
+export interface MaxPoolFunction {
+  (
+    input: Tensor,
+    kernelSize: Size2,
+    options: MaxPoolOptions & { returnIndices: true },
+  ): [Tensor, Tensor];
+  (input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
+}
+
+/**
+ * The max pooling of `op`, after its rank check: 2-D, or 1-D as the 2-D one over a height of 1.
+ */
+function maxPoolFunction(
+  op: string,
+  oneD: boolean,
+  checkRank: (x: Tensor) => void,
+): MaxPoolFunction {
+  function pool(
+    input: Tensor,
+    kernelSize: Size2,
+    options: MaxPoolOptions & { returnIndices: true },
+  ): [Tensor, Tensor];
+  function pool(input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
+  function pool(
+    input: Tensor,
+    kernelSize: Size2,
+    options: MaxPoolOptions = {},
+  ): Tensor | [Tensor, Tensor] {
+    checkRank(input);
+    const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
+    const win = poolWindow(op, oneD, kernelSize, stride, padding, dilation);
+    const r = oneD
+      ? scoped(op, (): [Tensor, Tensor] => {
+          const [o, i] = maxPool(op, as2d(input), win, ceilMode);
+          return [as1d(o), as1d(i)];
+        })
+      : maxPool(op, input, win, ceilMode);
+    return options.returnIndices === true ? r : r[0];
+  }
+  return pool;
+}
+
 /**
  * 2-D max pooling over [N, C, H, W] or [C, H, W], `torch.nn.functional.max_pool2d`.
  * @example maxPool2d(x, 2) // [64, 16, 28, 28] → [64, 16, 14, 14]
  */
-export function maxPool2d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions & { returnIndices: true },
-): [Tensor, Tensor];
-export function maxPool2d(input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
-export function maxPool2d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions = {},
-): Tensor | [Tensor, Tensor] {
-  const op = 'maxPool2d';
-  if (input.ndim !== 3 && input.ndim !== 4) {
-    throw new ShapeError(`${op}: non-empty 3D or 4D (batch mode) tensor expected for input`);
+export const maxPool2d: MaxPoolFunction = maxPoolFunction('maxPool2d', false, (x) => {
+  if (x.ndim !== 3 && x.ndim !== 4) {
+    throw new ShapeError('maxPool2d: non-empty 3D or 4D (batch mode) tensor expected for input');
   }
-  const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
-  const win = window2(op, kernelSize, stride, padding, dilation);
-  const r = maxPool(op, input, win, ceilMode);
-  return options.returnIndices === true ? r : r[0];
-}
+});
 
 /**
  * 1-D max pooling over [N, C, L] or [C, L], `torch.nn.functional.max_pool1d`.
  * @example maxPool1d(x, 3, { stride: 2, padding: 1 })
  */
-export function maxPool1d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions & { returnIndices: true },
-): [Tensor, Tensor];
-export function maxPool1d(input: Tensor, kernelSize: Size2, options?: MaxPoolOptions): Tensor;
-export function maxPool1d(
-  input: Tensor,
-  kernelSize: Size2,
-  options: MaxPoolOptions = {},
-): Tensor | [Tensor, Tensor] {
-  const op = 'maxPool1d';
-  if (input.ndim !== 2 && input.ndim !== 3) {
+export const maxPool1d: MaxPoolFunction = maxPoolFunction('maxPool1d', true, (x) => {
+  if (x.ndim !== 2 && x.ndim !== 3) {
     throw new ShapeError(
-      `${op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, ` +
-        `but got:${sizesText(input.shape)}`,
+      'maxPool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for ' +
+        `input, but got:${sizesText(x.shape)}`,
     );
   }
-  const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
-  const win = window1(op, kernelSize, stride, padding, dilation);
-  const [out, idx] = scoped(op, () => {
-    const [o, i] = maxPool(op, as2d(input), win, ceilMode);
-    return [as1d(o), as1d(i)];
-  });
-  return options.returnIndices === true ? [out, idx] : out;
-}
+});
 
 // ---- average pooling ----------------------------------------------------------------------------
 
@@ -457,7 +422,7 @@ export function avgPool2d(
   const op = 'avgPool2d';
   const { stride, padding = 0, ceilMode = false, countIncludePad = true } = options;
   const divisorOverride = options.divisorOverride ?? null;
-  const win = window2(op, kernelSize, stride, padding, 1);
+  const win = poolWindow(op, false, kernelSize, stride, padding, 1);
   if (divisorOverride !== null && (divisorOverride === 0 || !Number.isInteger(divisorOverride))) {
     throw new ValueError(
       divisorOverride === 0
@@ -482,7 +447,7 @@ export function avgPool1d(input: Tensor, kernelSize: Size2, options: AvgPoolOpti
   const op = 'avgPool1d';
   check1dRank(op, 'avg_pool1d', input);
   const { stride, padding = 0, ceilMode = false, countIncludePad = true } = options;
-  const win = window1(op, kernelSize, stride, padding, 1);
+  const win = poolWindow(op, true, kernelSize, stride, padding, 1);
   return scoped(op, () => as1d(avgPool(op, as2d(input), win, ceilMode, countIncludePad, 0)));
 }
 

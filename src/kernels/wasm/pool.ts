@@ -11,7 +11,7 @@
  */
 import { heap } from '../../storage/memory.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
-import type { AvgWindows, PoolGeometry } from '../pool.js';
+import type { AvgPooling, PoolGeometry } from '../pool.js';
 import { POOL_UNSHARED_WASM, POOL_WASM } from './generated.js';
 import { kernelModule, moduleFor, stage } from './instance.js';
 
@@ -72,31 +72,31 @@ export function maxPoolBackwardWasm(
   dx: FloatStorage,
   dy: FloatStorage,
   idx: Int32Array,
-  planes: number,
-  inSize: number,
-  outSize: number,
+  geom: PoolGeometry,
 ): boolean {
   if (dx.constructor !== dy.constructor) return false;
   const s = stage([{ data: dx, out: true }, { data: dy }, { data: idx }]);
   if (s === null) return false;
   const [dxAt, dyAt, idxAt] = s.at;
   const e = exports();
-  (isF32(dx) ? e.max_bwd_f32 : e.max_bwd_f64)(dxAt, dyAt, idxAt, planes, inSize, outSize);
+  const { planes, h, w, oh, ow } = geom;
+  (isF32(dx) ? e.max_bwd_f32 : e.max_bwd_f64)(dxAt, dyAt, idxAt, planes, h * w, oh * ow);
   s.done();
   return true;
 }
 
-/** Runs avg_fwd or avg_bwd with the window tables staged in scratch blocks. */
-function averaging(
+/**
+ * `avgPoolKernel`: average pooling of x into out (a = x, b = out), or its backward into dx
+ * (a = dx, b = dy), as avg_fwd or avg_bwd with the window tables staged in scratch blocks.
+ */
+export function avgPoolWasm(
   backward: boolean,
   a: FloatStorage,
   b: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
+  pool: AvgPooling,
 ): boolean {
   if (a.constructor !== b.constructor) return false;
+  const { planes, h, w, win } = pool;
   const { rows, cols } = win;
   const oh = rows.start.length;
   const ow = cols.start.length;
@@ -118,28 +118,4 @@ function averaging(
   f(aAt, bAt, planes, h, w, oh, ow, ...s.scratch, win.divisor);
   s.done();
   return true;
-}
-
-/** Average pooling of x into out (see `avgPoolForwardKernel`). */
-export function avgPoolForwardWasm(
-  out: FloatStorage,
-  x: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
-): boolean {
-  return averaging(false, x, out, planes, h, w, win);
-}
-
-/** The average pooling's backward into dx (see `avgPoolBackwardKernel`). */
-export function avgPoolBackwardWasm(
-  dx: FloatStorage,
-  dy: FloatStorage,
-  planes: number,
-  h: number,
-  w: number,
-  win: AvgWindows,
-): boolean {
-  return averaging(true, dx, dy, planes, h, w, win);
 }
