@@ -16,22 +16,12 @@
 import type { FloatStorage } from '../tensor/dtype.js';
 import { kernelBackend } from './backend.js';
 import { avgPoolWasm, maxPoolBackwardWasm, maxPoolForwardWasm } from './wasm/pool.js';
+import type { WindowGeometry } from './window.js';
 
 /** The shape of a pooling: planes of h×w in, oh×ow out, and the window's size, step and so on. */
-export interface PoolGeometry {
+export interface PoolGeometry extends WindowGeometry {
+  /** N·C planes of h×w, pooled one by one. */
   readonly planes: number;
-  readonly h: number;
-  readonly w: number;
-  readonly oh: number;
-  readonly ow: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly ph: number;
-  readonly pw: number;
-  readonly dh: number;
-  readonly dw: number;
 }
 
 /**
