@@ -46,4 +46,5 @@ export {
   type MaxPoolOptions,
   type AvgPoolOptions,
   type AvgPool2dOptions,
+  type MaxPoolFunction,
 } from '../../ops/pool.js';
