@@ -241,6 +241,13 @@ describe('creation functions', () => {
     expect(arange(0, 3, 1, { dtype: 'float64' }).dtype).toBe('float64');
   });
 
+  it('arange takes its options after any number of its numbers, as torch.arange(6, dtype=…)', () => {
+    const a = arange(6, { dtype: 'float64' });
+    expect([a.dtype, ...values(a)]).toEqual(['float64', 0, 1, 2, 3, 4, 5]);
+    const b = arange(2, 5, { dtype: 'float32', requiresGrad: true });
+    expect([b.dtype, b.requiresGrad, ...values(b)]).toEqual(['float32', true, 2, 3, 4]);
+  });
+
   it('arange throws a ValueError for a zero step or a step of the wrong sign', () => {
     expect(() => arange(0, 5, 0)).toThrow(ValueError);
     expect(() => arange(0, 5, -1)).toThrow(ValueError);

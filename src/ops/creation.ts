@@ -184,12 +184,20 @@ export function fullLike(t: Tensor, value: number, options: CreationOptions = {}
  * arange(5)
  * arange(0, 1, 0.25)
  */
+export function arange(end: number, options?: CreationOptions): Tensor;
+export function arange(start: number, end: number, options?: CreationOptions): Tensor;
 export function arange(
   start: number,
   end?: number,
-  step = 1,
-  options: CreationOptions = {},
-): Tensor {
+  step?: number,
+  options?: CreationOptions,
+): Tensor;
+export function arange(start: number, ...rest: (number | CreationOptions | undefined)[]): Tensor {
+  // The options object may follow any number of the numbers, as keyword arguments do in PyTorch.
+  const last = rest.findIndex((a) => typeof a === 'object');
+  const options = last < 0 ? {} : (rest[last] as CreationOptions);
+  const numbers = (last < 0 ? rest : rest.slice(0, last)) as (number | undefined)[];
+  const [end, step = 1] = numbers;
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new ValueError('arange: step must be nonzero');
   if ((hi - lo) * step < 0) {
