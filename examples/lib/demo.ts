@@ -247,6 +247,7 @@ export function runDemo(spec: DemoSpec): void {
         `training accuracy (moving average over ${window} batches)`,
         'batch',
         'accuracy, %',
+        'bottom',
       ),
     ]),
   );

@@ -46,12 +46,16 @@ export function asciiChart(series: readonly Series[], width = 64, height = 14): 
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 
-/** An SVG line chart of the series, with axes, a title and a legend. */
+/**
+ * An SVG line chart of the series, with axes, a title and a legend (top right, or bottom right
+ * for curves that rise, such as accuracy, so that it does not cover them).
+ */
 export function svgChart(
   series: readonly Series[],
   title: string,
   xLabel: string,
   yLabel: string,
+  legendAt: 'top' | 'bottom' = 'top',
 ): string {
   const W = 720;
   const H = 420;
@@ -75,9 +79,10 @@ export function svgChart(
     const i = Math.round(f * (n - 1));
     return `<text x="${px(i)}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${i + 1}</text>`;
   });
+  const legendTop = legendAt === 'top' ? m.t + 8 : H - m.b - 8 - 18 * series.length;
   const legend = series.map(
     (s, k) =>
-      `<rect x="${W - m.r - 170}" y="${m.t + 8 + 18 * k}" width="12" height="3" fill="${COLORS[k % COLORS.length]}"/><text x="${W - m.r - 152}" y="${m.t + 13 + 18 * k}" font-size="12">${s.name}</text>`,
+      `<rect x="${W - m.r - 170}" y="${legendTop + 18 * k}" width="12" height="3" fill="${COLORS[k % COLORS.length]}"/><text x="${W - m.r - 152}" y="${legendTop + 5 + 18 * k}" font-size="12">${s.name}</text>`,
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">`,
