@@ -229,7 +229,7 @@ export function runDemo(spec: DemoSpec): void {
   console.log(`\ntraining accuracy per batch, % (moving average over ${window} batches)`);
   console.log(asciiChart(accSeries));
 
-  const setup = `${epochs} epochs, batch ${batchSize}, SGD momentum 0.9, lr ${lr} cosine, wd ${weightDecay}`;
+  const setup = `${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, SGD momentum 0.9, lr ${lr} cosine, wd ${weightDecay}`;
   writeFileSync(
     opts.svg,
     svgStack([
