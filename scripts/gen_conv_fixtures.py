@@ -185,6 +185,9 @@ def pad_cases():
         ([2, 3, 4], [2, -1], "circular", None),
         ([1, 2, 3, 4], [1, 2, 3, 1], "circular", None),
         ([1, 1, 2, 3, 4], [1, 1, 2, 0, 1, 2], "circular", None),
+        # pure cropping may empty a dim; a positive pad elsewhere may meet a negative one
+        ([2, 3], [0, -3], "constant", 0.0),
+        ([2, 1], [1, -1, 0, 1], "constant", 0.5),
     ]
     out = []
     for i, (xs, pad, mode, value) in enumerate(specs):
