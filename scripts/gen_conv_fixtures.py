@@ -71,6 +71,9 @@ def conv_cases():
         ("conv2d float32", 2, [3, 4, 9, 9], [8, 4, 3, 3], True, {"padding": 1}, "float32", False),
         ("conv2d float32 MNIST-like layer", 2, [3, 16, 8, 8], [12, 16, 3, 3], True, {"padding": 1}, "float32", False),
         ("conv1d float32 groups 2 stride 2", 1, [5, 4, 33], [6, 2, 5], True, {"groups": 2, "stride": 2, "padding": 2}, "float32", False),
+        # taps that miss the input for every output column (dilated kernel much wider than the input)
+        ("conv1d same, dilation 2, input of length 1", 1, [2, 1], [2, 2, 3], True, {"padding": "same", "dilation": 2}, "float64", False),
+        ("conv2d padding [0, 3], dilation 3, input width 1", 2, [2, 2, 4, 1], [3, 2, 2, 3], False, {"padding": [0, 3], "dilation": 3}, "float64", False),
     ]
     out = []
     for i, (name, nd, xs, ws, has_bias, opts, dtype, second) in enumerate(specs):
@@ -182,6 +185,9 @@ def pad_cases():
         ([2, 3, 4], [2, -1], "circular", None),
         ([1, 2, 3, 4], [1, 2, 3, 1], "circular", None),
         ([1, 1, 2, 3, 4], [1, 1, 2, 0, 1, 2], "circular", None),
+        # pure cropping may empty a dim; a positive pad elsewhere may meet a negative one
+        ([2, 3], [0, -3], "constant", 0.0),
+        ([2, 1], [1, -1, 0, 1], "constant", 0.5),
     ]
     out = []
     for i, (xs, pad, mode, value) in enumerate(specs):

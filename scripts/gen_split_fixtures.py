@@ -87,6 +87,8 @@ def errors():
         {"op": "split", "shape": [5], "arg": [2, -1, 4], "dim": 0, **error(lambda: x.split([2, -1, 4]))},
         {"op": "split", "shape": [], "arg": 1, "dim": 0, **error(lambda: torch.tensor(1.0).split(1))},
         {"op": "split", "shape": [5], "arg": 2, "dim": 1, **error(lambda: x.split(2, 1))},
+        # PyTorch names the dim as given (-1), not normalised
+        {"op": "split", "shape": [3, 5], "arg": [2, 2], "dim": -1, **error(lambda: torch.zeros(3, 5).split([2, 2], -1))},
         {"op": "chunk", "shape": [5], "arg": 0, "dim": 0, **error(lambda: x.chunk(0))},
         {"op": "chunk", "shape": [5], "arg": -2, "dim": 0, **error(lambda: x.chunk(-2))},
         {"op": "chunk", "shape": [], "arg": 1, "dim": 0, **error(lambda: torch.tensor(1.0).chunk(1))},

@@ -540,6 +540,35 @@ describe('nn.functional.pad errors', () => {
       ShapeError,
       'pad: The input size 4, plus negative padding -5 and 0 resulted in a negative output size, which is invalid. Check dimension 2 of your input.',
     ],
+    // PyTorch 1.13's texts: 2-D reflection padding prints the input's rank, not its shape, and
+    // numbers the argument by the dim (#4 width, #6 height, #8 depth).
+    [
+      () => F.pad(random.standardNormal([1, 1, 3, 3]), [3, 0, 0, 0], 'reflect'),
+      ShapeError,
+      'pad: Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (3, 0) at dimension 3 of input 4',
+    ],
+    [
+      () => F.pad(random.standardNormal([1, 1, 3, 3]), [0, 0, 3, 0], 'reflect'),
+      ShapeError,
+      'pad: Argument #6: Padding size should be less than the corresponding input dimension, but got: padding (3, 0) at dimension 2 of input 4',
+    ],
+    [
+      () => F.pad(random.standardNormal([1, 1, 3, 3, 3]), [0, 0, 0, 0, 3, 0], 'reflect'),
+      ShapeError,
+      'pad: Argument #8: Padding size should be less than the corresponding input dimension, but got: padding (3, 0) at dimension 2 of input [1, 1, 3, 3, 3]',
+    ],
+    // With a positive pad anywhere, PyTorch wants every padded dim non-empty...
+    [
+      () => F.pad(random.standardNormal([1, 3]), [0, 3, 0, -1]),
+      ShapeError,
+      'pad: The input size 1, plus negative padding 0 and -1 resulted in a negative output size, which is invalid. Check dimension 0 of your input.',
+    ],
+    // ...and a negative pad may not remove more than the dim holds (PyTorch fails in its narrow).
+    [
+      () => F.pad(random.standardNormal([2, 1]), [-2, 3]),
+      ShapeError,
+      'pad: The negative padding -2 and 3 removes more than the input size 1 of dimension 1.',
+    ],
   ] as const;
   it.each(cases.map(([fn, type, message]) => [message, fn, type] as const))(
     'throws “%s”',

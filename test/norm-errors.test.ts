@@ -160,6 +160,24 @@ describe.each(IMPLS)('the %s GroupNorm', (impl) => {
     );
   });
 
+  it('rejects one value per group, checked on [N·C/G, G, *] before divisibility (PyTorch wording)', () => {
+    const gn = new nn.GroupNorm(3, 3, { impl, dtype: 'float64' });
+    expectRejected(
+      gn,
+      () => gn.forward(input([1, 3, 1, 1])),
+      ValueError,
+      'Expected more than 1 value per channel when training, got input size [1, 3, 1, 1]',
+    );
+    const F = nn.functional;
+    expect(() => F.groupNorm(input([1, 2]), 2, null, null, { impl })).toThrow(
+      'Expected more than 1 value per channel when training, got input size [1, 2]',
+    );
+    expect(() => F.groupNorm(input([1, 3, 1]), 2, null, null, { impl })).toThrow(
+      'Expected more than 1 value per channel when training, got input size [1, 2, 1]',
+    );
+    expect(F.groupNorm(input([2, 2]), 2, null, null, { impl }).shape).toEqual([2, 2]);
+  });
+
   it('rejects a weight that is not one value per channel (PyTorch wording)', () => {
     const gn = new nn.GroupNorm(2, 4, { impl, dtype: 'float64' });
     expectRejected(

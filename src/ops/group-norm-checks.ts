@@ -49,6 +49,14 @@ export function checkGroupNorm(
     );
   }
   const [n, c] = input.shape;
+  // PyTorch's F.group_norm runs its batch-size check on [N·C/G, G, *] before the divisibility one:
+  // a single value to normalise per group is rejected (its variance is 0).
+  const perGroup = [Math.floor((n * c) / numGroups), numGroups, ...input.shape.slice(2)];
+  if (perGroup[0] * input.shape.slice(2).reduce((a, b) => a * b, 1) === 1) {
+    throw new ValueError(
+      `groupNorm: Expected more than 1 value per channel when training, got input size ${list(perGroup)}`,
+    );
+  }
   if (c % numGroups !== 0) {
     throw new ShapeError(
       `groupNorm: Expected number of channels in input to be divisible by num_groups, but got ` +

@@ -119,9 +119,10 @@ function checkNonConstant(x: Tensor, pad: readonly number[], mode: PadMode): voi
     const [l, r] = [pad[2 * i], pad[2 * i + 1]];
     if (mode === 'reflect' && (l >= size || r >= size)) {
       throw new ShapeError(
-        `pad: Argument #${2 + 2 * npad}: Padding size should be less than the corresponding ` +
+        `pad: Argument #${4 + 2 * i}: Padding size should be less than the corresponding ` +
           `input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ` +
-          fmtShape(x.shape),
+          // PyTorch's reflection_pad2d prints the input's rank here, the 1-D and 3-D ones its shape.
+          (npad === 2 ? String(x.ndim) : fmtShape(x.shape)),
       );
     }
     if (size + l + r < 1) {
@@ -164,14 +165,24 @@ export function pad(
   }
   const npad = pad.length / 2;
   const outShape = [...input.shape];
+  // PyTorch's constant_pad_nd first narrows away the negative pads (an error when they remove
+  // more than the dim holds, even if the other side's pad would make up for it), and then, if any
+  // pad is positive, wants every padded dim non-empty; only pure cropping may empty a dim.
+  const cropOnly = mode !== 'constant' || pad.every((v) => v <= 0);
   for (let i = 0; i < npad; i++) {
     const dim = input.ndim - 1 - i;
     const [l, r] = [pad[2 * i], pad[2 * i + 1]];
     const size = input.shape[dim] + l + r;
-    if (size < 0) {
+    if (size < 0 || (size === 0 && !cropOnly)) {
       throw new ShapeError(
         `pad: The input size ${input.shape[dim]}, plus negative padding ${l} and ${r} resulted ` +
           `in a negative output size, which is invalid. Check dimension ${dim} of your input.`,
+      );
+    }
+    if (mode === 'constant' && input.shape[dim] + Math.min(l, 0) + Math.min(r, 0) < 0) {
+      throw new ShapeError(
+        `pad: The negative padding ${l} and ${r} removes more than the input size ` +
+          `${input.shape[dim]} of dimension ${dim}.`,
       );
     }
     outShape[dim] = size;

@@ -11,8 +11,11 @@ function pyList(values: readonly number[]): string {
   return `[${values.join(', ')}]`;
 }
 
-/** Pieces of the given sizes along `d`, which must add up to the dim's size. */
-function splitWithSizes(x: Tensor, sizes: readonly number[], d: number): Tensor[] {
+/**
+ * Pieces of the given sizes along `d`, which must add up to the dim's size; `dim` is `d` as the
+ * caller gave it (PyTorch's message names it unnormalised, e.g. -1).
+ */
+function splitWithSizes(x: Tensor, sizes: readonly number[], d: number, dim = d): Tensor[] {
   const size = x.shape[d];
   if (sizes.some((s) => !Number.isInteger(s))) {
     throw new ValueError(`split_with_sizes(): split_sizes must be integers (got ${pyList(sizes)})`);
@@ -27,7 +30,7 @@ function splitWithSizes(x: Tensor, sizes: readonly number[], d: number): Tensor[
   if (total !== size) {
     throw new ShapeError(
       `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at ` +
-        `dimension ${d}), but got split_sizes=${pyList(sizes)} (input shape ${fmtShape(x.shape)})`,
+        `dimension ${dim}), but got split_sizes=${pyList(sizes)} (input shape ${fmtShape(x.shape)})`,
     );
   }
   let start = 0;
@@ -53,7 +56,8 @@ export function split(
     throw new ShapeError('split expects at least a 1-dimensional tensor (got a 0-d tensor)');
   }
   const d = normalizeDim(dim, x.ndim, 'split');
-  if (typeof splitSizeOrSections !== 'number') return splitWithSizes(x, splitSizeOrSections, d);
+  if (typeof splitSizeOrSections !== 'number')
+    return splitWithSizes(x, splitSizeOrSections, d, dim);
   const splitSize = splitSizeOrSections;
   const size = x.shape[d];
   if (!Number.isInteger(splitSize)) {

@@ -32,6 +32,9 @@
     (local.set $lo (call $ceil_div (i32.sub (i32.const 0) (local.get $off)) (local.get $sw)))
     (local.set $hi (call $ceil_div (i32.sub (local.get $w) (local.get $off)) (local.get $sw)))
     (if (i32.lt_s (local.get $lo) (i32.const 0)) (then (local.set $lo (i32.const 0))))
+    ;; A tap that misses the input for every column (a kernel much wider than the input) gives
+    ;; lo > ow; clamped, so that zeroing a row's first lo columns stays inside the row.
+    (if (i32.gt_s (local.get $lo) (local.get $ow)) (then (local.set $lo (local.get $ow))))
     (if (i32.gt_s (local.get $hi) (local.get $ow)) (then (local.set $hi (local.get $ow))))
     (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
     (i32.or (local.get $lo) (i32.shl (local.get $hi) (i32.const 16))))
