@@ -6,7 +6,7 @@
  */
 import { heap } from '../../storage/memory.js';
 import { ELEMENTWISE_UNSHARED_WASM, ELEMENTWISE_WASM } from './generated.js';
-import { kernelModule, moduleFor, stage } from './instance.js';
+import { lazyKernelModule, stage } from './instance.js';
 
 /** The binary ops of elementwise.wat: arithmetic, and PyTorch's threshold_backward. */
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'thr';
@@ -40,18 +40,11 @@ const NAMES = [
   'cast_f64_f32',
 ] as const;
 
-type Exports = Record<(typeof NAMES)[number], (...args: number[]) => number>;
-
-let module: Exports | null = null;
-
-function exports(): Exports {
-  module ??= kernelModule(
-    moduleFor({ shared: ELEMENTWISE_WASM, unshared: ELEMENTWISE_UNSHARED_WASM }),
-    'elementwise.wasm',
-    NAMES,
-  );
-  return module;
-}
+const exports = lazyKernelModule(
+  { shared: ELEMENTWISE_WASM, unshared: ELEMENTWISE_UNSHARED_WASM },
+  'elementwise.wasm',
+  NAMES,
+);
 
 type Floats = Float32Array | Float64Array;
 

@@ -8,9 +8,7 @@
 import { heap } from '../../storage/memory.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
 import { GROUPNORM_UNSHARED_WASM, GROUPNORM_WASM } from './generated.js';
-import { kernelModule, moduleFor, stage } from './instance.js';
-
-type Kernel = (...args: number[]) => void;
+import { lazyKernelModule, stage } from './instance.js';
 
 interface Layout {
   outer: number;
@@ -19,25 +17,15 @@ interface Layout {
   l: number;
 }
 
-interface GroupNormExports {
-  /** (x, y, rows, groups, k, l, w, b, mean, invstd, eps) */
-  forward_f32: Kernel;
-  forward_f64: Kernel;
-  /** (x, dy, dx, rows, groups, k, l, w, mean, invstd, dw, db, needDx) */
-  backward_f32: Kernel;
-  backward_f64: Kernel;
-}
-
-let gn: GroupNormExports | null = null;
-
-function exports(): GroupNormExports {
-  gn ??= kernelModule(
-    moduleFor({ shared: GROUPNORM_WASM, unshared: GROUPNORM_UNSHARED_WASM }),
-    'groupnorm.wasm',
-    ['forward_f32', 'forward_f64', 'backward_f32', 'backward_f64'],
-  );
-  return gn;
-}
+/**
+ * forward_f32/f64 (x, y, rows, groups, k, l, w, b, mean, invstd, eps);
+ * backward_f32/f64 (x, dy, dx, rows, groups, k, l, w, mean, invstd, dw, db, needDx).
+ */
+const exports = lazyKernelModule(
+  { shared: GROUPNORM_WASM, unshared: GROUPNORM_UNSHARED_WASM },
+  'groupnorm.wasm',
+  ['forward_f32', 'forward_f64', 'backward_f32', 'backward_f64'],
+);
 
 function f64At(offset: number, n: number): Float64Array {
   return new Float64Array(heap(), offset, n);

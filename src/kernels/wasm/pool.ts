@@ -13,7 +13,7 @@ import { heap } from '../../storage/memory.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
 import type { AvgPooling, PoolGeometry } from '../pool.js';
 import { POOL_UNSHARED_WASM, POOL_WASM } from './generated.js';
-import { kernelModule, moduleFor, stage } from './instance.js';
+import { lazyKernelModule, stage } from './instance.js';
 
 const NAMES = [
   'max_fwd_f32',
@@ -27,18 +27,11 @@ const NAMES = [
   'avg_bwd_f64',
 ] as const;
 
-type Exports = Record<(typeof NAMES)[number], (...args: number[]) => number>;
-
-let module: Exports | null = null;
-
-function exports(): Exports {
-  module ??= kernelModule(
-    moduleFor({ shared: POOL_WASM, unshared: POOL_UNSHARED_WASM }),
-    'pool.wasm',
-    NAMES,
-  );
-  return module;
-}
+const exports = lazyKernelModule(
+  { shared: POOL_WASM, unshared: POOL_UNSHARED_WASM },
+  'pool.wasm',
+  NAMES,
+);
 
 const isF32 = (a: FloatStorage): boolean => a instanceof Float32Array;
 
