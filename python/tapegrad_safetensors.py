@@ -71,7 +71,8 @@ def save_file(tensors, path, metadata=None):
         code = codes.get(arr.dtype.newbyteorder("<")) or codes.get(arr.dtype)
         if code is None:
             raise ValueError(f"'{name}' has dtype {arr.dtype}, which safetensors cannot store")
-        arrays[name] = (code, np.ascontiguousarray(arr, dtype=np.dtype(_NUMPY[code])))
+        # asarray, not ascontiguousarray, which makes a 0-d array (num_batches_tracked) 1-d.
+        arrays[name] = (code, np.asarray(arr, dtype=np.dtype(_NUMPY[code]), order="C"))
     names = sorted(arrays, key=lambda k: (-_ENUM_ORDER.index(arrays[k][0]), k))
     header = {} if metadata is None else {"__metadata__": dict(metadata)}
     offset = 0

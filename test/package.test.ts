@@ -382,7 +382,10 @@ print("model ok")
         const back = load('from_torch.safetensors');
         const mine = load('mlp.safetensors');
         const same = Object.keys(mine).every(
-          (k) => back[k].dtype === mine[k].dtype && back[k].toArray().toString() === mine[k].toArray().toString(),
+          (k) =>
+            back[k].dtype === mine[k].dtype &&
+            back[k].shape.join() === mine[k].shape.join() &&
+            back[k].toArray().toString() === mine[k].toArray().toString(),
         );
         console.log(Object.keys(back).length === Object.keys(mine).length && same);
         `,
