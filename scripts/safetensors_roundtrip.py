@@ -1,8 +1,8 @@
 """Exchange state dicts between tapegrad and PyTorch 1.13 through the safetensors format.
 
 Run from the repository root with the system Python (it has torch 1.13 and numpy; the `python3`
-on PATH has neither). The Python `safetensors` package is not needed: the minimal reader and
-writer below use json, struct and numpy only.
+on PATH has neither). The Python `safetensors` package is not needed: the checking reader below
+and the shipped writer (python/tapegrad_safetensors.py) use json, struct and numpy only.
 
     /usr/bin/python3 scripts/safetensors_roundtrip.py DIR
 
@@ -33,6 +33,10 @@ import sys
 import numpy as np
 import torch
 
+# The writer PyTorch users get with the package (python/tapegrad_safetensors.py), NumPy only.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from tapegrad_safetensors import save_file  # noqa: E402
+
 # The reference's Dtype enum is declared in increasing alignment order; writers sort descending.
 ENUM_ORDER = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16",
               "I32", "U32", "F32", "F64", "I64", "U64"]
@@ -57,7 +61,7 @@ class Net(torch.nn.Module):
         return self.bn(x @ self.weight.T)
 
 
-# ---- minimal safetensors reader and writer ---------------------------------------------------
+# ---- a checking safetensors reader (the writer is python/tapegrad_safetensors.py) ---------------
 
 
 def read_safetensors(path):
@@ -84,26 +88,6 @@ def read_safetensors(path):
     expected = sorted(header, key=lambda k: (-ENUM_ORDER.index(header[k]["dtype"]), k))
     assert order == expected, f"{path}: data order {order}, reference order {expected}"
     return tensors, metadata, order
-
-
-def write_safetensors(path, tensors, metadata=None):
-    """Writes as the reference's prepare(): sorted by dtype (descending enum) then name."""
-    names = sorted(tensors, key=lambda k: (-ENUM_ORDER.index(TORCH[tensors[k].dtype]), k))
-    header = {} if metadata is None else {"__metadata__": metadata}
-    offset = 0
-    blobs = []
-    for name in names:
-        t = tensors[name].detach().contiguous()
-        code = TORCH[t.dtype]
-        blob = t.numpy().astype(NUMPY[code], copy=False).tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 # ---- value encoding --------------------------------------------------------------------------
@@ -218,8 +202,8 @@ def write_fixture(path):
         y = net(x)
     state = net.state_dict()
     metadata = {"format": "pt"}
-    write_safetensors(path, state, metadata)
-    tensors, _, order = read_safetensors(path)  # the reader checks the writer
+    save_file({k: v.detach().contiguous().numpy() for k, v in state.items()}, path, metadata)
+    tensors, _, order = read_safetensors(path)  # the reader checks the writer's layout
     assert all(same_bits(tensors[k], state[k]) for k in state)
 
     def enc(t):
