@@ -9,6 +9,7 @@
  * Every class is a multiple of 64 bytes and the bump pointer starts 64-aligned, so every block
  * is aligned for SIMD loads and for either element type.
  */
+import { platform } from '../platform/index.js';
 import { growTo, heap, memoryBytes, RESERVED_BYTES } from './memory.js';
 
 const SMALL_LIMIT = 65536;
@@ -31,7 +32,7 @@ let fallbacks = 0;
  * Released blocks are filled with NaN bytes (0xff: NaN as float32 and float64, −1 as int32) when
  * `TAPEGRAD_FILL_FREED=nan` is set, so that a read of released memory shows up in results.
  */
-let poison = typeof process !== 'undefined' && process.env.TAPEGRAD_FILL_FREED === 'nan';
+let poison = platform.env('TAPEGRAD_FILL_FREED') === 'nan';
 
 /** Turns the NaN fill of released blocks on or off (tests use it to prove nothing reads them). */
 export function setFillFreed(on: boolean): void {
